@@ -1,0 +1,300 @@
+#include "engine/decide.hpp"
+
+#include <algorithm>
+
+#include "engine/timestamp.hpp"
+
+namespace agentstudio::engine {
+namespace {
+
+const StepDefinition* FindStep(const WorkflowState& state, const std::string& step_id) {
+  for (const StepDefinition& step : state.definition.steps) {
+    if (step.id == step_id) return &step;
+  }
+  return nullptr;
+}
+
+// Collects the effects of one decision while it mutates the state.
+class DecisionBuilder {
+ public:
+  explicit DecisionBuilder(WorkflowState state) { decision_.state = std::move(state); }
+
+  WorkflowState& state() { return decision_.state; }
+
+  void Event(std::string type, std::string severity, Json data, TimeMs now) {
+    ExecutionEvent event;
+    event.sequence = ++decision_.state.last_event_sequence;
+    event.type = std::move(type);
+    event.severity = std::move(severity);
+    event.data = std::move(data);
+    event.timestamp = now;
+    decision_.events.push_back(std::move(event));
+  }
+
+  void Dispatch(TaskState& task) {
+    task.status = TaskStatus::kPending;
+    ++task.attempt;
+    task.request = BuildAgentRequest(decision_.state, task);
+    decision_.dispatch_task_ids.push_back(task.id);
+  }
+
+  void Cancel(const std::string& task_id) { decision_.cancel_task_ids.push_back(task_id); }
+
+  void Checkpoint(std::string type, const std::string& completed_task_id, TimeMs now) {
+    WorkflowState& s = decision_.state;
+    engine::Checkpoint checkpoint;
+    checkpoint.sequence = ++s.last_checkpoint_sequence;
+    checkpoint.type = std::move(type);
+    checkpoint.completed_task_id = completed_task_id;
+    for (const TaskState& task : s.tasks) {
+      if (task.status == TaskStatus::kPending || task.status == TaskStatus::kRunning) {
+        checkpoint.next_task_id = task.id;
+        break;
+      }
+    }
+    checkpoint.context_snapshot = {{"workflowExecutionId", s.id},
+                                   {"state", s.context_state},
+                                   {"results", Results(s)},
+                                   {"progress", Progress(s)},
+                                   {"timestamp", FormatTimestamp(now)}};
+    checkpoint.created_at = now;
+    decision_.checkpoints.push_back(std::move(checkpoint));
+  }
+
+  Decision Applied(TimeMs now) {
+    decision_.state.updated_at = now;
+    ++decision_.state.version;
+    decision_.outcome = Outcome::kApplied;
+    return std::move(decision_);
+  }
+
+ private:
+  Decision decision_;
+};
+
+Decision Unchanged(WorkflowState state, Outcome outcome) {
+  Decision decision;
+  decision.outcome = outcome;
+  decision.state = std::move(state);
+  return decision;
+}
+
+void UpdateCurrentStep(WorkflowState& state) {
+  int started = 0;
+  for (const TaskState& task : state.tasks) started += task.started_at != 0;
+  state.context_state["currentStep"] = started;
+  state.context_state["totalSteps"] = state.tasks.size();
+}
+
+// Moves waiting tasks whose dependencies all completed to pending and
+// dispatches them.
+void ReleaseReadyTasks(DecisionBuilder& builder) {
+  WorkflowState& state = builder.state();
+  for (TaskState& task : state.tasks) {
+    if (task.status != TaskStatus::kWaiting) continue;
+    const bool ready = std::all_of(task.depends_on.begin(), task.depends_on.end(),
+                                   [&](const std::string& dep) {
+                                     const TaskState* d = state.FindTask(dep);
+                                     return d && d->status == TaskStatus::kCompleted;
+                                   });
+    if (ready) builder.Dispatch(task);
+  }
+}
+
+Decision ApplyStart(WorkflowState state, const StartInput& input) {
+  if (state.status != WorkflowStatus::kPending) return Unchanged(std::move(state), Outcome::kDuplicate);
+  DecisionBuilder builder(std::move(state));
+  WorkflowState& s = builder.state();
+  s.status = WorkflowStatus::kRunning;
+  s.started_at = input.now;
+  builder.Event("WorkflowStarted", "Information",
+                {{"workflowId", s.id}, {"totalTasks", s.tasks.size()}}, input.now);
+  for (TaskState& task : s.tasks) {
+    if (task.status == TaskStatus::kPending && task.attempt == 0) builder.Dispatch(task);
+  }
+  return builder.Applied(input.now);
+}
+
+// Shared checks of every task event. Returns the outcome to report when the
+// event must not apply, or nullopt when it applies to `task`.
+std::optional<Outcome> CheckTaskEvent(const WorkflowState& state, const TaskState* task,
+                                      int attempt) {
+  if (task == nullptr) return Outcome::kUnknownTask;
+  if (IsTerminal(state.status)) return Outcome::kStale;
+  if (attempt != task->attempt) return Outcome::kStale;
+  if (IsTerminal(task->status)) return Outcome::kDuplicate;
+  if (task->status == TaskStatus::kWaiting) return Outcome::kStale;
+  return std::nullopt;
+}
+
+void MarkStarted(DecisionBuilder& builder, TaskState& task, TimeMs now) {
+  if (task.status != TaskStatus::kPending) return;
+  task.status = TaskStatus::kRunning;
+  if (task.started_at == 0) task.started_at = now;
+  UpdateCurrentStep(builder.state());
+  builder.Event("TaskStarted", "Information", {{"taskId", task.id}, {"attempt", task.attempt}},
+                now);
+}
+
+Decision ApplyProgress(WorkflowState state, const TaskProgressInput& input) {
+  if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
+    return Unchanged(std::move(state), *outcome);
+  }
+  DecisionBuilder builder(std::move(state));
+  TaskState& task = *builder.state().FindTask(input.task_id);
+  const bool was_pending = task.status == TaskStatus::kPending;
+  MarkStarted(builder, task, input.now);
+  const double percentage = std::clamp(input.percentage, 0.0, 100.0);
+  if (percentage > task.progress) {
+    task.progress = percentage;
+    builder.Event("TaskProgressUpdated", "Information",
+                  {{"taskId", task.id}, {"percentage", percentage}, {"message", input.message}},
+                  input.now);
+  } else if (!was_pending) {
+    return Unchanged(std::move(builder.state()), Outcome::kDuplicate);
+  }
+  return builder.Applied(input.now);
+}
+
+void FailWorkflow(DecisionBuilder& builder, TaskState& failed, TimeMs now) {
+  WorkflowState& s = builder.state();
+  s.status = WorkflowStatus::kFailed;
+  s.completed_at = now;
+  s.error_message = "Task '" + failed.id + "' (step '" + failed.step_id + "') failed: " +
+                    failed.error_message;
+  for (TaskState& task : s.tasks) {
+    if (task.id == failed.id || IsTerminal(task.status)) continue;
+    // A task already handed to an agent is told to stop; its late result is
+    // then stale because the workflow has ended.
+    if (task.attempt > 0) builder.Cancel(task.id);
+    task.status = TaskStatus::kSkipped;
+    task.error_message = "Skipped: the workflow failed";
+    task.completed_at = now;
+  }
+  builder.Event("WorkflowFailed", "Error", {{"workflowId", s.id}, {"error", s.error_message}},
+                now);
+  builder.Checkpoint("failure", "", now);
+}
+
+Decision ApplyFailure(WorkflowState state, const TaskFailedInput& input) {
+  if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
+    return Unchanged(std::move(state), *outcome);
+  }
+  DecisionBuilder builder(std::move(state));
+  TaskState& task = *builder.state().FindTask(input.task_id);
+  MarkStarted(builder, task, input.now);
+  task.error_message = input.message;
+  if (input.retryable && task.retry_count < task.max_retries) {
+    ++task.retry_count;
+    task.progress = 0;
+    builder.Event("TaskRetried", "Warning",
+                  {{"taskId", task.id},
+                   {"attempt", task.attempt + 1},
+                   {"retryCount", task.retry_count},
+                   {"error", input.message}},
+                  input.now);
+    builder.Dispatch(task);
+    return builder.Applied(input.now);
+  }
+  task.status = TaskStatus::kFailed;
+  task.completed_at = input.now;
+  builder.Event("TaskFailed", "Error",
+                {{"taskId", task.id},
+                 {"error", input.message},
+                 {"code", input.code},
+                 {"retryable", input.retryable}},
+                input.now);
+  FailWorkflow(builder, task, input.now);
+  return builder.Applied(input.now);
+}
+
+Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
+  if (input.response.is_object() && input.response.value("success", true) == false) {
+    TaskFailedInput failure{input.task_id, input.attempt, "AGENT_REPORTED_FAILURE",
+                            input.response.value("errorMessage", std::string("agent reported failure")),
+                            /*retryable=*/false, input.now};
+    return ApplyFailure(std::move(state), failure);
+  }
+  if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
+    return Unchanged(std::move(state), *outcome);
+  }
+  DecisionBuilder builder(std::move(state));
+  WorkflowState& s = builder.state();
+  TaskState& task = *s.FindTask(input.task_id);
+  MarkStarted(builder, task, input.now);
+  task.status = TaskStatus::kCompleted;
+  task.completed_at = input.now;
+  task.progress = 100;
+  task.response = input.response.is_object() ? input.response : Json::object();
+  task.response["success"] = true;
+  if (!task.response.contains("result")) task.response["result"] = Json::object();
+  task.error_message.clear();
+  builder.Event("TaskCompleted", "Information", {{"taskId", task.id}, {"success", true}},
+                input.now);
+  const std::string completed_id = task.id;
+  ReleaseReadyTasks(builder);
+  builder.Checkpoint("automatic", completed_id, input.now);
+  const bool all_done = std::all_of(s.tasks.begin(), s.tasks.end(), [](const TaskState& t) {
+    return t.status == TaskStatus::kCompleted;
+  });
+  if (all_done) {
+    s.status = WorkflowStatus::kCompleted;
+    s.completed_at = input.now;
+    builder.Event("WorkflowCompleted", "Information",
+                  {{"workflowId", s.id}, {"durationMs", input.now - s.started_at}}, input.now);
+  }
+  return builder.Applied(input.now);
+}
+
+}  // namespace
+
+std::string_view ToString(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kApplied: return "applied";
+    case Outcome::kDuplicate: return "duplicate";
+    case Outcome::kStale: return "stale";
+    case Outcome::kUnknownTask: return "unknown_task";
+  }
+  return "applied";
+}
+
+Json BuildAgentRequest(const WorkflowState& state, const TaskState& task) {
+  const StepDefinition* step = FindStep(state, task.step_id);
+  Json previous = Json::object();
+  for (const std::string& dep_id : task.depends_on) {
+    const TaskState* dep = state.FindTask(dep_id);
+    if (dep && dep->response.is_object()) {
+      previous[dep->step_id] = dep->response.value("result", Json::object());
+    }
+  }
+  Json request = {{"task", task.name},
+                  {"input", state.input.is_object() ? state.input : Json::object()},
+                  {"context",
+                   {{"workflowExecutionId", state.id},
+                    {"stepId", task.step_id},
+                    {"attempt", task.attempt},
+                    {"previousResults", std::move(previous)}}},
+                  {"configuration", step ? step->configuration : Json::object()}};
+  if (step && !step->timeout.empty()) request["timeout"] = step->timeout;
+  return request;
+}
+
+Decision Decide(WorkflowState state, const Input& input) {
+  return std::visit(
+      [&state](const auto& in) -> Decision {
+        using T = std::decay_t<decltype(in)>;
+        if constexpr (std::is_same_v<T, StartInput>) {
+          return ApplyStart(std::move(state), in);
+        } else if constexpr (std::is_same_v<T, TaskProgressInput>) {
+          return ApplyProgress(std::move(state), in);
+        } else if constexpr (std::is_same_v<T, TaskCompletedInput>) {
+          return ApplyCompletion(std::move(state), in);
+        } else {
+          static_assert(std::is_same_v<T, TaskFailedInput>);
+          return ApplyFailure(std::move(state), in);
+        }
+      },
+      input);
+}
+
+}  // namespace agentstudio::engine

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/workflow_state.hpp"
+
+namespace agentstudio::engine {
+
+// Inputs: what happened to an execution. Each carries the time it is applied.
+
+// The StartWorkflow command reached a scheduler: the planned execution starts.
+struct StartInput {
+  TimeMs now = 0;
+};
+
+// An agent reported progress on (task, attempt); the first report marks the
+// task running.
+struct TaskProgressInput {
+  std::string task_id;
+  int attempt = 0;
+  double percentage = 0;
+  std::string message;
+  TimeMs now = 0;
+};
+
+// An agent finished (task, attempt). `response` is the AgentResponse; one with
+// "success": false counts as a non-retryable failure.
+struct TaskCompletedInput {
+  std::string task_id;
+  int attempt = 0;
+  Json response = Json::object();
+  TimeMs now = 0;
+};
+
+// An agent gave up on (task, attempt).
+struct TaskFailedInput {
+  std::string task_id;
+  int attempt = 0;
+  std::string code;
+  std::string message;
+  bool retryable = true;
+  TimeMs now = 0;
+};
+
+using Input = std::variant<StartInput, TaskProgressInput, TaskCompletedInput, TaskFailedInput>;
+
+enum class Outcome {
+  kApplied,      // state changed
+  kDuplicate,    // already applied (task already in that state, workflow already started)
+  kStale,        // an older attempt, or the workflow already ended: ignored
+  kUnknownTask,  // refers to no task of this execution: a poison message
+};
+
+std::string_view ToString(Outcome outcome);
+
+// The result of applying one input. When outcome != kApplied, `state` is the
+// input state unchanged and every list is empty.
+struct Decision {
+  Outcome outcome = Outcome::kApplied;
+  WorkflowState state;
+  std::vector<ExecutionEvent> events;        // appended to the log, published
+  std::vector<std::string> dispatch_task_ids;  // send their current attempt to agents
+  std::vector<std::string> cancel_task_ids;    // tell agents to stop these
+  std::vector<Checkpoint> checkpoints;
+};
+
+// The state machine. Pure and deterministic: the same state and input give the
+// same decision. Thread-safe (no shared state).
+Decision Decide(WorkflowState state, const Input& input);
+
+// The AgentRequest for a task's next dispatch: step name as `task`, the
+// workflow input, the step configuration and timeout, and in `context` the
+// results of the steps it depends on (`previousResults`, keyed by step id).
+Json BuildAgentRequest(const WorkflowState& state, const TaskState& task);
+
+}  // namespace agentstudio::engine

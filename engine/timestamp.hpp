@@ -1,0 +1,17 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/workflow_state.hpp"
+
+namespace agentstudio::engine {
+
+// RFC 3339 UTC with milliseconds, "2025-10-08T10:30:00.123Z".
+std::string FormatTimestamp(TimeMs value);
+
+// Reads what FormatTimestamp writes (and the same without milliseconds).
+std::optional<TimeMs> ParseTimestamp(std::string_view text);
+
+}  // namespace agentstudio::engine

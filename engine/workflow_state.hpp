@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/workflow_definition.hpp"
+
+namespace agentstudio::engine {
+
+// Milliseconds since the Unix epoch; 0 means "not set". The engine never reads
+// a clock: every input carries its `now`.
+using TimeMs = int64_t;
+
+enum class TaskStatus { kWaiting, kPending, kRunning, kCompleted, kFailed, kSkipped };
+enum class WorkflowStatus { kPending, kRunning, kCompleted, kFailed, kCancelled, kPaused };
+
+std::string_view ToString(TaskStatus status);
+std::string_view ToString(WorkflowStatus status);
+std::optional<TaskStatus> ParseTaskStatus(std::string_view text);
+std::optional<WorkflowStatus> ParseWorkflowStatus(std::string_view text);
+bool IsTerminal(TaskStatus status);
+bool IsTerminal(WorkflowStatus status);
+
+// One task of an execution (REST `AgentTask`).
+struct TaskState {
+  std::string id;
+  std::string step_id;
+  std::string name;
+  std::string agent_type;
+  TaskStatus status = TaskStatus::kWaiting;
+  // Dispatches so far: 0 before the first, then 1, 2... Only events for the
+  // current attempt apply.
+  int attempt = 0;
+  int retry_count = 0;
+  int max_retries = kDefaultMaxRetries;
+  std::vector<std::string> depends_on;  // task ids
+  Json request = nullptr;               // AgentRequest sent with the current attempt
+  Json response = nullptr;              // AgentResponse once completed
+  std::string error_message;
+  double progress = 0;  // 0-100, last reported by the agent
+  TimeMs created_at = 0;
+  TimeMs started_at = 0;
+  TimeMs completed_at = 0;
+};
+
+// One entry of the execution's event log (REST `ExecutionEvent`), numbered
+// from 1 per execution; the number is the SSE event id and orders
+// `workflow-events` messages.
+struct ExecutionEvent {
+  int64_t sequence = 0;
+  std::string type;  // WorkflowStarted, TaskStarted, TaskCompleted, ...
+  TimeMs timestamp = 0;
+  std::string severity;  // Information, Warning, Error
+  Json data = Json::object();
+};
+
+// A recovery point (REST `CheckpointData`).
+struct Checkpoint {
+  int64_t sequence = 0;
+  std::string type;  // automatic, failure, paused
+  std::string completed_task_id;
+  std::string next_task_id;
+  Json context_snapshot = Json::object();
+  TimeMs created_at = 0;
+};
+
+// Everything the engine needs to decide the next step of one execution.
+struct WorkflowState {
+  std::string id;
+  WorkflowDefinition definition;
+  WorkflowStatus status = WorkflowStatus::kPending;
+  std::vector<TaskState> tasks;  // in step order
+  Json input = Json::object();
+  Json metadata = nullptr;
+  std::string initiated_by;
+  Json context_state = Json::object();  // REST `context.state`
+  std::string error_message;
+  TimeMs created_at = 0;
+  TimeMs started_at = 0;
+  TimeMs completed_at = 0;
+  TimeMs updated_at = 0;
+  int64_t last_event_sequence = 0;
+  int64_t last_checkpoint_sequence = 0;
+  int64_t version = 1;  // bumped by every applied decision; the ETag
+
+  TaskState* FindTask(std::string_view task_id);
+  const TaskState* FindTask(std::string_view task_id) const;
+};
+
+// Completed tasks over all tasks, 0-100, two decimals.
+double Progress(const WorkflowState& state);
+
+// Task id -> response of every completed task (REST `context.results`).
+Json Results(const WorkflowState& state);
+
+}  // namespace agentstudio::engine

@@ -1,0 +1,34 @@
+#include "producers/kafka_config.hpp"
+
+#include <stdexcept>
+
+#include "schemas/ids.hpp"
+
+namespace agentstudio::kafka {
+
+std::unique_ptr<RdKafka::Conf> MakeConf(const ConfigMap& properties) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [key, value] : properties) {
+    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK) {
+      throw std::invalid_argument("Kafka property " + key + "=" + value + ": " + error);
+    }
+  }
+  return conf;
+}
+
+ConfigMap BaseProperties(const std::string& brokers, const std::string& client_id) {
+  return {{"bootstrap.servers", brokers},
+          {"client.id", client_id},
+          {"allow.auto.create.topics", "true"},
+          {"topic.metadata.refresh.interval.ms", "10000"},
+          {"log.connection.close", "false"}};
+}
+
+std::string NewTraceparent() {
+  const std::string trace = schemas::NewMessageId();         // 32 hex
+  const std::string span = schemas::NewMessageId().substr(0, 16);
+  return "00-" + trace + "-" + span + "-01";
+}
+
+}  // namespace agentstudio::kafka

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <librdkafka/rdkafkacpp.h>
+
+namespace agentstudio::kafka {
+
+using ConfigMap = std::map<std::string, std::string>;
+
+// Builds a librdkafka global configuration from key/value properties.
+// Throws std::invalid_argument naming the property librdkafka refused.
+std::unique_ptr<RdKafka::Conf> MakeConf(const ConfigMap& properties);
+
+// Properties every client of ours uses: the bootstrap list, a client id, and
+// auto-creation of topics (task topics appear when their agents start).
+ConfigMap BaseProperties(const std::string& brokers, const std::string& client_id);
+
+// A W3C traceparent with fresh random ids ("00-<32 hex>-<16 hex>-01").
+std::string NewTraceparent();
+
+}  // namespace agentstudio::kafka

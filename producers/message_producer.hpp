@@ -1,0 +1,81 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "producers/kafka_config.hpp"
+
+namespace agentstudio::kafka {
+
+// The outcome of one produce: durable in Kafka (ok) or not, with why.
+struct DeliveryResult {
+  bool ok = false;
+  std::string error;
+  bool retryable = true;  // false for errors no retry can fix (message too large...)
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+using Headers = std::map<std::string, std::string>;
+using DeliveryCallback = std::function<void(const DeliveryResult&)>;
+
+// An idempotent producer (enable.idempotence: acks=all, ordered, no duplicates
+// from retries) with its own thread serving delivery reports. Thread-safe.
+class MessageProducer {
+ public:
+  // `properties`: BaseProperties() plus overrides. `delivery_timeout` bounds how
+  // long a message may wait for the broker before its report says it failed.
+  // Throws std::invalid_argument / std::runtime_error when the client cannot be made.
+  MessageProducer(ConfigMap properties, std::chrono::milliseconds delivery_timeout);
+  ~MessageProducer();  // flushes for up to 5 s, then stops the poll thread
+
+  MessageProducer(const MessageProducer&) = delete;
+  MessageProducer& operator=(const MessageProducer&) = delete;
+
+  // Queues a message; `done` runs exactly once, on the producer's poll thread,
+  // with the delivery report (or at once with the local error). It must not block.
+  void Send(const std::string& topic, const std::string& key, const std::string& payload,
+            const Headers& headers, DeliveryCallback done);
+
+  // Sends and waits for the delivery report.
+  DeliveryResult SendAndWait(const std::string& topic, const std::string& key,
+                             const std::string& payload, const Headers& headers);
+
+  // Waits until every queued message has its report, up to `timeout`. Returns
+  // whether the queue drained.
+  bool Flush(std::chrono::milliseconds timeout);
+
+  // Asks the cluster for metadata: true when a broker answers within `timeout`.
+  bool Ping(std::chrono::milliseconds timeout);
+
+  RdKafka::Producer& handle() { return *producer_; }
+
+ private:
+  class DeliveryReports : public RdKafka::DeliveryReportCb {
+   public:
+    void dr_cb(RdKafka::Message& message) override;
+  };
+  class Errors : public RdKafka::EventCb {
+   public:
+    void event_cb(RdKafka::Event& event) override;
+  };
+
+  void PollLoop();
+
+  const std::chrono::milliseconds delivery_timeout_;
+  DeliveryReports reports_;
+  Errors errors_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::atomic<bool> stopping_{false};
+  std::thread poller_;
+};
+
+}  // namespace agentstudio::kafka

@@ -1,0 +1,78 @@
+#include "schemas/execution_json.hpp"
+
+#include "engine/timestamp.hpp"
+
+namespace agentstudio::schemas {
+namespace {
+
+void PutTime(Json& object, const char* key, engine::TimeMs value) {
+  if (value != 0) object[key] = engine::FormatTimestamp(value);
+}
+
+}  // namespace
+
+Json TaskToJson(const engine::WorkflowState& state, const engine::TaskState& task) {
+  Json out = {{"id", task.id},
+              {"workflowExecutionId", state.id},
+              {"stepDefinitionId", task.step_id},
+              {"name", task.name},
+              {"agentType", task.agent_type},
+              {"status", engine::ToString(task.status)},
+              {"retryCount", task.retry_count},
+              {"maxRetries", task.max_retries},
+              {"attempt", task.attempt},
+              {"progress", task.progress}};
+  PutTime(out, "createdAt", task.created_at);
+  PutTime(out, "startedAt", task.started_at);
+  PutTime(out, "completedAt", task.completed_at);
+  if (!task.request.is_null()) out["request"] = task.request;
+  if (!task.response.is_null()) out["response"] = task.response;
+  if (!task.error_message.empty()) out["errorMessage"] = task.error_message;
+  if (!task.depends_on.empty()) out["dependsOn"] = task.depends_on;
+  return out;
+}
+
+Json EventToJson(const engine::ExecutionEvent& event) {
+  Json out = {{"id", event.sequence},
+              {"type", event.type},
+              {"timestamp", engine::FormatTimestamp(event.timestamp)},
+              {"severity", event.severity}};
+  if (!event.data.empty()) out["data"] = event.data;
+  return out;
+}
+
+Json ExecutionToJson(const engine::WorkflowState& state,
+                     const std::vector<engine::ExecutionEvent>& events) {
+  Json tasks = Json::array();
+  for (const engine::TaskState& task : state.tasks) tasks.push_back(TaskToJson(state, task));
+  Json event_list = Json::array();
+  for (const engine::ExecutionEvent& event : events) event_list.push_back(EventToJson(event));
+  Json context = {{"workflowExecutionId", state.id},
+                  {"state", state.context_state},
+                  {"results", engine::Results(state)},
+                  {"events", std::move(event_list)},
+                  {"progress", engine::Progress(state)}};
+  PutTime(context, "createdAt", state.created_at);
+  PutTime(context, "lastUpdatedAt", state.updated_at);
+  Json out = {{"id", state.id},
+              {"workflowDefinitionId", state.definition.id},
+              {"name", state.definition.name},
+              {"pattern", engine::ToString(state.definition.pattern)},
+              {"status", engine::ToString(state.status)},
+              {"tasks", std::move(tasks)},
+              {"context", std::move(context)},
+              {"initiatedBy", state.initiated_by},
+              {"metadata", state.metadata},
+              {"etag", ETagOf(state)}};
+  PutTime(out, "createdAt", state.created_at);
+  PutTime(out, "startedAt", state.started_at);
+  PutTime(out, "completedAt", state.completed_at);
+  if (!state.error_message.empty()) out["errorMessage"] = state.error_message;
+  return out;
+}
+
+std::string ETagOf(const engine::WorkflowState& state) {
+  return "\"v" + std::to_string(state.version) + "\"";
+}
+
+}  // namespace agentstudio::schemas

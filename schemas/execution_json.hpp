@@ -1,0 +1,27 @@
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/workflow_state.hpp"
+
+namespace agentstudio::schemas {
+
+using Json = nlohmann::json;
+
+// The REST `AgentTask` of a task.
+Json TaskToJson(const engine::WorkflowState& state, const engine::TaskState& task);
+
+// The REST `ExecutionEvent` of a log entry ({type, timestamp, data, severity}).
+Json EventToJson(const engine::ExecutionEvent& event);
+
+// The REST `WorkflowExecution`: tasks, context (state, results, events,
+// progress) and the ETag. `events` is the execution's log in order.
+Json ExecutionToJson(const engine::WorkflowState& state,
+                     const std::vector<engine::ExecutionEvent>& events);
+
+// The quoted ETag of an execution version, `"v7"`.
+std::string ETagOf(const engine::WorkflowState& state);
+
+}  // namespace agentstudio::schemas

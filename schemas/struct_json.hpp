@@ -1,0 +1,26 @@
+#pragma once
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/workflow_state.hpp"
+
+namespace agentstudio::schemas {
+
+using Json = nlohmann::json;
+
+// JSON <-> google.protobuf.Struct/Value. Numbers become doubles on the wire
+// (Struct has no integers); integral doubles come back as integers so
+// `"limit": 1000` survives the round trip. A JSON value that is not an object
+// becomes an empty Struct.
+google::protobuf::Struct ToStruct(const Json& object);
+google::protobuf::Value ToValue(const Json& value);
+Json FromStruct(const google::protobuf::Struct& value);
+Json FromValue(const google::protobuf::Value& value);
+
+google::protobuf::Timestamp ToTimestamp(engine::TimeMs value);
+engine::TimeMs FromTimestamp(const google::protobuf::Timestamp& value);
+
+}  // namespace agentstudio::schemas

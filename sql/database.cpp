@@ -1,0 +1,85 @@
+#include "sql/database.hpp"
+
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <spdlog/spdlog.h>
+
+namespace agentstudio::store {
+namespace {
+
+bool IsRetryableSqlState(const std::string& state) {
+  // 08: connection exception; 40001/40P01: serialization failure, deadlock;
+  // 57P01-03: server shutting down or starting; 53: insufficient resources.
+  return state.rfind("08", 0) == 0 || state == "40001" || state == "40P01" ||
+         state.rfind("57P0", 0) == 0 || state.rfind("53", 0) == 0;
+}
+
+}  // namespace
+
+DatabaseError ClassifyDatabaseError(const std::exception& error) {
+  if (const auto* existing = dynamic_cast<const DatabaseError*>(&error)) return *existing;
+  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&error)) {
+    const std::string state = pg->sqlstate();
+    const bool retryable = IsRetryableSqlState(state) ||
+                           pg->get_error_category() == soci::soci_error::connection_error;
+    return DatabaseError(std::string(error.what()) + " [sqlstate " + state + "]", retryable);
+  }
+  if (const auto* soci_error = dynamic_cast<const soci::soci_error*>(&error)) {
+    const auto category = soci_error->get_error_category();
+    const bool retryable = category == soci::soci_error::connection_error ||
+                           category == soci::soci_error::unknown_transaction_state ||
+                           category == soci::soci_error::system_error;
+    return DatabaseError(error.what(), retryable);
+  }
+  return DatabaseError(error.what(), false);
+}
+
+bool IsConnectionAlive(soci::session& session) {
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  return backend != nullptr && backend->conn_ != nullptr && PQstatus(backend->conn_) == CONNECTION_OK;
+}
+
+std::unique_ptr<soci::session> Connect(const std::string& url) {
+  try {
+    return std::make_unique<soci::session>(soci::postgresql, url);
+  } catch (const std::exception& error) {
+    throw DatabaseError(std::string("cannot connect to PostgreSQL: ") + error.what(), true);
+  }
+}
+
+SessionPool::SessionPool(std::string url, size_t size) : url_(std::move(url)) {
+  if (size == 0) size = 1;
+  for (size_t i = 0; i < size; ++i) {
+    sessions_.push_back(Connect(url_));
+    free_.push_back(i);
+  }
+}
+
+SessionPool::Lease SessionPool::Acquire() {
+  std::unique_lock lock(mutex_);
+  freed_.wait(lock, [this] { return !free_.empty(); });
+  const size_t index = free_.back();
+  free_.pop_back();
+  return Lease(*this, index);
+}
+
+SessionPool::Lease::~Lease() {
+  if (pool_ == nullptr) return;
+  {
+    std::lock_guard lock(pool_->mutex_);
+    pool_->free_.push_back(index_);
+  }
+  pool_->freed_.notify_one();
+}
+
+void SessionPool::Lease::Reconnect() {
+  auto& slot = pool_->sessions_[index_];
+  try {
+    slot->reconnect();
+  } catch (const std::exception& error) {
+    throw DatabaseError(std::string("cannot reconnect to PostgreSQL: ") + error.what(), true);
+  }
+}
+
+}  // namespace agentstudio::store

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <soci/soci.h>
+
+namespace agentstudio::store {
+
+// Applies the embedded migrations (sql/migrations/NNN_name.sql) that are not
+// yet recorded in `schema_migrations`, in order, in one transaction, under an
+// advisory lock so concurrent starters do not race. Returns the names applied
+// (empty when the schema was current). Throws DatabaseError.
+std::vector<std::string> ApplyMigrations(soci::session& session);
+
+}  // namespace agentstudio::store

@@ -1,0 +1,214 @@
+#include "sql/workflow_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/definition_parser.hpp"
+#include "sql/queries.hpp"
+
+namespace agentstudio::store {
+namespace {
+
+using Json = nlohmann::json;
+
+std::vector<std::string> SelectTexts(soci::session& session, const std::string& query,
+                                     const std::string& param_name, const std::string& param) {
+  std::vector<std::string> out;
+  std::string value;
+  soci::statement statement = (session.prepare << query, soci::into(value),
+                               soci::use(param, param_name));
+  statement.execute();
+  while (statement.fetch()) out.push_back(value);
+  return out;
+}
+
+Json TaskRow(const engine::WorkflowState& state, const engine::TaskState& task, size_t position) {
+  return {{"id", task.id},
+          {"workflow_id", state.id},
+          {"position", position},
+          {"step_id", task.step_id},
+          {"name", task.name},
+          {"agent_type", task.agent_type},
+          {"status", engine::ToString(task.status)},
+          {"attempt", task.attempt},
+          {"retry_count", task.retry_count},
+          {"max_retries", task.max_retries},
+          {"depends_on", task.depends_on},
+          {"request", task.request},
+          {"response", task.response},
+          {"error_message", task.error_message},
+          {"progress", task.progress},
+          {"created_at", task.created_at},
+          {"started_at", task.started_at},
+          {"completed_at", task.completed_at}};
+}
+
+Json ExecutionRow(const engine::WorkflowState& state) {
+  return {{"id", state.id},
+          {"definition_id", state.definition.id},
+          {"pattern", engine::ToString(state.definition.pattern)},
+          {"status", engine::ToString(state.status)},
+          {"definition", engine::ToJson(state.definition)},
+          {"input", state.input},
+          {"metadata", state.metadata},
+          {"context_state", state.context_state},
+          {"initiated_by", state.initiated_by},
+          {"error_message", state.error_message},
+          {"created_at", state.created_at},
+          {"started_at", state.started_at},
+          {"completed_at", state.completed_at},
+          {"updated_at", state.updated_at},
+          {"last_event_sequence", state.last_event_sequence},
+          {"last_checkpoint_sequence", state.last_checkpoint_sequence},
+          {"version", state.version}};
+}
+
+engine::WorkflowState ReadExecution(const Json& row) {
+  engine::WorkflowState state;
+  state.id = row.at("id").get<std::string>();
+  engine::FieldErrors ignored;  // stored definitions were validated on the way in
+  state.definition = engine::ParseDefinition(row.at("definition"), "definition", ignored);
+  state.status = engine::ParseWorkflowStatus(row.at("status").get<std::string>())
+                     .value_or(engine::WorkflowStatus::kFailed);
+  state.input = row.value("input", Json::object());
+  state.metadata = row.value("metadata", Json());
+  state.context_state = row.value("contextState", Json::object());
+  state.initiated_by = row.value("initiatedBy", "");
+  state.error_message = row.value("errorMessage", "");
+  state.created_at = row.value("createdAt", int64_t{0});
+  state.started_at = row.value("startedAt", int64_t{0});
+  state.completed_at = row.value("completedAt", int64_t{0});
+  state.updated_at = row.value("updatedAt", int64_t{0});
+  state.last_event_sequence = row.value("lastEventSequence", int64_t{0});
+  state.last_checkpoint_sequence = row.value("lastCheckpointSequence", int64_t{0});
+  state.version = row.value("version", int64_t{1});
+  return state;
+}
+
+engine::TaskState ReadTask(const Json& row) {
+  engine::TaskState task;
+  task.id = row.at("id").get<std::string>();
+  task.step_id = row.value("stepId", "");
+  task.name = row.value("name", "");
+  task.agent_type = row.value("agentType", "");
+  task.status = engine::ParseTaskStatus(row.value("status", "")).value_or(engine::TaskStatus::kFailed);
+  task.attempt = row.value("attempt", 0);
+  task.retry_count = row.value("retryCount", 0);
+  task.max_retries = row.value("maxRetries", engine::kDefaultMaxRetries);
+  task.depends_on = row.value("dependsOn", std::vector<std::string>{});
+  task.request = row.value("request", Json());
+  task.response = row.value("response", Json());
+  task.error_message = row.value("errorMessage", "");
+  task.progress = row.value("progress", 0.0);
+  task.created_at = row.value("createdAt", int64_t{0});
+  task.started_at = row.value("startedAt", int64_t{0});
+  task.completed_at = row.value("completedAt", int64_t{0});
+  return task;
+}
+
+void ExecuteWithRows(soci::session& session, std::string_view query, const Json& rows) {
+  if (rows.empty()) return;
+  const std::string text = rows.dump();
+  session << std::string(query), soci::use(text, "rows");
+}
+
+}  // namespace
+
+std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& session,
+                                                            const std::vector<std::string>& ids,
+                                                            bool for_update) {
+  std::map<std::string, engine::WorkflowState> out;
+  if (ids.empty()) return out;
+  const std::string id_list = Json(ids).dump();
+  std::string query(queries::kSelectExecutions);
+  if (for_update) query += " FOR UPDATE";
+  for (const std::string& text : SelectTexts(session, query, "ids", id_list)) {
+    engine::WorkflowState state = ReadExecution(Json::parse(text));
+    std::string id = state.id;
+    out.emplace(std::move(id), std::move(state));
+  }
+  if (out.empty()) return out;
+  for (const std::string& text :
+       SelectTexts(session, std::string(queries::kSelectTasks), "ids", id_list)) {
+    const Json row = Json::parse(text);
+    auto it = out.find(row.at("workflowId").get<std::string>());
+    if (it != out.end()) it->second.tasks.push_back(ReadTask(row));
+  }
+  return out;
+}
+
+void SaveExecutions(soci::session& session,
+                    const std::vector<const engine::WorkflowState*>& states) {
+  Json executions = Json::array();
+  Json tasks = Json::array();
+  for (const engine::WorkflowState* state : states) {
+    executions.push_back(ExecutionRow(*state));
+    for (size_t i = 0; i < state->tasks.size(); ++i) {
+      tasks.push_back(TaskRow(*state, state->tasks[i], i));
+    }
+  }
+  ExecuteWithRows(session, queries::kUpsertExecutions, executions);
+  ExecuteWithRows(session, queries::kUpsertTasks, tasks);
+}
+
+void InsertEvents(soci::session& session, const std::vector<WorkflowEventRow>& events) {
+  Json rows = Json::array();
+  for (const auto& [workflow_id, event] : events) {
+    rows.push_back({{"workflow_id", workflow_id},
+                    {"sequence", event.sequence},
+                    {"type", event.type},
+                    {"severity", event.severity},
+                    {"data", event.data},
+                    {"created_at", event.timestamp}});
+  }
+  ExecuteWithRows(session, queries::kInsertEvents, rows);
+}
+
+void InsertCheckpoints(soci::session& session, const std::vector<CheckpointRow>& checkpoints) {
+  Json rows = Json::array();
+  for (const auto& [workflow_id, checkpoint] : checkpoints) {
+    rows.push_back({{"workflow_id", workflow_id},
+                    {"sequence", checkpoint.sequence},
+                    {"type", checkpoint.type},
+                    {"completed_task_id", checkpoint.completed_task_id},
+                    {"next_task_id", checkpoint.next_task_id},
+                    {"context_snapshot", checkpoint.context_snapshot},
+                    {"created_at", checkpoint.created_at}});
+  }
+  ExecuteWithRows(session, queries::kInsertCheckpoints, rows);
+}
+
+std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
+                                               const std::string& workflow_id,
+                                               int64_t after_sequence) {
+  std::vector<engine::ExecutionEvent> out;
+  std::string value;
+  long long after = after_sequence;
+  soci::statement statement =
+      (session.prepare << std::string(queries::kSelectEvents), soci::into(value),
+       soci::use(workflow_id, "id"), soci::use(after, "after"));
+  statement.execute();
+  while (statement.fetch()) {
+    const Json row = Json::parse(value);
+    engine::ExecutionEvent event;
+    event.sequence = row.at("sequence").get<int64_t>();
+    event.type = row.at("type").get<std::string>();
+    event.severity = row.value("severity", "");
+    event.data = row.value("data", Json::object());
+    event.timestamp = row.value("timestamp", int64_t{0});
+    out.push_back(std::move(event));
+  }
+  return out;
+}
+
+std::set<std::string> ClaimNewMessageIds(soci::session& session,
+                                         const std::vector<std::string>& ids) {
+  std::set<std::string> out;
+  if (ids.empty()) return out;
+  for (std::string& id :
+       SelectTexts(session, std::string(queries::kClaimProcessedMessages), "ids", Json(ids).dump())) {
+    out.insert(std::move(id));
+  }
+  return out;
+}
+
+}  // namespace agentstudio::store

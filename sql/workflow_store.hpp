@@ -1,0 +1,45 @@
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <soci/soci.h>
+
+#include "engine/workflow_state.hpp"
+
+namespace agentstudio::store {
+
+// Reads and writes executions with their tasks, event log and checkpoints.
+// Every function runs on the caller's session and inside the caller's
+// transaction (if any); errors are thrown as soci exceptions for the caller to
+// classify with ClassifyDatabaseError(). Functions take whole batches so a
+// scheduler poll costs a fixed number of round trips.
+
+// Loads the executions with these ids (missing ids are absent from the map).
+// With `for_update`, locks their rows until the transaction ends; rows are
+// locked in id order so concurrent batches cannot deadlock.
+std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& session,
+                                                            const std::vector<std::string>& ids,
+                                                            bool for_update);
+
+// Inserts or updates executions and all their tasks.
+void SaveExecutions(soci::session& session, const std::vector<const engine::WorkflowState*>& states);
+
+using WorkflowEventRow = std::pair<std::string, engine::ExecutionEvent>;    // (workflow id, event)
+using CheckpointRow = std::pair<std::string, engine::Checkpoint>;          // (workflow id, checkpoint)
+
+void InsertEvents(soci::session& session, const std::vector<WorkflowEventRow>& events);
+void InsertCheckpoints(soci::session& session, const std::vector<CheckpointRow>& checkpoints);
+
+// The event log of one execution after `after_sequence`, in order.
+std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session, const std::string& workflow_id,
+                                               int64_t after_sequence = 0);
+
+// Records message ids (command ids, event ids) as processed and returns those
+// that were new. Inside a transaction, a rollback forgets them again.
+std::set<std::string> ClaimNewMessageIds(soci::session& session, const std::vector<std::string>& ids);
+
+}  // namespace agentstudio::store
