@@ -1,0 +1,50 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace agentstudio::agents {
+
+using Json = nlohmann::json;
+
+// What a handler sees of one dispatch.
+struct TaskContext {
+  std::string task_id;
+  std::string workflow_id;
+  std::string step_id;
+  std::string agent_type;
+  int attempt = 1;
+  Json request;  // REST AgentRequest: task, input, context, configuration, timeout
+  // Reports progress (0-100) on `task-events`; cheap, never blocks on the broker.
+  std::function<void(double percentage, const std::string& message)> report_progress;
+  // True once the task was cancelled or the runtime is stopping: stop early.
+  std::function<bool()> cancelled;
+};
+
+// What a handler returns: a REST AgentResponse on success, or an error that
+// says whether another attempt can help.
+struct AgentResult {
+  bool ok = true;
+  Json response = Json::object();
+  std::string error_code;
+  std::string error_message;
+  bool retryable = true;
+
+  static AgentResult Success(Json response) { return {true, std::move(response), "", "", true}; }
+  static AgentResult Failure(std::string code, std::string message, bool retryable) {
+    return {false, Json::object(), std::move(code), std::move(message), retryable};
+  }
+};
+
+// One agent type's behaviour. Handle() runs on the runtime's thread, one task
+// at a time per runtime; it may throw, which reports a retryable error.
+class AgentHandler {
+ public:
+  virtual ~AgentHandler() = default;
+  virtual std::string agent_type() const = 0;
+  virtual AgentResult Handle(const TaskContext& context) = 0;
+};
+
+}  // namespace agentstudio::agents

@@ -1,0 +1,259 @@
+#include "agents/agent_runtime.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agentstudio/v1/agent_heartbeat.pb.h"
+#include "agentstudio/v1/task_event.pb.h"
+#include "agentstudio/v1/task_message.pb.h"
+#include "consumers/batch_consumer.hpp"
+#include "consumers/dead_letter_publisher.hpp"
+#include "producers/message_producer.hpp"
+#include "schemas/agent_codec.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/ids.hpp"
+
+namespace agentstudio::agents {
+namespace {
+
+engine::TimeMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Remembers the last dispatches handled so a redelivered (task, attempt) is
+// not run twice by this process.
+class RecentDispatches {
+ public:
+  bool Seen(const std::string& key) const { return keys_.count(key) > 0; }
+  void Remember(const std::string& key) {
+    if (!keys_.insert(key).second) return;
+    order_.push_back(key);
+    if (order_.size() > kCapacity) {
+      keys_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+ private:
+  static constexpr size_t kCapacity = 10000;
+  std::set<std::string> keys_;
+  std::deque<std::string> order_;
+};
+
+}  // namespace
+
+class AgentRuntime::Impl {
+ public:
+  Impl(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers)
+      : options_(std::move(options)),
+        producer_(options_.kafka, std::chrono::seconds(30)),
+        dead_letters_(producer_, options_.topics) {
+    std::vector<std::string> topics;
+    for (auto& handler : handlers) {
+      const std::string type = handler->agent_type();
+      topics.push_back(options_.topics.tasks(type));
+      handlers_[type] = std::move(handler);
+    }
+    consumer_ = std::make_unique<kafka::BatchConsumer>(
+        options_.kafka, kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics,
+                                                    16, std::chrono::milliseconds(100)});
+  }
+
+  void Run(const std::atomic<bool>& stop) {
+    std::thread heartbeats([&] { HeartbeatLoop(stop); });
+    while (!stop) {
+      const std::vector<kafka::InboundMessage> batch = consumer_->Poll();
+      for (const kafka::InboundMessage& message : batch) {
+        if (!Process(message, stop)) break;  // stopping before the report was durable
+        consumer_->Commit({message});
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    heartbeats.join();
+    SendHeartbeat("stopping");
+    producer_.Flush(std::chrono::seconds(5));
+    consumer_->Close();
+  }
+
+  std::vector<std::string> types() const {
+    std::vector<std::string> out;
+    for (const auto& [type, handler] : handlers_) out.push_back(type);
+    return out;
+  }
+
+  std::atomic<uint64_t> completed_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> duplicates_{0};
+
+ private:
+  agentstudio::v1::TaskEvent NewEvent(const agentstudio::v1::TaskMessage& task) const {
+    agentstudio::v1::TaskEvent event;
+    event.set_schema_version(schemas::kSchemaVersion);
+    event.set_event_id(schemas::NewMessageId());
+    event.set_task_id(task.task_id());
+    event.set_workflow_id(task.workflow_id());
+    event.set_attempt(task.attempt());
+    event.set_agent_id(options_.agent_id);
+    *event.mutable_timestamp() = schemas::ToTimestamp(NowMs());
+    return event;
+  }
+
+  kafka::Headers HeadersFor(const kafka::InboundMessage& message) const {
+    kafka::Headers headers = {{"correlation-id", message.Header("correlation-id")}};
+    const std::string trace = message.Header("traceparent");
+    headers["traceparent"] = trace.empty() ? kafka::NewTraceparent() : trace;
+    return headers;
+  }
+
+  // Returns false only when stopping before the final report was durable (the
+  // offset must then stay uncommitted).
+  bool Process(const kafka::InboundMessage& message, const std::atomic<bool>& stop) {
+    agentstudio::v1::TaskMessage task;
+    if (!task.ParseFromString(message.payload) || task.task_id().empty() ||
+        task.workflow_id().empty()) {
+      return DeadLetter(message, "undecodable TaskMessage");
+    }
+    if (task.schema_version() != schemas::kSchemaVersion) {
+      return DeadLetter(message, "unsupported schema version " + std::to_string(task.schema_version()));
+    }
+    const auto handler = handlers_.find(task.agent_type());
+    if (handler == handlers_.end()) {
+      return DeadLetter(message, "no handler for agent type '" + task.agent_type() + "'");
+    }
+    const std::string dispatch = task.task_id() + "#" + std::to_string(task.attempt());
+    if (recent_.Seen(dispatch)) {
+      ++duplicates_;
+      return true;
+    }
+    const kafka::Headers headers = HeadersFor(message);
+    ++active_tasks_;
+    TaskContext context;
+    context.task_id = task.task_id();
+    context.workflow_id = task.workflow_id();
+    context.step_id = task.step_id();
+    context.agent_type = task.agent_type();
+    context.attempt = task.attempt();
+    context.request = schemas::AgentRequestToJson(task.request());
+    context.report_progress = [&](double percentage, const std::string& text) {
+      agentstudio::v1::TaskEvent event = NewEvent(task);
+      event.mutable_progress()->set_percentage(percentage);
+      event.mutable_progress()->set_message(text);
+      producer_.Send(options_.topics.task_events(), task.workflow_id(), event.SerializeAsString(),
+                     headers, [](const kafka::DeliveryResult&) {});
+    };
+    context.cancelled = [&stop] { return stop.load(); };
+    context.report_progress(0, "accepted by " + options_.agent_id);
+
+    const auto started = std::chrono::steady_clock::now();
+    AgentResult result;
+    try {
+      result = handler->second->Handle(context);
+    } catch (const std::exception& error) {
+      result = AgentResult::Failure("AGENT_EXCEPTION", error.what(), /*retryable=*/true);
+    }
+    --active_tasks_;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+
+    agentstudio::v1::TaskEvent event = NewEvent(task);
+    if (result.ok) {
+      Json response = result.response;
+      response["success"] = true;
+      if (!response.contains("result")) response["result"] = Json::object();
+      if (!response.contains("metadata")) response["metadata"] = Json::object();
+      response["metadata"]["executionTimeMs"] = elapsed.count();
+      response["metadata"]["agentId"] = options_.agent_id;
+      *event.mutable_completion()->mutable_response() = schemas::AgentResponseFromJson(response);
+    } else {
+      event.mutable_error()->set_code(result.error_code);
+      event.mutable_error()->set_message(result.error_message);
+      event.mutable_error()->set_retryable(result.retryable);
+    }
+    const std::string payload = event.SerializeAsString();
+    std::chrono::milliseconds backoff(100);
+    for (;;) {
+      const kafka::DeliveryResult delivery =
+          producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload, headers);
+      if (delivery.ok) break;
+      spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,
+                   dispatch, delivery.error);
+      if (stop) return false;
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+    }
+    recent_.Remember(dispatch);
+    (result.ok ? completed_ : failed_)++;
+    return true;
+  }
+
+  bool DeadLetter(const kafka::InboundMessage& message, const std::string& reason) {
+    try {
+      dead_letters_.PublishAll({{&message, reason}});
+      return true;
+    } catch (const std::exception& error) {
+      spdlog::error("agent {}: {}", options_.agent_id, error.what());
+      return false;
+    }
+  }
+
+  void SendHeartbeat(const std::string& status) {
+    agentstudio::v1::AgentHeartbeat heartbeat;
+    heartbeat.set_schema_version(schemas::kSchemaVersion);
+    heartbeat.set_agent_id(options_.agent_id);
+    for (const auto& [type, handler] : handlers_) heartbeat.add_agent_types(type);
+    heartbeat.set_status(status);
+    heartbeat.set_active_tasks(active_tasks_);
+    heartbeat.set_load(active_tasks_ > 0 ? 1.0 : 0.0);
+    *heartbeat.mutable_timestamp() = schemas::ToTimestamp(NowMs());
+    (*heartbeat.mutable_metrics())["tasksCompleted"] = static_cast<double>(completed_);
+    (*heartbeat.mutable_metrics())["tasksFailed"] = static_cast<double>(failed_);
+    producer_.Send(options_.topics.agent_heartbeats(), options_.agent_id,
+                   heartbeat.SerializeAsString(), {}, [](const kafka::DeliveryResult&) {});
+  }
+
+  void HeartbeatLoop(const std::atomic<bool>& stop) {
+    std::unique_lock lock(mutex_);
+    while (!stop && !stopping_) {
+      lock.unlock();
+      SendHeartbeat("healthy");
+      lock.lock();
+      wake_.wait_for(lock, options_.heartbeat_interval, [&] { return stopping_ || stop.load(); });
+    }
+  }
+
+  const AgentRuntimeOptions options_;
+  kafka::MessageProducer producer_;
+  kafka::DeadLetterPublisher dead_letters_;
+  std::map<std::string, std::unique_ptr<AgentHandler>> handlers_;  // constant after construction
+  RecentDispatches recent_;                                        // poll thread only
+  std::atomic<int> active_tasks_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mutex_
+  std::unique_ptr<kafka::BatchConsumer> consumer_;
+};
+
+AgentRuntime::AgentRuntime(AgentRuntimeOptions options,
+                           std::vector<std::unique_ptr<AgentHandler>> handlers)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handlers))) {}
+
+AgentRuntime::~AgentRuntime() = default;
+
+void AgentRuntime::Run(const std::atomic<bool>& stop) { impl_->Run(stop); }
+uint64_t AgentRuntime::tasks_completed() const { return impl_->completed_; }
+uint64_t AgentRuntime::tasks_failed() const { return impl_->failed_; }
+uint64_t AgentRuntime::duplicates_dropped() const { return impl_->duplicates_; }
+std::vector<std::string> AgentRuntime::agent_types() const { return impl_->types(); }
+
+}  // namespace agentstudio::agents

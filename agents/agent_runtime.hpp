@@ -1,0 +1,47 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agents/agent_handler.hpp"
+#include "producers/kafka_config.hpp"
+#include "producers/topics.hpp"
+
+namespace agentstudio::agents {
+
+struct AgentRuntimeOptions {
+  kafka::ConfigMap kafka;                       // BaseProperties() and overrides
+  kafka::Topics topics;
+  std::string agent_id;                         // unique per process
+  std::chrono::milliseconds heartbeat_interval{5000};
+};
+
+// The agent side of the protocol (the C++ SDK): consumes `tasks.<type>` for
+// every handler's type in the `<prefix>agents` group, drops duplicate
+// dispatches of the same (task, attempt), reports progress then completion or
+// error on `task-events`, commits the offset only after that report is
+// durable, and heartbeats on `agent-heartbeats`. Undecodable task messages go
+// to `dlq`.
+class AgentRuntime {
+ public:
+  AgentRuntime(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers);
+  ~AgentRuntime();
+
+  // Runs until `stop` is set; finishes the task in hand first.
+  void Run(const std::atomic<bool>& stop);
+
+  uint64_t tasks_completed() const;
+  uint64_t tasks_failed() const;
+  uint64_t duplicates_dropped() const;
+  std::vector<std::string> agent_types() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agentstudio::agents

@@ -1,0 +1,89 @@
+#include "agents/reference/reference_agent.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include "engine/timestamp.hpp"
+
+namespace agentstudio::agents {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void ReferenceAgent::Thought(Json& thoughts, const std::string& type, const std::string& content) {
+  thoughts.push_back(
+      {{"timestamp", engine::FormatTimestamp(NowMs())}, {"type", type}, {"content", content}});
+}
+
+AgentResult ReferenceAgent::Handle(const TaskContext& context) {
+  const Json configuration = context.request.value("configuration", Json::object());
+  const int fail_times = configuration.value("failTimes", 0);
+  if (context.attempt <= fail_times) {
+    return AgentResult::Failure("SIMULATED_FAILURE",
+                                "failing attempt " + std::to_string(context.attempt) + " of " +
+                                    std::to_string(fail_times) + " (configuration.failTimes)",
+                                /*retryable=*/true);
+  }
+  if (configuration.value("failNonRetryable", false)) {
+    return AgentResult::Failure("SIMULATED_PERMANENT_FAILURE",
+                                "failing for good (configuration.failNonRetryable)",
+                                /*retryable=*/false);
+  }
+  const int progress_events = std::max(0, configuration.value("progressEvents", 0));
+  const int sleep_ms = std::max(0, configuration.value("sleepMs", 0));
+  const int steps = std::max(progress_events, sleep_ms > 0 ? 4 : 0);
+  for (int i = 1; i <= steps; ++i) {
+    if (context.cancelled()) return AgentResult::Failure("CANCELLED", "agent stopping", true);
+    if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms / steps));
+    context.report_progress(100.0 * i / (steps + 1), "step " + std::to_string(i) + " of " +
+                                                         std::to_string(steps));
+  }
+
+  Json thoughts = Json::array();
+  AgentResult computed = Compute(context, thoughts);
+  if (!computed.ok) return computed;
+  Json response = {{"success", true},
+                   {"result", computed.response},
+                   {"thoughts", std::move(thoughts)},
+                   {"metadata", Json::object()}};
+  if (configuration.contains("model")) response["metadata"]["model"] = configuration["model"];
+  if (const auto it = configuration.find("result"); it != configuration.end() && it->is_object()) {
+    response["result"].update(*it);
+  }
+  if (const auto it = configuration.find("handoff"); it != configuration.end() && it->is_object()) {
+    response["handoff"] = *it;
+  }
+  return AgentResult::Success(std::move(response));
+}
+
+std::vector<std::string> TextsFrom(const Json& request, const char* key) {
+  std::vector<std::string> texts;
+  const Json input = request.value("input", Json::object());
+  if (const auto it = input.find(key); it != input.end() && it->is_array()) {
+    for (const Json& item : *it) {
+      if (item.is_string()) texts.push_back(item.get<std::string>());
+    }
+    return texts;
+  }
+  const Json previous =
+      request.value("context", Json::object()).value("previousResults", Json::object());
+  for (const auto& [step, result] : previous.items()) {
+    if (!result.is_object()) continue;
+    const auto records = result.find("records");
+    if (records == result.end() || !records->is_array()) continue;
+    for (const Json& record : *records) {
+      if (record.is_object() && record.contains("text") && record["text"].is_string()) {
+        texts.push_back(record["text"].get<std::string>());
+      }
+    }
+  }
+  return texts;
+}
+
+}  // namespace agentstudio::agents

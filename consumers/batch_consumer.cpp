@@ -1,0 +1,125 @@
+#include "consumers/batch_consumer.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+namespace agentstudio::kafka {
+namespace {
+
+InboundMessage Copy(RdKafka::Message& message) {
+  InboundMessage out;
+  out.topic = message.topic_name();
+  out.partition = message.partition();
+  out.offset = message.offset();
+  if (message.key()) out.key = *message.key();
+  if (message.payload()) {
+    out.payload.assign(static_cast<const char*>(message.payload()), message.len());
+  }
+  if (const RdKafka::Headers* headers = message.headers()) {
+    for (const RdKafka::Headers::Header& header : headers->get_all()) {
+      if (header.value() != nullptr) {
+        out.headers[header.key()] =
+            std::string(static_cast<const char*>(header.value()), header.value_size());
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void BatchConsumer::Rebalance::rebalance_cb(RdKafka::KafkaConsumer* consumer,
+                                            RdKafka::ErrorCode err,
+                                            std::vector<RdKafka::TopicPartition*>& partitions) {
+  if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+    consumer->assign(partitions);
+    owner_.assigned_ = partitions.size();
+    spdlog::info("consumer group {}: assigned {} partitions", owner_.options_.group_id,
+                 partitions.size());
+  } else {
+    consumer->unassign();
+    owner_.assigned_ = 0;
+    spdlog::info("consumer group {}: partitions revoked", owner_.options_.group_id);
+  }
+}
+
+BatchConsumer::BatchConsumer(ConfigMap properties, BatchConsumerOptions options)
+    : options_(std::move(options)) {
+  properties["group.id"] = options_.group_id;
+  properties["enable.auto.commit"] = "false";
+  properties.emplace("auto.offset.reset", "earliest");
+  properties.emplace("session.timeout.ms", "10000");
+  properties.emplace("heartbeat.interval.ms", "1000");
+  properties.emplace("fetch.wait.max.ms", "50");
+  auto conf = MakeConf(properties);
+  std::string error;
+  conf->set("rebalance_cb", &rebalance_, error);
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer_) throw std::runtime_error("cannot create Kafka consumer: " + error);
+  const RdKafka::ErrorCode code = consumer_->subscribe(options_.topics);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    throw std::runtime_error("cannot subscribe: " + RdKafka::err2str(code));
+  }
+}
+
+BatchConsumer::~BatchConsumer() { Close(); }
+
+void BatchConsumer::Close() {
+  if (closed_) return;
+  closed_ = true;
+  consumer_->close();
+}
+
+std::vector<InboundMessage> BatchConsumer::Poll() {
+  std::vector<InboundMessage> batch;
+  int wait_ms = static_cast<int>(options_.max_wait.count());
+  while (batch.size() < options_.max_batch) {
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
+    wait_ms = 0;  // after the first message, take only what is already here
+    switch (message->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        batch.push_back(Copy(*message));
+        continue;
+      case RdKafka::ERR__TIMED_OUT:
+      case RdKafka::ERR__PARTITION_EOF:
+        return batch;
+      case RdKafka::ERR__AUTO_OFFSET_RESET:
+      case RdKafka::ERR_OFFSET_OUT_OF_RANGE:
+        ++offset_resets_;
+        spdlog::critical(
+            "consumer group {}: offset reset on {} [{}]: messages were lost before they were "
+            "consumed ({})",
+            options_.group_id, message->topic_name(), message->partition(), message->errstr());
+        return batch;
+      default:
+        spdlog::warn("consumer group {}: {}", options_.group_id, message->errstr());
+        return batch;
+    }
+  }
+  return batch;
+}
+
+bool BatchConsumer::Commit(const std::vector<InboundMessage>& batch) {
+  if (batch.empty()) return true;
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  for (const InboundMessage& message : batch) {
+    auto& offset = next[{message.topic, message.partition}];
+    offset = std::max(offset, message.offset + 1);
+  }
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [partition, offset] : next) {
+    offsets.push_back(RdKafka::TopicPartition::create(partition.first, partition.second, offset));
+  }
+  const RdKafka::ErrorCode code = consumer_->commitSync(offsets);
+  RdKafka::TopicPartition::destroy(offsets);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    spdlog::warn("consumer group {}: offset commit failed ({}); the batch will be redelivered",
+                 options_.group_id, RdKafka::err2str(code));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace agentstudio::kafka

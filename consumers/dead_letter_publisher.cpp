@@ -1,0 +1,32 @@
+#include "consumers/dead_letter_publisher.hpp"
+
+#include <future>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+namespace agentstudio::kafka {
+
+void DeadLetterPublisher::PublishAll(const std::vector<PoisonMessage>& poison) {
+  std::vector<std::future<DeliveryResult>> reports;
+  for (const PoisonMessage& p : poison) {
+    Headers headers = p.message->headers;
+    headers["x-source-topic"] = p.message->topic;
+    headers["x-source-partition"] = std::to_string(p.message->partition);
+    headers["x-source-offset"] = std::to_string(p.message->offset);
+    headers["x-dlq-reason"] = p.reason;
+    spdlog::warn("dead-lettering {} [{}] @{}: {}", p.message->topic, p.message->partition,
+                 p.message->offset, p.reason);
+    auto promise = std::make_shared<std::promise<DeliveryResult>>();
+    reports.push_back(promise->get_future());
+    producer_.Send(topics_.dlq(), p.message->key, p.message->payload, headers,
+                   [promise](const DeliveryResult& result) { promise->set_value(result); });
+  }
+  for (auto& report : reports) {
+    const DeliveryResult result = report.get();
+    if (!result.ok) throw std::runtime_error("dead letter not delivered: " + result.error);
+    ++published_;
+  }
+}
+
+}  // namespace agentstudio::kafka

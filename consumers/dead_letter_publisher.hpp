@@ -1,0 +1,39 @@
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "consumers/inbound_message.hpp"
+#include "producers/message_producer.hpp"
+#include "producers/topics.hpp"
+
+namespace agentstudio::kafka {
+
+// A message that cannot be processed, and why.
+struct PoisonMessage {
+  const InboundMessage* message = nullptr;
+  std::string reason;
+};
+
+// Sends messages that cannot be processed to the `dlq` topic: original key and
+// bytes, plus headers naming the source topic, partition, offset and the
+// reason (x-source-topic, x-source-partition, x-source-offset, x-dlq-reason).
+class DeadLetterPublisher {
+ public:
+  DeadLetterPublisher(MessageProducer& producer, Topics topics)
+      : producer_(producer), topics_(std::move(topics)) {}
+
+  // Sends all and waits for their delivery reports. Throws std::runtime_error
+  // when one is not durable, so the caller does not commit past it.
+  void PublishAll(const std::vector<PoisonMessage>& poison);
+
+  uint64_t published() const { return published_; }
+
+ private:
+  MessageProducer& producer_;
+  const Topics topics_;
+  std::atomic<uint64_t> published_{0};
+};
+
+}  // namespace agentstudio::kafka

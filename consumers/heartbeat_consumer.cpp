@@ -1,0 +1,79 @@
+#include "consumers/heartbeat_consumer.hpp"
+
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agentstudio/v1/agent_heartbeat.pb.h"
+#include "schemas/command_codec.hpp"
+#include "schemas/struct_json.hpp"
+#include "sql/agent_store.hpp"
+
+namespace agentstudio::kafka {
+
+HeartbeatConsumer::HeartbeatConsumer(ConfigMap properties, const Topics& topics,
+                                     store::SessionPool& pool, MessageProducer& dlq_producer)
+    : pool_(pool),
+      dead_letters_(dlq_producer, topics),
+      consumer_(std::move(properties),
+                BatchConsumerOptions{topics.prefix() + "heartbeats",
+                                     {topics.agent_heartbeats()},
+                                     500,
+                                     std::chrono::milliseconds(200)}) {}
+
+void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
+  while (!stop) {
+    const std::vector<InboundMessage> batch = consumer_.Poll();
+    if (batch.empty()) continue;
+    std::vector<store::AgentRecord> agents;
+    std::vector<PoisonMessage> poison;
+    for (const InboundMessage& message : batch) {
+      agentstudio::v1::AgentHeartbeat heartbeat;
+      if (!heartbeat.ParseFromString(message.payload) || heartbeat.agent_id().empty()) {
+        poison.push_back({&message, "undecodable AgentHeartbeat"});
+        continue;
+      }
+      if (heartbeat.schema_version() != schemas::kSchemaVersion) {
+        poison.push_back({&message, "unsupported schema version " +
+                                        std::to_string(heartbeat.schema_version())});
+        continue;
+      }
+      store::AgentRecord agent;
+      agent.id = heartbeat.agent_id();
+      agent.agent_types.assign(heartbeat.agent_types().begin(), heartbeat.agent_types().end());
+      agent.status = heartbeat.status();
+      agent.load = heartbeat.load();
+      agent.active_tasks = heartbeat.active_tasks();
+      agent.metrics.insert(heartbeat.metrics().begin(), heartbeat.metrics().end());
+      agent.last_heartbeat_at = schemas::FromTimestamp(heartbeat.timestamp());
+      agents.push_back(std::move(agent));
+    }
+    bool done = false;
+    while (!done && !stop) {
+      auto session = pool_.Acquire();
+      try {
+        store::InTransaction(*session, [&](soci::session& s) {
+          for (const store::AgentRecord& agent : agents) store::UpsertAgent(s, agent);
+          dead_letters_.PublishAll(poison);
+        });
+        done = true;
+      } catch (const std::exception& error) {
+        spdlog::error("heartbeats: {}", store::ClassifyDatabaseError(error).what());
+        if (!store::IsConnectionAlive(*session)) {
+          try {
+            session.Reconnect();
+          } catch (const std::exception&) {
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      }
+    }
+    if (done) {
+      recorded_ += agents.size();
+      consumer_.Commit(batch);
+    }
+  }
+  consumer_.Close();
+}
+
+}  // namespace agentstudio::kafka

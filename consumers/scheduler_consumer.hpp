@@ -1,0 +1,53 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "consumers/batch_consumer.hpp"
+#include "consumers/dead_letter_publisher.hpp"
+#include "consumers/scheduler_handler.hpp"
+#include "sql/database.hpp"
+
+namespace agentstudio::kafka {
+
+struct SchedulerCounters {
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> applied{0};
+  std::atomic<uint64_t> duplicates{0};
+  std::atomic<uint64_t> stale{0};
+  std::atomic<uint64_t> dead_lettered{0};
+  std::atomic<uint64_t> retried_batches{0};
+};
+
+// The scheduler role's consumer loop: polls `commands` and `task-events` in
+// the `<prefix>schedulers` group, applies each poll batch in one PostgreSQL
+// transaction (SchedulerHandler), dead-letters poison messages before that
+// transaction commits, and commits offsets only after it did. A batch that
+// fails on the database is retried (reconnecting) until it succeeds or the
+// loop is stopped, in which case its offsets stay uncommitted and the
+// messages are redelivered.
+class SchedulerConsumer {
+ public:
+  SchedulerConsumer(ConfigMap properties, const Topics& topics, store::SessionPool& pool,
+                    MessageProducer& dlq_producer, size_t max_batch = 500);
+
+  // Runs until `stop` is set; then finishes the batch in hand and leaves the group.
+  void Run(const std::atomic<bool>& stop);
+
+  const SchedulerCounters& counters() const { return counters_; }
+  size_t assigned_partitions() const { return consumer_.assigned_partitions(); }
+  uint64_t offset_resets() const { return consumer_.offset_resets(); }
+
+ private:
+  bool ApplyWithRetry(const std::vector<InboundMessage>& batch, const std::atomic<bool>& stop);
+
+  store::SessionPool& pool_;
+  SchedulerHandler handler_;
+  DeadLetterPublisher dead_letters_;
+  SchedulerCounters counters_;
+  BatchConsumer consumer_;  // last: stops before what it uses goes away
+};
+
+}  // namespace agentstudio::kafka

@@ -1,0 +1,280 @@
+#include "consumers/scheduler_handler.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "agentstudio/v1/task_control.pb.h"
+#include "agentstudio/v1/task_event.pb.h"
+#include "agentstudio/v1/task_message.pb.h"
+#include "agentstudio/v1/workflow_command.pb.h"
+#include "agentstudio/v1/workflow_event.pb.h"
+#include "engine/decide.hpp"
+#include "engine/planner.hpp"
+#include "schemas/agent_codec.hpp"
+#include "schemas/command_codec.hpp"
+#include "sql/outbox_store.hpp"
+#include "sql/workflow_store.hpp"
+
+namespace agentstudio::kafka {
+namespace {
+
+using Command = agentstudio::v1::WorkflowCommand;
+using TaskEvent = agentstudio::v1::TaskEvent;
+
+struct Decoded {
+  const InboundMessage* message = nullptr;
+  std::variant<Command, TaskEvent> body;
+  std::string message_id;
+  std::string workflow_id;
+};
+
+std::string JoinErrors(const engine::FieldErrors& errors) {
+  std::string text;
+  for (const auto& e : errors) {
+    text += (text.empty() ? "" : "; ") + e.field + ": " + e.message + " (" + e.code + ")";
+  }
+  return text;
+}
+
+// Decodes one message, or explains why it cannot be processed.
+std::variant<Decoded, std::string> Decode(const InboundMessage& message, const Topics& topics) {
+  Decoded out;
+  out.message = &message;
+  if (message.topic == topics.commands()) {
+    Command command;
+    if (!command.ParseFromString(message.payload)) return std::string("undecodable WorkflowCommand");
+    if (command.schema_version() != schemas::kSchemaVersion) {
+      return "unsupported schema version " + std::to_string(command.schema_version());
+    }
+    if (command.command_id().empty()) return std::string("command without command_id");
+    if (command.workflow_id().empty()) return std::string("command without workflow_id");
+    out.message_id = "cmd:" + command.command_id();
+    out.workflow_id = command.workflow_id();
+    out.body = std::move(command);
+    return out;
+  }
+  if (message.topic == topics.task_events()) {
+    TaskEvent event;
+    if (!event.ParseFromString(message.payload)) return std::string("undecodable TaskEvent");
+    if (event.schema_version() != schemas::kSchemaVersion) {
+      return "unsupported schema version " + std::to_string(event.schema_version());
+    }
+    if (event.event_id().empty()) return std::string("task event without event_id");
+    if (event.workflow_id().empty() || event.task_id().empty()) {
+      return std::string("task event without workflow_id or task_id");
+    }
+    if (event.kind_case() == TaskEvent::KIND_NOT_SET) return std::string("task event without kind");
+    out.message_id = "evt:" + event.event_id();
+    out.workflow_id = event.workflow_id();
+    out.body = std::move(event);
+    return out;
+  }
+  return "unexpected topic " + message.topic;
+}
+
+// Collects the writes of a batch while messages are applied.
+class BatchWrites {
+ public:
+  BatchWrites(const Topics& topics, std::map<std::string, engine::WorkflowState>& states)
+      : topics_(topics), states_(states) {}
+
+  void Record(const engine::Decision& decision, const std::string& traceparent, engine::TimeMs now) {
+    const engine::WorkflowState& state = decision.state;
+    touched_.insert(state.id);
+    const std::map<std::string, std::string> headers = {
+        {"traceparent", traceparent}, {"correlation-id", state.id}};
+    for (const engine::ExecutionEvent& event : decision.events) {
+      events_.emplace_back(state.id, event);
+      agentstudio::v1::WorkflowEvent message;
+      message.set_schema_version(schemas::kSchemaVersion);
+      message.set_workflow_id(state.id);
+      message.set_sequence(event.sequence);
+      message.set_type(event.type);
+      *message.mutable_timestamp() = schemas::ToTimestamp(event.timestamp);
+      message.set_severity(event.severity);
+      *message.mutable_data() = schemas::ToStruct(event.data);
+      message.set_workflow_status(std::string(engine::ToString(state.status)));
+      outbox_.push_back({topics_.workflow_events(), state.id, message.SerializeAsString(), headers});
+    }
+    for (const std::string& task_id : decision.dispatch_task_ids) {
+      const engine::TaskState& task = *state.FindTask(task_id);
+      agentstudio::v1::TaskMessage message;
+      message.set_schema_version(schemas::kSchemaVersion);
+      message.set_task_id(task.id);
+      message.set_workflow_id(state.id);
+      message.set_attempt(task.attempt);
+      message.set_step_id(task.step_id);
+      message.set_agent_type(task.agent_type);
+      *message.mutable_request() = schemas::AgentRequestFromJson(task.request);
+      for (const auto& step : state.definition.steps) {
+        if (step.id == task.step_id && step.timeout_value) {
+          *message.mutable_deadline() = schemas::ToTimestamp(now + step.timeout_value->count());
+        }
+      }
+      outbox_.push_back({topics_.tasks(task.agent_type), task.id, message.SerializeAsString(), headers});
+    }
+    for (const std::string& task_id : decision.cancel_task_ids) {
+      const engine::TaskState& task = *state.FindTask(task_id);
+      agentstudio::v1::TaskControl message;
+      message.set_schema_version(schemas::kSchemaVersion);
+      message.set_task_id(task.id);
+      message.set_workflow_id(state.id);
+      message.set_attempt(task.attempt);
+      message.set_action(agentstudio::v1::TaskControl::ACTION_CANCEL);
+      message.set_reason(state.error_message);
+      outbox_.push_back({topics_.agent_control(), task.agent_type, message.SerializeAsString(), headers});
+    }
+    for (const engine::Checkpoint& checkpoint : decision.checkpoints) {
+      checkpoints_.emplace_back(state.id, checkpoint);
+    }
+  }
+
+  void Write(soci::session& session) {
+    std::vector<const engine::WorkflowState*> changed;
+    for (const std::string& id : touched_) changed.push_back(&states_.at(id));
+    store::SaveExecutions(session, changed);
+    store::InsertEvents(session, events_);
+    store::InsertCheckpoints(session, checkpoints_);
+    store::EnqueueOutbox(session, outbox_);
+  }
+
+ private:
+  const Topics& topics_;
+  std::map<std::string, engine::WorkflowState>& states_;
+  std::set<std::string> touched_;
+  std::vector<store::WorkflowEventRow> events_;
+  std::vector<store::CheckpointRow> checkpoints_;
+  std::vector<store::OutboxMessage> outbox_;
+};
+
+// The engine input for a task event, or nullopt for kinds that change no state.
+std::optional<engine::Input> ToInput(const TaskEvent& event, engine::TimeMs now) {
+  switch (event.kind_case()) {
+    case TaskEvent::kProgress:
+      return engine::TaskProgressInput{event.task_id(), event.attempt(),
+                                       event.progress().percentage(), event.progress().message(),
+                                       now};
+    case TaskEvent::kCompletion:
+      return engine::TaskCompletedInput{event.task_id(), event.attempt(),
+                                        schemas::AgentResponseToJson(event.completion().response()),
+                                        now};
+    case TaskEvent::kError:
+      return engine::TaskFailedInput{event.task_id(), event.attempt(), event.error().code(),
+                                     event.error().message(), event.error().retryable(), now};
+    case TaskEvent::kHandoff:
+    case TaskEvent::kLog:
+    case TaskEvent::KIND_NOT_SET:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
+                                             const std::vector<InboundMessage>& batch,
+                                             engine::TimeMs now) const {
+  SchedulerBatchResult result;
+  std::vector<Decoded> decoded;
+  for (const InboundMessage& message : batch) {
+    auto d = Decode(message, topics_);
+    if (auto* reason = std::get_if<std::string>(&d)) {
+      result.poison.push_back({&message, std::move(*reason)});
+    } else {
+      decoded.push_back(std::move(std::get<Decoded>(d)));
+    }
+  }
+
+  std::vector<std::string> ids;
+  for (const Decoded& d : decoded) ids.push_back(d.message_id);
+  std::set<std::string> fresh = store::ClaimNewMessageIds(session, ids);
+
+  std::vector<std::string> workflow_ids;
+  for (const Decoded& d : decoded) {
+    if (fresh.count(d.message_id)) workflow_ids.push_back(d.workflow_id);
+  }
+  std::map<std::string, engine::WorkflowState> states =
+      store::LoadExecutions(session, workflow_ids, /*for_update=*/true);
+  BatchWrites writes(topics_, states);
+
+  for (const Decoded& d : decoded) {
+    // extract() makes a redelivery inside the same batch a duplicate too.
+    if (fresh.extract(d.message_id).empty()) {
+      ++result.duplicates;
+      continue;
+    }
+    const std::string traceparent = d.message->Header("traceparent");
+    auto existing = states.find(d.workflow_id);
+
+    if (const auto* command = std::get_if<Command>(&d.body)) {
+      if (command->kind_case() != Command::kStart) {
+        result.poison.push_back({d.message, "command kind not supported by this version"});
+        continue;
+      }
+      if (existing != states.end()) {
+        ++result.duplicates;  // the execution exists: this start was applied before
+        continue;
+      }
+      engine::ParsedWorkflowRequest request = schemas::ReadStartCommand(command->start());
+      if (!request.ok()) {
+        result.poison.push_back({d.message, "invalid workflow: " + JoinErrors(request.errors)});
+        continue;
+      }
+      const std::vector<std::string> task_ids = schemas::TaskIdsOf(command->start(), d.workflow_id);
+      if (task_ids.empty()) {
+        result.poison.push_back({d.message, "task_ids do not match the steps"});
+        continue;
+      }
+      const engine::TimeMs created =
+          command->has_issued_at() ? schemas::FromTimestamp(command->issued_at()) : now;
+      engine::WorkflowState planned =
+          engine::PlanExecution(d.workflow_id, request.request, task_ids, created);
+      engine::Decision decision = engine::Decide(std::move(planned), engine::StartInput{now});
+      writes.Record(decision, traceparent, now);
+      states.emplace(d.workflow_id, std::move(decision.state));
+      ++result.applied;
+      continue;
+    }
+
+    const auto& event = std::get<TaskEvent>(d.body);
+    if (existing == states.end()) {
+      result.poison.push_back({d.message, "unknown workflow " + d.workflow_id});
+      continue;
+    }
+    std::optional<engine::Input> input = ToInput(event, now);
+    if (!input) {
+      if (event.kind_case() == TaskEvent::kHandoff) {
+        result.poison.push_back({d.message, "handoff needs the dynamic pattern, not supported by this version"});
+      } else {
+        ++result.ignored;
+      }
+      continue;
+    }
+    engine::Decision decision = engine::Decide(existing->second, *input);
+    switch (decision.outcome) {
+      case engine::Outcome::kApplied:
+        writes.Record(decision, traceparent, now);
+        existing->second = std::move(decision.state);
+        ++result.applied;
+        break;
+      case engine::Outcome::kDuplicate:
+        ++result.duplicates;
+        break;
+      case engine::Outcome::kStale:
+        ++result.stale;
+        break;
+      case engine::Outcome::kUnknownTask:
+        result.poison.push_back({d.message, "unknown task " + event.task_id() + " of workflow " +
+                                                d.workflow_id});
+        break;
+    }
+  }
+  writes.Write(session);
+  return result;
+}
+
+}  // namespace agentstudio::kafka

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <soci/soci.h>
+
+#include "consumers/dead_letter_publisher.hpp"
+#include "consumers/inbound_message.hpp"
+#include "engine/workflow_state.hpp"
+#include "producers/topics.hpp"
+
+namespace agentstudio::kafka {
+
+// What one batch did, for logs and metrics.
+struct SchedulerBatchResult {
+  std::vector<PoisonMessage> poison;  // to dead-letter before committing
+  uint64_t applied = 0;
+  uint64_t duplicates = 0;  // message id already processed, or state already there
+  uint64_t stale = 0;       // older attempt, or the workflow already ended
+  uint64_t ignored = 0;     // valid but changes nothing (log events)
+};
+
+// Applies a batch of `commands` and `task-events` messages to PostgreSQL
+// through the engine: decodes them, drops message ids already processed,
+// locks the executions involved (in id order), runs Decide for each message in
+// order, and writes the new states, event log, checkpoints and outbox
+// messages. Runs on the caller's session inside the caller's transaction, so
+// the caller commits Kafka offsets only after the transaction committed.
+// Throws on database errors (the caller rolls back and retries the batch).
+class SchedulerHandler {
+ public:
+  explicit SchedulerHandler(Topics topics) : topics_(std::move(topics)) {}
+
+  SchedulerBatchResult Apply(soci::session& session, const std::vector<InboundMessage>& batch,
+                             engine::TimeMs now) const;
+
+ private:
+  const Topics topics_;
+};
+
+}  // namespace agentstudio::kafka
