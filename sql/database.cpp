@@ -15,6 +15,30 @@ bool IsRetryableSqlState(const std::string& state) {
          state.rfind("57P0", 0) == 0 || state.rfind("53", 0) == 0;
 }
 
+// SOCI mangles postgresql:// URIs; libpq parses both forms, so hand SOCI the
+// keyword=value form libpq produces.
+std::string ToKeywordConninfo(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    const std::string message = error ? error : "invalid connection string";
+    PQfreemem(error);
+    throw DatabaseError("invalid AGENTSTUDIO_DATABASE_URL: " + message, false);
+  }
+  std::string out;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (option->val == nullptr || *option->val == '\0') continue;
+    std::string value;
+    for (const char* c = option->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') value.push_back('\\');
+      value.push_back(*c);
+    }
+    out += std::string(out.empty() ? "" : " ") + option->keyword + "='" + value + "'";
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
 }  // namespace
 
 DatabaseError ClassifyDatabaseError(const std::exception& error) {
@@ -42,7 +66,9 @@ bool IsConnectionAlive(soci::session& session) {
 
 std::unique_ptr<soci::session> Connect(const std::string& url) {
   try {
-    return std::make_unique<soci::session>(soci::postgresql, url);
+    return std::make_unique<soci::session>(soci::postgresql, ToKeywordConninfo(url));
+  } catch (const DatabaseError&) {
+    throw;
   } catch (const std::exception& error) {
     throw DatabaseError(std::string("cannot connect to PostgreSQL: ") + error.what(), true);
   }

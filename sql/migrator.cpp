@@ -37,6 +37,7 @@ std::vector<std::string> ApplyMigrations(soci::session& session) {
   std::vector<std::string> applied;
   Exec(conn, "BEGIN", "BEGIN");
   try {
+    Exec(conn, "SET LOCAL client_min_messages = warning", "quiet notices");
     Exec(conn, std::string("SELECT pg_advisory_xact_lock(") + kLockKey + ")", "migration lock");
     Exec(conn,
          "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -1,0 +1,173 @@
+#include "daemon/config.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+
+namespace agentstudio::daemon {
+namespace {
+
+using Setter = std::function<std::string(Config&, const std::string&)>;
+
+std::string SetInt(int& field, const std::string& value, int min, int max) {
+  try {
+    size_t used = 0;
+    const int parsed = std::stoi(value, &used);
+    if (used != value.size() || parsed < min || parsed > max) throw std::out_of_range(value);
+    field = parsed;
+    return {};
+  } catch (const std::exception&) {
+    return "must be an integer between " + std::to_string(min) + " and " + std::to_string(max);
+  }
+}
+
+std::vector<std::string> SplitList(const std::string& value) {
+  std::vector<std::string> out;
+  std::stringstream stream(value);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const auto begin = item.find_first_not_of(" \t");
+    const auto end = item.find_last_not_of(" \t");
+    if (begin != std::string::npos) out.push_back(item.substr(begin, end - begin + 1));
+  }
+  return out;
+}
+
+const std::map<std::string, Setter>& Settings() {
+  static const std::map<std::string, Setter> settings = {
+      {"AGENTSTUDIO_KAFKA_BROKERS", [](Config& c, const std::string& v) { c.kafka_brokers = v; return std::string(); }},
+      {"AGENTSTUDIO_DATABASE_URL", [](Config& c, const std::string& v) { c.database_url = v; return std::string(); }},
+      {"AGENTSTUDIO_HTTP_ADDR", [](Config& c, const std::string& v) { c.http_addr = v; return std::string(); }},
+      {"AGENTSTUDIO_TOPIC_PREFIX", [](Config& c, const std::string& v) { c.topic_prefix = v; return std::string(); }},
+      {"AGENTSTUDIO_PARTITIONS", [](Config& c, const std::string& v) { return SetInt(c.partitions, v, 1, 1000); }},
+      {"AGENTSTUDIO_AGENT_TYPES", [](Config& c, const std::string& v) { c.agent_types = SplitList(v); return std::string(); }},
+      {"AGENTSTUDIO_BROKER_FILE", [](Config& c, const std::string& v) { c.broker_file = v; return std::string(); }},
+      {"AGENTSTUDIO_HTTP_THREADS", [](Config& c, const std::string& v) { return SetInt(c.http_threads, v, 1, 256); }},
+      {"AGENTSTUDIO_HTTP_MAX_BODY", [](Config& c, const std::string& v) { return SetInt(c.http_max_body, v, 4096, 64 << 20); }},
+      {"AGENTSTUDIO_DB_POOL", [](Config& c, const std::string& v) { return SetInt(c.db_pool, v, 1, 256); }},
+      {"AGENTSTUDIO_DELIVERY_TIMEOUT_MS", [](Config& c, const std::string& v) { return SetInt(c.delivery_timeout_ms, v, 100, 600000); }},
+      {"AGENTSTUDIO_HEARTBEAT_MS", [](Config& c, const std::string& v) { return SetInt(c.heartbeat_ms, v, 10, 600000); }},
+      {"AGENTSTUDIO_AGENT_ID", [](Config& c, const std::string& v) { c.agent_id = v; return std::string(); }},
+      {"AGENTSTUDIO_LOG_LEVEL", [](Config& c, const std::string& v) {
+         static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+         if (!levels.count(v)) return std::string("must be one of trace, debug, info, warn, error");
+         c.log_level = v;
+         return std::string();
+       }},
+  };
+  return settings;
+}
+
+std::optional<Role> ParseRole(const std::string& text) {
+  for (Role role : {Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent, Role::kBroker}) {
+    if (ToString(role) == text) return role;
+  }
+  return std::nullopt;
+}
+
+// Reads KEY=VALUE lines; '#' starts a comment; values may be quoted.
+std::variant<std::map<std::string, std::string>, std::string> ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return "cannot read config file " + path;
+  std::map<std::string, std::string> out;
+  std::string line;
+  for (int number = 1; std::getline(file, line); ++number) {
+    const auto begin = line.find_first_not_of(" \t");
+    if (begin == std::string::npos || line[begin] == '#') continue;
+    const auto equals = line.find('=');
+    if (equals == std::string::npos) {
+      return path + ":" + std::to_string(number) + ": expected KEY=VALUE";
+    }
+    std::string key = line.substr(begin, equals - begin);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    std::string value = line.substr(equals + 1);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (!Settings().count(key)) return path + ":" + std::to_string(number) + ": unknown setting " + key;
+    out[key] = value;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view ToString(Role role) {
+  switch (role) {
+    case Role::kFrontdoor: return "frontdoor";
+    case Role::kScheduler: return "scheduler";
+    case Role::kRelay: return "relay";
+    case Role::kAgent: return "agent";
+    case Role::kBroker: return "broker";
+  }
+  return "frontdoor";
+}
+
+bool Config::NeedsDatabase() const {
+  return migrate_only || Has(Role::kFrontdoor) || Has(Role::kScheduler) || Has(Role::kRelay);
+}
+
+std::variant<Config, std::string> LoadConfig(const std::vector<std::string>& args,
+                                             const std::map<std::string, std::string>& env) {
+  Config config;
+  std::string config_file;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "migrate" && i == 0) {
+      config.migrate_only = true;
+    } else if (arg == "--role" || arg == "--config") {
+      if (i + 1 >= args.size()) return arg + " needs a value";
+      const std::string& value = args[++i];
+      if (arg == "--config") {
+        config_file = value;
+      } else if (auto role = ParseRole(value)) {
+        config.roles.insert(*role);
+      } else {
+        return "unknown role '" + value + "' (frontdoor, scheduler, relay, agent, broker)";
+      }
+    } else if (arg.rfind("--role=", 0) == 0) {
+      auto role = ParseRole(arg.substr(7));
+      if (!role) return "unknown role '" + arg.substr(7) + "'";
+      config.roles.insert(*role);
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_file = arg.substr(9);
+    } else {
+      return "unknown argument '" + arg + "'";
+    }
+  }
+  std::map<std::string, std::string> values;
+  if (!config_file.empty()) {
+    auto file = ReadFile(config_file);
+    if (auto* error = std::get_if<std::string>(&file)) return *error;
+    values = std::get<0>(file);
+  }
+  for (const auto& [key, value] : env) {
+    if (Settings().count(key)) values[key] = value;
+  }
+  for (const auto& [key, value] : values) {
+    const std::string error = Settings().at(key)(config, value);
+    if (!error.empty()) return key + "=" + value + ": " + error;
+  }
+  if (config.roles.empty() && !config.migrate_only) {
+    config.roles = {Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent};
+    if (config.kafka_brokers.empty()) config.roles.insert(Role::kBroker);
+  }
+  if (config.kafka_brokers.empty() && !config.migrate_only && !config.Has(Role::kBroker)) {
+    return "AGENTSTUDIO_KAFKA_BROKERS is empty and the broker role is not among the roles: "
+           "set it to the broker's bootstrap list";
+  }
+  if (config.NeedsDatabase() && config.database_url.empty()) {
+    return "AGENTSTUDIO_DATABASE_URL is required by the roles asked for";
+  }
+  if (config.agent_id.empty()) {
+    char host[256] = "host";
+    gethostname(host, sizeof host - 1);
+    config.agent_id = std::string("agent-") + host + "-" + std::to_string(getpid());
+  }
+  return config;
+}
+
+}  // namespace agentstudio::daemon

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace agentstudio::daemon {
+
+enum class Role { kFrontdoor, kScheduler, kRelay, kAgent, kBroker };
+
+std::string_view ToString(Role role);
+
+// Every setting of agentstudiod. Each comes from an AGENTSTUDIO_* environment
+// variable, which overrides the same key in the --config file (KEY=VALUE lines,
+// the format of systemd's EnvironmentFile). See docs/configuration.md.
+struct Config {
+  bool migrate_only = false;  // `agentstudiod migrate`
+  std::set<Role> roles;       // empty on the command line: all roles
+
+  // AGENTSTUDIO_KAFKA_BROKERS: bootstrap list; empty starts the embedded broker.
+  std::string kafka_brokers;
+  // AGENTSTUDIO_DATABASE_URL: libpq conninfo or postgresql:// URI.
+  std::string database_url;
+  // AGENTSTUDIO_HTTP_ADDR: where the front door listens.
+  std::string http_addr = "127.0.0.1:8080";
+  // AGENTSTUDIO_TOPIC_PREFIX
+  std::string topic_prefix = "agentstudio.";
+  // AGENTSTUDIO_PARTITIONS: partitions of the topics the embedded broker creates.
+  int partitions = 6;
+  // AGENTSTUDIO_AGENT_TYPES: comma-separated reference agent types the agent role serves; empty = all.
+  std::vector<std::string> agent_types;
+  // AGENTSTUDIO_BROKER_FILE: where the broker role writes its bootstrap list.
+  std::string broker_file;
+  // AGENTSTUDIO_HTTP_THREADS: Pistache reactor threads.
+  int http_threads = 2;
+  // AGENTSTUDIO_HTTP_MAX_BODY: largest request body accepted, bytes.
+  int http_max_body = 1 << 20;
+  // AGENTSTUDIO_DB_POOL: PostgreSQL sessions of the front door's worker pool.
+  int db_pool = 4;
+  // AGENTSTUDIO_DELIVERY_TIMEOUT_MS: how long the front door waits for Kafka.
+  int delivery_timeout_ms = 10000;
+  // AGENTSTUDIO_HEARTBEAT_MS: agent heartbeat interval.
+  int heartbeat_ms = 5000;
+  // AGENTSTUDIO_AGENT_ID: this process's agent id; default agent-<host>-<pid>.
+  std::string agent_id;
+  // AGENTSTUDIO_LOG_LEVEL: trace, debug, info, warn, error.
+  std::string log_level = "info";
+
+  bool Has(Role role) const { return roles.count(role) > 0; }
+  bool NeedsDatabase() const;
+};
+
+// Parses the command line and the environment (`env` as NAME -> value).
+// Returns the config or a message saying what is wrong.
+std::variant<Config, std::string> LoadConfig(const std::vector<std::string>& args,
+                                             const std::map<std::string, std::string>& env);
+
+}  // namespace agentstudio::daemon

@@ -1,0 +1,214 @@
+#include "daemon/front_door.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/http_headers.hpp"
+#include "daemon/problem.hpp"
+#include "engine/planner.hpp"
+#include "engine/timestamp.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/execution_json.hpp"
+#include "schemas/ids.hpp"
+#include "sql/workflow_store.hpp"
+
+namespace agentstudio::daemon {
+namespace {
+
+using Pistache::Http::Code;
+using Pistache::Http::ResponseWriter;
+using Json = nlohmann::json;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string TraceparentOf(const Pistache::Rest::Request& request) {
+  if (auto raw = request.headers().tryGetRaw("traceparent")) return raw->value();
+  return kafka::NewTraceparent();
+}
+
+Problem Unavailable(const std::string& detail) {
+  return {503, "service-unavailable", "Service Unavailable", detail, {}, 5};
+}
+
+// ResponseWriter is move-only; callbacks that answer later share it.
+using SharedWriter = std::shared_ptr<ResponseWriter>;
+
+}  // namespace
+
+FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
+                     kafka::WorkflowCommandProducer& commands, kafka::MessageProducer& producer,
+                     BlockingExecutor& executor)
+    : options_(std::move(options)),
+      pool_(pool),
+      commands_(commands),
+      producer_(producer),
+      executor_(executor) {
+  using namespace Pistache::Rest;
+  Routes::Post(router_, "/api/workflows", Routes::bind(&FrontDoor::CreateWorkflow, this));
+  Routes::Get(router_, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
+  Routes::Get(router_, "/health", Routes::bind(&FrontDoor::Health, this));
+  router_.addNotFoundHandler(Routes::bind(&FrontDoor::NotFound, this));
+}
+
+FrontDoor::~FrontDoor() { Stop(); }
+
+void FrontDoor::Start() {
+  endpoint_ = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(options_.address));
+  endpoint_->init(Pistache::Http::Endpoint::options()
+                      .threads(options_.threads)
+                      .maxRequestSize(options_.max_body_bytes)
+                      .flags(Pistache::Tcp::Options::ReuseAddr));
+  endpoint_->setHandler(router_.handler());
+  endpoint_->serveThreaded();
+  started_ = true;
+  spdlog::info("front door listening on http://{}:{}", Pistache::Address(options_.address).host(),
+               port());
+}
+
+void FrontDoor::Stop() {
+  if (!started_) return;
+  started_ = false;
+  endpoint_->shutdown();
+}
+
+uint16_t FrontDoor::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }
+
+void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
+  const std::string trace = TraceparentOf(request);
+  const std::string instance = request.resource();
+  const Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    SendProblem(response,
+                {400, "malformed-request", "Bad Request", "The request body is not valid JSON", {}, 0},
+                instance, trace);
+    return;
+  }
+  engine::ParsedWorkflowRequest parsed = engine::ParseWorkflowRequest(body);
+  if (!parsed.ok()) {
+    SendProblem(response,
+                {422, "validation-error", "Validation Error",
+                 "One or more validation errors occurred", std::move(parsed.errors), 0},
+                instance, trace);
+    return;
+  }
+  const std::string workflow_id = schemas::NewWorkflowId();
+  std::vector<std::string> task_ids;
+  for (size_t i = 0; i < parsed.request.definition.steps.size(); ++i) {
+    task_ids.push_back(schemas::NewTaskId());
+  }
+  const int64_t now = NowMs();
+  const auto command = schemas::MakeStartCommand(parsed.request, workflow_id, task_ids, now);
+  // The answer shows the execution as the scheduler will plan it: the same
+  // pure function over the same ids and time.
+  Json created = schemas::ExecutionToJson(
+      engine::PlanExecution(workflow_id, parsed.request, task_ids, now), {});
+  auto writer = std::make_shared<ResponseWriter>(std::move(response));
+  commands_.Submit(command, trace,
+                   [writer, created = std::move(created), workflow_id, instance,
+                    trace](const kafka::DeliveryResult& result) {
+                     if (!result.ok) {
+                       spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}",
+                                    workflow_id, result.error);
+                       SendProblem(*writer,
+                                   Unavailable("The workflow could not be stored durably (Kafka: " +
+                                               result.error + "); retry later"),
+                                   instance, trace);
+                       return;
+                     }
+                     writer->headers().add<Pistache::Http::Header::Location>(
+                         "/api/workflows/" + workflow_id);
+                     writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
+                     SendJson(*writer, Code::Created, created);
+                   });
+}
+
+void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
+  const std::string trace = TraceparentOf(request);
+  const std::string instance = request.resource();
+  const std::string id = request.param(":id").as<std::string>();
+  auto writer = std::make_shared<ResponseWriter>(std::move(response));
+  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
+  if (!engine::IsValidIdentifier(id)) {
+    SendProblem(*writer, not_found, instance, trace);
+    return;
+  }
+  const bool queued = executor_.Submit([this, writer, id, instance, trace, not_found] {
+    try {
+      auto session = pool_.Acquire();
+      try {
+        auto states = store::LoadExecutions(*session, {id}, /*for_update=*/false);
+        if (states.empty()) {
+          SendProblem(*writer, not_found, instance, trace);
+          return;
+        }
+        const auto events = store::LoadEvents(*session, id);
+        const engine::WorkflowState& state = states.begin()->second;
+        writer->headers().add(std::make_shared<ETagHeader>(schemas::ETagOf(state)));
+        SendJson(*writer, Code::Ok, schemas::ExecutionToJson(state, events));
+      } catch (const std::exception&) {
+        if (!store::IsConnectionAlive(*session)) session.Reconnect();
+        throw;
+      }
+    } catch (const std::exception& error) {
+      const store::DatabaseError classified = store::ClassifyDatabaseError(error);
+      spdlog::error("GET workflow {}: {}", id, classified.what());
+      SendProblem(*writer,
+                  classified.IsRetryable()
+                      ? Unavailable("The database is unavailable; retry later")
+                      : Problem{500, "internal-error", "Internal Server Error",
+                                "The workflow could not be read", {}, 0},
+                  instance, trace);
+    }
+  });
+  if (!queued) SendProblem(*writer, Unavailable("Too many requests in flight"), instance, trace);
+}
+
+void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter response) {
+  const std::string trace = TraceparentOf(request);
+  auto writer = std::make_shared<ResponseWriter>(std::move(response));
+  const bool queued = executor_.Submit([this, writer] {
+    Json checks = Json::object();
+    bool healthy = true;
+    try {
+      auto session = pool_.Acquire();
+      try {
+        int one = 0;
+        *session << "SELECT 1", soci::into(one);
+        checks["postgresql"] = {{"status", "up"}};
+      } catch (const std::exception&) {
+        if (!store::IsConnectionAlive(*session)) session.Reconnect();
+        throw;
+      }
+    } catch (const std::exception& error) {
+      healthy = false;
+      checks["postgresql"] = {{"status", "down"}, {"error", error.what()}};
+    }
+    if (producer_.Ping(std::chrono::milliseconds(2000))) {
+      checks["kafka"] = {{"status", "up"}};
+    } else {
+      healthy = false;
+      checks["kafka"] = {{"status", "down"}, {"error", "no broker answered within 2 s"}};
+    }
+    SendJson(*writer, healthy ? Code::Ok : Code::Service_Unavailable,
+             {{"status", healthy ? "healthy" : "unhealthy"},
+              {"timestamp", engine::FormatTimestamp(NowMs())},
+              {"checks", std::move(checks)}});
+  });
+  if (!queued) SendProblem(*writer, Unavailable("Too many requests in flight"), "/health", trace);
+}
+
+void FrontDoor::NotFound(const Pistache::Rest::Request& request, ResponseWriter response) {
+  SendProblem(response,
+              {404, "not-found", "Not Found",
+               "No route for " + std::string(Pistache::Http::methodString(request.method())) + " " +
+                   request.resource(),
+               {}, 0},
+              request.resource(), TraceparentOf(request));
+}
+
+}  // namespace agentstudio::daemon

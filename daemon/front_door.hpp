@@ -1,0 +1,58 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <pistache/endpoint.h>
+#include <pistache/router.h>
+
+#include "daemon/blocking_executor.hpp"
+#include "producers/command_producer.hpp"
+#include "sql/database.hpp"
+
+namespace agentstudio::daemon {
+
+struct FrontDoorOptions {
+  std::string address = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  int threads = 2;                          // Pistache reactor threads
+  size_t max_body_bytes = 1 << 20;
+};
+
+// The Pistache REST front door. Handlers run on reactor threads and never
+// block there: commands go to Kafka with the answer sent from the delivery
+// report, and database reads run on the BlockingExecutor.
+//   POST /api/workflows        validate, assign ids, produce StartWorkflow,
+//                              answer 201 once the command is durable in Kafka
+//   GET  /api/workflows/{id}   the execution from PostgreSQL
+//   GET  /health               liveness plus PostgreSQL and Kafka checks
+// Errors are application/problem+json (RFC 7807).
+class FrontDoor {
+ public:
+  FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
+            kafka::WorkflowCommandProducer& commands, kafka::MessageProducer& producer,
+            BlockingExecutor& executor);
+  ~FrontDoor();
+
+  // Binds and starts serving on background threads. Throws when it cannot bind.
+  void Start();
+  // Stops accepting and closes connections.
+  void Stop();
+  uint16_t port() const;
+
+ private:
+  void CreateWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+
+  const FrontDoorOptions options_;
+  store::SessionPool& pool_;
+  kafka::WorkflowCommandProducer& commands_;
+  kafka::MessageProducer& producer_;
+  BlockingExecutor& executor_;
+  Pistache::Rest::Router router_;
+  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  bool started_ = false;
+};
+
+}  // namespace agentstudio::daemon

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <algorithm>
+#include <ostream>
+#include <string>
+
+#include <pistache/http_header.h>
+
+namespace agentstudio::daemon {
+
+// Pistache writes only typed headers (addRaw() ones are dropped), so every
+// custom header needs a class. TextHeader<"Name"> is one holding plain text.
+template <size_t N>
+struct HeaderName {
+  constexpr HeaderName(const char (&text)[N]) { std::copy_n(text, N, value); }
+  char value[N];
+};
+
+template <HeaderName Name_>
+class TextHeader : public Pistache::Http::Header::Header {
+ public:
+  NAME(Name_.value)
+
+  TextHeader() = default;
+  explicit TextHeader(std::string value) : value_(std::move(value)) {}
+
+  void parse(const std::string& data) override { value_ = data; }
+  void write(std::ostream& stream) const override { stream << value_; }
+  const std::string& value() const { return value_; }
+
+ private:
+  std::string value_;
+};
+
+using ETagHeader = TextHeader<"ETag">;
+using RetryAfterHeader = TextHeader<"Retry-After">;
+using TraceparentHeader = TextHeader<"traceparent">;
+
+}  // namespace agentstudio::daemon

@@ -1,0 +1,41 @@
+#include "daemon/problem.hpp"
+
+#include "daemon/http_headers.hpp"
+
+namespace agentstudio::daemon {
+
+nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,
+                           const std::string& trace_id) {
+  nlohmann::json body = {{"type", "https://api.agentstudio.dev/errors/" + problem.type},
+                         {"title", problem.title},
+                         {"status", problem.status},
+                         {"detail", problem.detail},
+                         {"instance", instance},
+                         {"traceId", trace_id}};
+  if (!problem.errors.empty()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : problem.errors) {
+      errors.push_back({{"field", e.field}, {"message", e.message}, {"code", e.code}});
+    }
+    body["errors"] = std::move(errors);
+  }
+  return body;
+}
+
+void SendProblem(Pistache::Http::ResponseWriter& writer, const Problem& problem,
+                 const std::string& instance, const std::string& trace_id) {
+  if (problem.retry_after_seconds > 0) {
+    writer.headers().add(std::make_shared<RetryAfterHeader>(std::to_string(problem.retry_after_seconds)));
+  }
+  writer.setMime(Pistache::Http::Mime::MediaType::fromString("application/problem+json"));
+  writer.send(static_cast<Pistache::Http::Code>(problem.status),
+              ProblemBody(problem, instance, trace_id).dump());
+}
+
+void SendJson(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
+              const nlohmann::json& body) {
+  writer.setMime(Pistache::Http::Mime::MediaType::fromString("application/json"));
+  writer.send(status, body.dump());
+}
+
+}  // namespace agentstudio::daemon

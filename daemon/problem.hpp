@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <pistache/http.h>
+
+#include "engine/field_error.hpp"
+
+namespace agentstudio::daemon {
+
+// An RFC 7807 problem: `type` is a slug under https://api.agentstudio.dev/errors/.
+struct Problem {
+  int status = 500;
+  std::string type = "internal-error";
+  std::string title = "Internal Server Error";
+  std::string detail;
+  engine::FieldErrors errors;
+  int retry_after_seconds = 0;  // > 0 adds Retry-After
+};
+
+// The problem+json body, with `instance` (the request path) and `traceId`.
+nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,
+                           const std::string& trace_id);
+
+// Sends the problem as application/problem+json.
+void SendProblem(Pistache::Http::ResponseWriter& writer, const Problem& problem,
+                 const std::string& instance, const std::string& trace_id);
+
+// Sends `body` as application/json with `status`.
+void SendJson(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
+              const nlohmann::json& body);
+
+}  // namespace agentstudio::daemon

@@ -1,0 +1,158 @@
+#include "daemon/role_runner.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "agents/agent_runtime.hpp"
+#include "agents/reference/reference_agents.hpp"
+#include "consumers/heartbeat_consumer.hpp"
+#include "consumers/scheduler_consumer.hpp"
+#include "daemon/blocking_executor.hpp"
+#include "daemon/embedded_broker.hpp"
+#include "daemon/front_door.hpp"
+#include "producers/outbox_relay.hpp"
+#include "sql/migrator.hpp"
+
+namespace agentstudio::daemon {
+namespace {
+
+// Waits for PostgreSQL at start-up (a unit may start before the database).
+std::unique_ptr<store::SessionPool> OpenPool(const std::string& url, size_t size) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    try {
+      return std::make_unique<store::SessionPool>(url, size);
+    } catch (const store::DatabaseError& error) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+      spdlog::warn("waiting for PostgreSQL: {}", error.what());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
+}  // namespace
+
+struct RoleRunner::Parts {
+  Config config;
+  kafka::Topics topics;
+  std::string brokers;
+
+  std::unique_ptr<EmbeddedBroker> broker;
+  std::unique_ptr<kafka::MessageProducer> producer;          // relay, dead letters, health
+  std::unique_ptr<kafka::MessageProducer> command_producer;  // front door: its own timeout
+  std::unique_ptr<kafka::WorkflowCommandProducer> commands;
+  std::unique_ptr<store::SessionPool> http_pool, scheduler_pool, relay_pool;
+  std::unique_ptr<BlockingExecutor> executor;
+  std::unique_ptr<FrontDoor> front_door;
+  std::unique_ptr<kafka::SchedulerConsumer> scheduler;
+  std::unique_ptr<kafka::HeartbeatConsumer> heartbeats;
+  std::unique_ptr<kafka::OutboxRelay> relay;
+  std::unique_ptr<agents::AgentRuntime> agent;
+
+  std::atomic<bool> stop_agent{false}, stop_scheduler{false}, stop_relay{false};
+  std::thread agent_thread, scheduler_thread, heartbeat_thread, relay_thread;
+  bool stopped = false;
+
+  explicit Parts(Config c) : config(std::move(c)), topics(config.topic_prefix) {}
+};
+
+RoleRunner::RoleRunner(Config config) : parts_(std::make_unique<Parts>(std::move(config))) {}
+
+RoleRunner::~RoleRunner() { Stop(); }
+
+void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker) {
+  Parts& p = *parts_;
+  const Config& c = p.config;
+  p.brokers = c.kafka_brokers;
+  if (c.Has(Role::kBroker)) {
+    std::vector<std::string> topics = p.topics.Fixed();
+    // Task topics of the reference agents exist from the start, so the first
+    // dispatch does not race the agents' subscription.
+    for (const std::string& type : agents::ReferenceAgentTypes()) topics.push_back(p.topics.tasks(type));
+    p.broker = std::make_unique<EmbeddedBroker>(1, topics, c.partitions);
+    if (p.brokers.empty()) p.brokers = p.broker->bootstrap();
+    on_broker(p.broker->bootstrap());
+    spdlog::info("embedded broker (development only, in memory) at {}", p.broker->bootstrap());
+  }
+  const bool needs_producer = c.Has(Role::kFrontdoor) || c.Has(Role::kScheduler) || c.Has(Role::kRelay);
+  if (needs_producer) {
+    p.producer = std::make_unique<kafka::MessageProducer>(
+        kafka::BaseProperties(p.brokers, "agentstudiod"), std::chrono::seconds(30));
+  }
+  if (c.NeedsDatabase()) {
+    auto session = store::Connect(c.database_url);
+    const auto applied = store::ApplyMigrations(*session);
+    for (const std::string& name : applied) spdlog::info("applied migration {}", name);
+  }
+  if (c.Has(Role::kRelay)) {
+    p.relay_pool = OpenPool(c.database_url, 1);
+    p.relay = std::make_unique<kafka::OutboxRelay>(*p.relay_pool, *p.producer);
+    p.relay_thread = std::thread([&p] { p.relay->Run(p.stop_relay); });
+  }
+  if (c.Has(Role::kScheduler)) {
+    p.scheduler_pool = OpenPool(c.database_url, 2);
+    p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
+        kafka::BaseProperties(p.brokers, "agentstudiod-scheduler"), p.topics, *p.scheduler_pool,
+        *p.producer);
+    p.heartbeats = std::make_unique<kafka::HeartbeatConsumer>(
+        kafka::BaseProperties(p.brokers, "agentstudiod-heartbeats"), p.topics, *p.scheduler_pool,
+        *p.producer);
+    p.scheduler_thread = std::thread([&p] { p.scheduler->Run(p.stop_scheduler); });
+    p.heartbeat_thread = std::thread([&p] { p.heartbeats->Run(p.stop_scheduler); });
+  }
+  if (c.Has(Role::kAgent)) {
+    agents::AgentRuntimeOptions options{kafka::BaseProperties(p.brokers, c.agent_id), p.topics,
+                                        c.agent_id, std::chrono::milliseconds(c.heartbeat_ms)};
+    p.agent = std::make_unique<agents::AgentRuntime>(std::move(options),
+                                                     agents::MakeReferenceAgents(c.agent_types));
+    p.agent_thread = std::thread([&p] { p.agent->Run(p.stop_agent); });
+    spdlog::info("agent {} serving {}", c.agent_id, fmt::join(p.agent->agent_types(), ", "));
+  }
+  if (c.Has(Role::kFrontdoor)) {
+    p.command_producer = std::make_unique<kafka::MessageProducer>(
+        kafka::BaseProperties(p.brokers, "agentstudiod-frontdoor"),
+        std::chrono::milliseconds(c.delivery_timeout_ms));
+    p.commands = std::make_unique<kafka::WorkflowCommandProducer>(*p.command_producer, p.topics);
+    p.http_pool = OpenPool(c.database_url, static_cast<size_t>(c.db_pool));
+    p.executor = std::make_unique<BlockingExecutor>(static_cast<size_t>(c.db_pool), 1024);
+    p.front_door = std::make_unique<FrontDoor>(
+        FrontDoorOptions{c.http_addr, c.http_threads, static_cast<size_t>(c.http_max_body)},
+        *p.http_pool, *p.commands, *p.producer, *p.executor);
+    p.front_door->Start();
+  }
+}
+
+void RoleRunner::Stop() {
+  Parts& p = *parts_;
+  if (p.stopped) return;
+  p.stopped = true;
+  if (p.front_door) p.front_door->Stop();
+  if (p.command_producer) p.command_producer->Flush(std::chrono::seconds(5));
+  p.stop_agent = true;
+  if (p.agent_thread.joinable()) p.agent_thread.join();
+  p.stop_scheduler = true;
+  if (p.scheduler_thread.joinable()) p.scheduler_thread.join();
+  if (p.heartbeat_thread.joinable()) p.heartbeat_thread.join();
+  p.stop_relay = true;
+  if (p.relay_thread.joinable()) p.relay_thread.join();
+  if (p.producer) p.producer->Flush(std::chrono::seconds(5));
+  // Destroy in reverse dependency order; the broker last.
+  p.front_door.reset();
+  p.executor.reset();
+  p.agent.reset();
+  p.heartbeats.reset();
+  p.scheduler.reset();
+  p.relay.reset();
+  p.commands.reset();
+  p.command_producer.reset();
+  p.producer.reset();
+  p.broker.reset();
+}
+
+uint16_t RoleRunner::http_port() const {
+  return parts_->front_door ? parts_->front_door->port() : 0;
+}
+
+}  // namespace agentstudio::daemon

@@ -1,0 +1,99 @@
+# Shared by scripts/run and scripts/test: packages, build, PostgreSQL.
+# Sourced; expects ROOT (the checkout) to be set.
+
+RUN_DIR="$ROOT/.run"
+PG_PORT="${AGENTSTUDIO_PG_PORT:-54329}"
+PG_USER=agentstudio
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian packages that are missing (needs root or sudo).
+install_packages() {
+  local wanted=(
+    build-essential cmake pkg-config ccache
+    librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev
+    libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev
+    libsystemd-dev libgtest-dev postgresql kcat curl
+  )
+  local missing=()
+  for package in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# build DIR [extra cmake args...]
+build() {
+  local dir="$1"; shift
+  log "building in $dir"
+  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+pg_bin() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$dir" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+  echo "$dir"
+}
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the
+# 'postgres' user; otherwise to the current user.
+pg_run() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Starts the project's own cluster (data under .run/, loopback only), creating
+# it on first use; reuses a running one. Sets PG_STARTED_HERE=1 when this call
+# started it. Exports AGENTSTUDIO_PG_ADMIN_URL and, unless already set,
+# AGENTSTUDIO_DATABASE_URL.
+start_postgres() {
+  local bin; bin=$(pg_bin)
+  PG_DIR="$RUN_DIR/pg"
+  mkdir -p "$RUN_DIR"
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$RUN_DIR" 2>/dev/null; then
+    # The checkout is not reachable by the postgres user (e.g. under /root):
+    # keep the cluster in a directory of its own under /var/tmp instead.
+    PG_DIR="/var/tmp/agentstudio-pg-$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
+  fi
+  mkdir -p "$PG_DIR"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_DIR"
+  if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
+    log "creating a PostgreSQL cluster in $PG_DIR"
+    pg_run "$bin/initdb" -D "$PG_DIR/data" -U "$PG_USER" --auth=trust -E UTF8 --no-locale >/dev/null
+  fi
+  if pg_run "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+    log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+    PG_STARTED_HERE=0
+  else
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    mkdir -p "$PG_DIR/sock"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_DIR/sock"
+    pg_run "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
+      -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PG_DIR/sock -c max_connections=300" \
+      >/dev/null || { tail -n 20 "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
+    PG_STARTED_HERE=1
+  fi
+  export AGENTSTUDIO_PG_ADMIN_URL="postgresql://$PG_USER@127.0.0.1:$PG_PORT/postgres"
+  if ! psql "$AGENTSTUDIO_PG_ADMIN_URL" -tAc "SELECT 1 FROM pg_database WHERE datname='agentstudio'" | grep -q 1; then
+    psql "$AGENTSTUDIO_PG_ADMIN_URL" -qc "CREATE DATABASE agentstudio" >/dev/null
+  fi
+  export AGENTSTUDIO_DATABASE_URL="${AGENTSTUDIO_DATABASE_URL:-postgresql://$PG_USER@127.0.0.1:$PG_PORT/agentstudio}"
+  export PG_DIR PG_STARTED_HERE
+}
+
+stop_postgres() {
+  local bin; bin=$(pg_bin)
+  log "stopping PostgreSQL"
+  pg_run "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+}
