@@ -1,0 +1,138 @@
+// The REST front door on a real port, with every role behind it in-process,
+// the embedded broker and a real PostgreSQL.
+#include <gtest/gtest.h>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/stack.hpp"
+#include "tests/support/wait.hpp"
+
+namespace agentstudio {
+namespace {
+
+using Json = nlohmann::json;
+using daemon::Role;
+using testing::Http;
+
+const char* kCreateExample = R"({
+  "definition": {
+    "id": "customer-analysis", "name": "Customer Analysis", "pattern": "sequential",
+    "steps": [
+      {"id": "collect", "name": "Collect Data", "agentType": "data-collector"},
+      {"id": "analyze", "name": "Analyze Sentiment", "agentType": "sentiment-analyzer",
+       "dependsOn": ["collect"]}]},
+  "input": {"source": "customer_feedback"}})";
+
+class FrontDoorTest : public ::testing::Test {
+ protected:
+  std::string Url(const std::string& path) const { return stack_.base_url() + path; }
+
+  static void ExpectProblem(const testing::HttpResponse& response, long status, const std::string& instance) {
+    EXPECT_EQ(response.status, status) << response.body;
+    EXPECT_EQ(response.Header("content-type"), "application/problem+json");
+    const Json body = response.Json();
+    EXPECT_EQ(body["status"], status);
+    EXPECT_EQ(body["instance"], instance);
+    EXPECT_FALSE(body["type"].get<std::string>().empty());
+    EXPECT_FALSE(body["title"].get<std::string>().empty());
+    EXPECT_FALSE(body["detail"].get<std::string>().empty());
+    EXPECT_FALSE(body["traceId"].get<std::string>().empty());
+  }
+
+  testing::InProcessStack stack_{{Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent}};
+};
+
+TEST_F(FrontDoorTest, ShouldCreateAWorkflowThenShowItCompleted) {
+  const auto created = Http("POST", Url("/api/workflows"), kCreateExample);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const Json body = created.Json();
+  const std::string id = body["id"];
+  EXPECT_EQ(id.rfind("wf_", 0), 0u);
+  EXPECT_EQ(created.Header("location"), "/api/workflows/" + id);
+  EXPECT_EQ(body["workflowDefinitionId"], "customer-analysis");
+  EXPECT_EQ(body["pattern"], "sequential");
+  EXPECT_EQ(body["status"], "pending");
+  ASSERT_EQ(body["tasks"].size(), 2u);
+  EXPECT_EQ(body["tasks"][0]["status"], "pending");
+  EXPECT_EQ(body["tasks"][0]["stepDefinitionId"], "collect");
+  EXPECT_EQ(body["tasks"][0]["retryCount"], 0);
+  EXPECT_EQ(body["tasks"][0]["maxRetries"], 3);
+  EXPECT_EQ(body["tasks"][1]["status"], "waiting");
+  EXPECT_EQ(body["tasks"][1]["dependsOn"], Json::array({body["tasks"][0]["id"]}));
+  EXPECT_EQ(body["context"]["workflowExecutionId"], id);
+  EXPECT_EQ(body["context"]["progress"], 0);
+  EXPECT_TRUE(body.contains("etag"));
+
+  Json got;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    const auto response = Http("GET", Url("/api/workflows/" + id));
+    got = response.Json();
+    return response.status == 200 && got["status"] == "completed";
+  })) << got.dump();
+  // The created answer promised these ids; the scheduler used them.
+  EXPECT_EQ(got["tasks"][0]["id"], body["tasks"][0]["id"]);
+  EXPECT_EQ(got["context"]["progress"], 100);
+  EXPECT_EQ(got["context"]["results"].size(), 2u);
+  for (const Json& task : got["tasks"]) {
+    EXPECT_EQ(task["status"], "completed");
+    EXPECT_TRUE(task["response"]["success"].get<bool>());
+    EXPECT_TRUE(task.contains("startedAt") && task.contains("completedAt"));
+  }
+  EXPECT_EQ(got["context"]["events"].front()["type"], "WorkflowStarted");
+  EXPECT_EQ(got["context"]["events"].back()["type"], "WorkflowCompleted");
+  EXPECT_TRUE(got.contains("startedAt") && got.contains("completedAt"));
+  EXPECT_EQ(Http("GET", Url("/api/workflows/" + id)).Header("etag"), got["etag"]);
+}
+
+TEST_F(FrontDoorTest, ShouldAnswerValidationErrorsWithEveryProblem) {
+  const auto response = Http("POST", Url("/api/workflows"),
+                             R"({"definition": {"id": "x", "name": "n", "pattern": "sequential",
+                                  "steps": [], "timeout": "PT500M"}})");
+  ExpectProblem(response, 422, "/api/workflows");
+  const Json errors = response.Json()["errors"];
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0]["field"], "definition.steps");
+  EXPECT_EQ(errors[0]["code"], "REQUIRED_FIELD");
+  EXPECT_EQ(errors[1]["field"], "definition.timeout");
+  EXPECT_EQ(errors[1]["code"], "RANGE_ERROR");
+}
+
+TEST_F(FrontDoorTest, ShouldAnswerMalformedJsonWith400) {
+  ExpectProblem(Http("POST", Url("/api/workflows"), "{\"definition\": "), 400, "/api/workflows");
+}
+
+TEST_F(FrontDoorTest, ShouldAnswerUnknownWorkflowsAndRoutesWith404Problems) {
+  ExpectProblem(Http("GET", Url("/api/workflows/wf_unknown")), 404, "/api/workflows/wf_unknown");
+  ExpectProblem(Http("GET", Url("/api/workflows/..%2Fetc")), 404, "/api/workflows/..%2Fetc");
+  ExpectProblem(Http("GET", Url("/api/nothing-here")), 404, "/api/nothing-here");
+}
+
+TEST_F(FrontDoorTest, ShouldReportHealthOfPostgresqlAndKafka) {
+  const auto response = Http("GET", Url("/health"));
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.Json()["status"], "healthy");
+  EXPECT_EQ(response.Json()["checks"]["postgresql"]["status"], "up");
+  EXPECT_EQ(response.Json()["checks"]["kafka"]["status"], "up");
+}
+
+TEST_F(FrontDoorTest, ShouldAnswer503NeverCreatedWhileKafkaCannotConfirmTheCommand) {
+  ASSERT_EQ(Http("POST", Url("/api/workflows"), kCreateExample).status, 201);
+  rd_kafka_mock_broker_set_down(stack_.broker().cluster(), 1);
+  const auto refused = Http("POST", Url("/api/workflows"), kCreateExample);
+  ExpectProblem(refused, 503, "/api/workflows");
+  EXPECT_EQ(refused.Header("retry-after"), "5");
+  const auto health = Http("GET", Url("/health"));
+  EXPECT_EQ(health.status, 503);
+  EXPECT_EQ(health.Json()["checks"]["kafka"]["status"], "down");
+
+  rd_kafka_mock_broker_set_up(stack_.broker().cluster(), 1);
+  std::string id;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    const auto response = Http("POST", Url("/api/workflows"), kCreateExample);
+    if (response.status == 201) id = response.Json()["id"];
+    return response.status == 201;
+  })) << "the front door recovers by itself";
+  EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
+}
+
+}  // namespace
+}  // namespace agentstudio

@@ -1,0 +1,224 @@
+// Scheduler, relay and agent roles over the Kafka protocol (embedded broker,
+// real TCP) and a real PostgreSQL: commands in, workflows to the end.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "agentstudio/v1/task_event.pb.h"
+#include "consumers/batch_consumer.hpp"
+#include "engine/definition_parser.hpp"
+#include "producers/command_producer.hpp"
+#include "schemas/agent_codec.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/ids.hpp"
+#include "sql/workflow_store.hpp"
+#include "tests/support/stack.hpp"
+#include "tests/support/wait.hpp"
+
+namespace agentstudio {
+namespace {
+
+using Json = nlohmann::json;
+using daemon::Role;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  PipelineTest()
+      : stack_({Role::kScheduler, Role::kRelay, Role::kAgent}),
+        producer_(kafka::BaseProperties(stack_.broker().bootstrap(), "test"), std::chrono::seconds(10)),
+        commands_(producer_, stack_.topics()) {}
+
+  // Produces a StartWorkflow for `body` (REST shape); returns the workflow id.
+  std::string Submit(const Json& body, agentstudio::v1::WorkflowCommand* sent = nullptr) {
+    const auto parsed = engine::ParseWorkflowRequest(body);
+    EXPECT_TRUE(parsed.ok());
+    const std::string id = schemas::NewWorkflowId();
+    std::vector<std::string> task_ids;
+    for (size_t i = 0; i < parsed.request.definition.steps.size(); ++i) task_ids.push_back(schemas::NewTaskId());
+    const auto command = schemas::MakeStartCommand(parsed.request, id, task_ids, 1);
+    EXPECT_TRUE(commands_.SubmitAndWait(command).ok);
+    if (sent) *sent = command;
+    return id;
+  }
+
+  void ProduceRaw(const std::string& topic, const std::string& key, const std::string& payload) {
+    ASSERT_TRUE(producer_.SendAndWait(topic, key, payload, {}).ok);
+  }
+
+  std::vector<engine::ExecutionEvent> Events(const std::string& id) {
+    auto session = stack_.database().Connect();
+    return store::LoadEvents(*session, id);
+  }
+
+  static size_t Count(const std::vector<engine::ExecutionEvent>& events, const std::string& type) {
+    return std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.type == type; });
+  }
+
+  testing::InProcessStack stack_;
+  kafka::MessageProducer producer_;
+  kafka::WorkflowCommandProducer commands_;
+};
+
+const char* kCustomerFeedback = R"({
+  "definition": {
+    "id": "customer-analysis-workflow", "name": "Customer Feedback Analysis", "pattern": "sequential",
+    "steps": [
+      {"id": "step1", "name": "Data Collection", "agentType": "data-collector",
+       "configuration": {"source": "feedback_database", "limit": 1000}, "timeout": "00:05:00"},
+      {"id": "step2", "name": "Sentiment Analysis", "agentType": "sentiment-analyzer",
+       "dependsOn": ["step1"], "configuration": {"model": "bert-base", "threshold": 0.7}},
+      {"id": "step3", "name": "Report Generation", "agentType": "report-generator",
+       "dependsOn": ["step2"], "configuration": {"format": "pdf", "includeCharts": true}}],
+    "timeout": "00:30:00", "maxRetries": 3},
+  "input": {"dateRange": {"start": "2025-09-01", "end": "2025-10-01"},
+            "categories": ["product", "service", "support"]},
+  "initiatedBy": "user@example.com"})";
+
+TEST_F(PipelineTest, ShouldRunTheCustomerFeedbackAnalysisToCompletion) {
+  const std::string id = Submit(Json::parse(kCustomerFeedback));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
+  ASSERT_EQ(state.tasks.size(), 3u);
+  for (const auto& task : state.tasks) {
+    EXPECT_EQ(task.status, engine::TaskStatus::kCompleted) << task.id;
+    EXPECT_EQ(task.attempt, 1);
+    EXPECT_TRUE(task.response["success"].get<bool>());
+  }
+  EXPECT_EQ(state.tasks[0].response["result"]["recordsCollected"], 1000);
+  EXPECT_EQ(state.tasks[1].response["result"]["sentiments"].size(), 25u);
+  EXPECT_FALSE(state.tasks[2].response["result"]["summary"].get<std::string>().empty());
+  const auto events = Events(id);
+  EXPECT_EQ(events.front().type, "WorkflowStarted");
+  EXPECT_EQ(events.back().type, "WorkflowCompleted");
+  EXPECT_EQ(Count(events, "TaskCompleted"), 3u);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].sequence, static_cast<int64_t>(i + 1));
+}
+
+TEST_F(PipelineTest, ShouldFanOutAndFanInAParallelWorkflow) {
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "fan", "name": "Fan", "pattern": "parallel",
+    "steps": [{"id": "data", "name": "Data", "agentType": "data-collector", "configuration": {"limit": 5}},
+              {"id": "stats", "name": "Stats", "agentType": "data-analyzer", "dependsOn": ["data"]},
+              {"id": "mood", "name": "Mood", "agentType": "sentiment-analyzer", "dependsOn": ["data"]},
+              {"id": "report", "name": "Report", "agentType": "report-generator", "dependsOn": ["stats", "mood"]}]},
+    "input": {"data": [2, 4, 4, 4, 5, 5, 7, 9]}})"));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
+  EXPECT_EQ(state.tasks[1].response["result"]["stdDev"], 2);
+  const Json previous = state.tasks[3].request["context"]["previousResults"];
+  EXPECT_TRUE(previous.contains("stats") && previous.contains("mood")) << previous.dump();
+  // The report started only after both branches completed.
+  EXPECT_GE(state.tasks[3].started_at, std::max(state.tasks[1].completed_at, state.tasks[2].completed_at));
+}
+
+TEST_F(PipelineTest, ShouldRetryAFlakyStepUntilItSucceeds) {
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "flaky", "name": "Flaky",
+    "pattern": "sequential", "maxRetries": 3,
+    "steps": [{"id": "a", "name": "A", "agentType": "test-runner", "configuration": {"failTimes": 2}}]}})"));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
+  EXPECT_EQ(state.tasks[0].attempt, 3);
+  EXPECT_EQ(state.tasks[0].retry_count, 2);
+  EXPECT_EQ(Count(Events(id), "TaskRetried"), 2u);
+}
+
+TEST_F(PipelineTest, ShouldFailTheWorkflowAndSkipTheRestWhenRetriesRunOut) {
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "doomed", "name": "Doomed",
+    "pattern": "sequential", "maxRetries": 1,
+    "steps": [{"id": "a", "name": "A", "agentType": "test-runner", "configuration": {"failTimes": 5}},
+              {"id": "b", "name": "B", "agentType": "test-runner"}]}})"));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kFailed);
+  EXPECT_EQ(state.tasks[0].status, engine::TaskStatus::kFailed);
+  EXPECT_EQ(state.tasks[0].attempt, 2);
+  EXPECT_EQ(state.tasks[1].status, engine::TaskStatus::kSkipped);
+  EXPECT_NE(state.error_message.find("failTimes"), std::string::npos) << state.error_message;
+}
+
+TEST_F(PipelineTest, ShouldApplyARedeliveredCommandOnce) {
+  agentstudio::v1::WorkflowCommand command;
+  const std::string id = Submit(Json::parse(kCustomerFeedback), &command);
+  ASSERT_TRUE(commands_.SubmitAndWait(command).ok);  // the same command again
+  auto other = command;
+  other.set_command_id(schemas::NewMessageId());     // another start of the same id
+  ASSERT_TRUE(commands_.SubmitAndWait(other).ok);
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted);
+  // Both copies reached the scheduler once the workflow has ended (same partition, in order).
+  auto session = stack_.database().Connect();
+  int processed = 0;
+  const std::string first = "cmd:" + command.command_id(), second = "cmd:" + other.command_id();
+  *session << "SELECT count(*) FROM processed_messages WHERE id IN (:a, :b)", soci::use(first, "a"),
+      soci::use(second, "b"), soci::into(processed);
+  EXPECT_EQ(processed, 2);
+  const auto events = Events(id);
+  EXPECT_EQ(Count(events, "WorkflowStarted"), 1u);
+  EXPECT_EQ(Count(events, "TaskCompleted"), 3u);
+}
+
+TEST_F(PipelineTest, ShouldIgnoreDuplicateAndLateTaskEvents) {
+  const std::string id = Submit(Json::parse(kCustomerFeedback));
+  const engine::WorkflowState done = stack_.WaitForEnd(id);
+  ASSERT_EQ(done.status, engine::WorkflowStatus::kCompleted);
+  const size_t events_before = Events(id).size();
+  agentstudio::v1::TaskEvent late;
+  late.set_schema_version(schemas::kSchemaVersion);
+  late.set_event_id("late-completion");
+  late.set_workflow_id(id);
+  late.set_task_id(done.tasks[0].id);
+  late.set_attempt(1);
+  *late.mutable_completion()->mutable_response() =
+      schemas::AgentResponseFromJson({{"success", true}, {"result", {{"tampered", true}}}});
+  ProduceRaw(stack_.topics().task_events(), id, late.SerializeAsString());
+  ProduceRaw(stack_.topics().task_events(), id, late.SerializeAsString());
+  auto session = stack_.database().Connect();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    int seen = 0;
+    *session << "SELECT count(*) FROM processed_messages WHERE id = 'evt:late-completion'", soci::into(seen);
+    return seen == 1;
+  }));
+  const engine::WorkflowState after = *stack_.Load(id);
+  EXPECT_EQ(after.version, done.version);
+  EXPECT_FALSE(after.tasks[0].response["result"].contains("tampered"));
+  EXPECT_EQ(Events(id).size(), events_before);
+}
+
+TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
+  ProduceRaw(stack_.topics().commands(), "k1", std::string("\xff\xfe not protobuf", 15));
+  agentstudio::v1::TaskEvent orphan;
+  orphan.set_schema_version(schemas::kSchemaVersion);
+  orphan.set_event_id("orphan");
+  orphan.set_workflow_id("wf_does_not_exist");
+  orphan.set_task_id("task_x");
+  orphan.set_attempt(1);
+  orphan.mutable_progress()->set_percentage(10);
+  ProduceRaw(stack_.topics().task_events(), "wf_does_not_exist", orphan.SerializeAsString());
+  auto future = orphan;
+  future.set_event_id("future");
+  future.set_schema_version(99);
+  ProduceRaw(stack_.topics().task_events(), "wf_does_not_exist", future.SerializeAsString());
+
+  // The consumers keep going: a workflow submitted after the poison completes.
+  const std::string id = Submit(Json::parse(kCustomerFeedback));
+  EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
+
+  kafka::BatchConsumer dlq(kafka::BaseProperties(stack_.broker().bootstrap(), "dlq-reader"),
+                           {"dlq-reader", {stack_.topics().dlq()}, 100, std::chrono::milliseconds(200)});
+  std::vector<kafka::InboundMessage> dead;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    for (auto& m : dlq.Poll()) dead.push_back(std::move(m));
+    return dead.size() >= 3;
+  })) << dead.size();
+  auto count = [&](const std::string& topic, const std::string& key, const std::string& reason) {
+    return std::count_if(dead.begin(), dead.end(), [&](const kafka::InboundMessage& m) {
+      return m.Header("x-source-topic") == topic && m.key == key && m.Header("x-dlq-reason") == reason &&
+             !m.Header("x-source-partition").empty() && !m.Header("x-source-offset").empty();
+    });
+  };
+  EXPECT_EQ(count(stack_.topics().commands(), "k1", "undecodable WorkflowCommand"), 1);
+  EXPECT_EQ(count(stack_.topics().task_events(), "wf_does_not_exist", "unknown workflow wf_does_not_exist"), 1);
+  EXPECT_EQ(count(stack_.topics().task_events(), "wf_does_not_exist", "unsupported schema version 99"), 1);
+  EXPECT_EQ(dead.size(), 3u);
+}
+
+}  // namespace
+}  // namespace agentstudio

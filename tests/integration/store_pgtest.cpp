@@ -1,0 +1,141 @@
+// The SOCI store against a real PostgreSQL (a fresh database per test).
+#include <gtest/gtest.h>
+
+#include "engine/decide.hpp"
+#include "engine/definition_parser.hpp"
+#include "engine/planner.hpp"
+#include "sql/migrator.hpp"
+#include "sql/outbox_store.hpp"
+#include "sql/workflow_store.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace agentstudio::store {
+namespace {
+
+using Json = nlohmann::json;
+
+engine::WorkflowState RunningWorkflow(const std::string& id) {
+  const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({
+    "definition": {"id": "d", "name": "D", "pattern": "parallel",
+      "steps": [{"id": "a", "name": "A", "agentType": "t", "configuration": {"k": 1}, "timeout": "PT1M"},
+                {"id": "b", "name": "B", "agentType": "u", "dependsOn": ["a"]}]},
+    "input": {"x": [1, 2]}, "initiatedBy": "me", "metadata": {"m": true}})"));
+  EXPECT_TRUE(parsed.ok());
+  auto state = engine::PlanExecution(id, parsed.request, {id + "_a", id + "_b"}, 1700000000123);
+  return engine::Decide(state, engine::StartInput{1700000000456}).state;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  testing::TestDatabase database_;
+  std::unique_ptr<soci::session> session_ = database_.Connect();
+};
+
+TEST_F(StoreTest, ShouldApplyMigrationsOnceAndRecordThem) {
+  EXPECT_TRUE(ApplyMigrations(*session_).empty()) << "the fixture applied them already";
+  int recorded = 0;
+  *session_ << "SELECT count(*) FROM schema_migrations", soci::into(recorded);
+  EXPECT_EQ(recorded, 7);
+}
+
+TEST_F(StoreTest, ShouldSaveAndLoadAnExecutionWithItsTasks) {
+  const engine::WorkflowState state = RunningWorkflow("wf_1");
+  SaveExecutions(*session_, {&state});
+  const auto loaded = LoadExecutions(*session_, {"wf_1", "wf_missing"}, /*for_update=*/false);
+  ASSERT_EQ(loaded.size(), 1u);
+  const engine::WorkflowState& back = loaded.at("wf_1");
+  EXPECT_EQ(back.status, engine::WorkflowStatus::kRunning);
+  EXPECT_EQ(back.created_at, 1700000000123);
+  EXPECT_EQ(back.started_at, 1700000000456);
+  EXPECT_EQ(back.completed_at, 0);
+  EXPECT_EQ(back.input, state.input);
+  EXPECT_EQ(back.metadata, state.metadata);
+  EXPECT_EQ(back.initiated_by, "me");
+  EXPECT_EQ(back.last_event_sequence, state.last_event_sequence);
+  EXPECT_EQ(back.version, state.version);
+  EXPECT_EQ(engine::ToJson(back.definition), engine::ToJson(state.definition));
+  ASSERT_EQ(back.tasks.size(), 2u);
+  EXPECT_EQ(back.tasks[0].id, "wf_1_a");
+  EXPECT_EQ(back.tasks[0].attempt, 1);
+  EXPECT_EQ(back.tasks[0].request, state.tasks[0].request);
+  EXPECT_EQ(back.tasks[1].status, engine::TaskStatus::kWaiting);
+  EXPECT_EQ(back.tasks[1].depends_on, std::vector<std::string>{"wf_1_a"});
+}
+
+TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
+  engine::WorkflowState state = RunningWorkflow("wf_1");
+  SaveExecutions(*session_, {&state});
+  const auto decision = engine::Decide(
+      state, engine::TaskCompletedInput{"wf_1_a", 1, {{"success", true}, {"result", {{"n", 1}}}}, 1700000001000});
+  SaveExecutions(*session_, {&decision.state});
+  const auto back = LoadExecutions(*session_, {"wf_1"}, true).at("wf_1");
+  EXPECT_EQ(back.tasks[0].status, engine::TaskStatus::kCompleted);
+  EXPECT_EQ(back.tasks[0].response["result"]["n"], 1);
+  EXPECT_EQ(back.tasks[1].status, engine::TaskStatus::kPending);
+  EXPECT_EQ(back.version, decision.state.version);
+}
+
+TEST_F(StoreTest, ShouldKeepTheEventLogInOrder) {
+  const engine::WorkflowState state = RunningWorkflow("wf_1");
+  SaveExecutions(*session_, {&state});
+  InsertEvents(*session_, {{"wf_1", {1, "WorkflowStarted", 1000, "Information", {{"a", 1}}}},
+                           {"wf_1", {2, "TaskStarted", 2000, "Information", Json::object()}}});
+  const auto events = LoadEvents(*session_, "wf_1");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "WorkflowStarted");
+  EXPECT_EQ(events[0].data["a"], 1);
+  EXPECT_EQ(events[1].timestamp, 2000);
+  EXPECT_EQ(LoadEvents(*session_, "wf_1", 1).size(), 1u);
+  // The sequence is the primary key: a replayed event cannot be logged twice.
+  EXPECT_THROW(InsertEvents(*session_, {{"wf_1", {2, "TaskStarted", 2000, "Information", {}}}}),
+               std::exception);
+}
+
+TEST_F(StoreTest, ShouldClaimEachMessageIdOnce) {
+  EXPECT_EQ(ClaimNewMessageIds(*session_, {"a", "b", "a"}), (std::set<std::string>{"a", "b"}));
+  EXPECT_EQ(ClaimNewMessageIds(*session_, {"b", "c"}), std::set<std::string>{"c"});
+}
+
+TEST_F(StoreTest, ShouldForgetClaimsOfARolledBackTransaction) {
+  {
+    soci::transaction tx(*session_);
+    EXPECT_EQ(ClaimNewMessageIds(*session_, {"x"}).size(), 1u);
+    tx.rollback();
+  }
+  EXPECT_EQ(ClaimNewMessageIds(*session_, {"x"}).size(), 1u);
+}
+
+TEST_F(StoreTest, ShouldKeepBinaryPayloadsIntactThroughTheOutbox) {
+  const std::string payload("\x00\x01\xff\x00proto", 9);
+  EnqueueOutbox(*session_, {{"t1", "k1", payload, {{"traceparent", "00-abc"}}}, {"t2", "k2", "b", {}}});
+  soci::transaction tx(*session_);
+  const auto rows = ClaimOutbox(*session_, 10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].message.payload, payload);
+  EXPECT_EQ(rows[0].message.topic, "t1");
+  EXPECT_EQ(rows[0].message.headers.at("traceparent"), "00-abc");
+  EXPECT_LT(rows[0].id, rows[1].id);
+  DeleteOutbox(*session_, {rows[0].id});
+  tx.commit();
+  soci::transaction again(*session_);
+  EXPECT_EQ(ClaimOutbox(*session_, 10).size(), 1u);
+}
+
+TEST_F(StoreTest, ShouldNotHandTheSameOutboxRowToTwoRelays) {
+  EnqueueOutbox(*session_, {{"t", "k1", "1", {}}, {"t", "k2", "2", {}}, {"t", "k3", "3", {}}});
+  auto other = database_.Connect();
+  soci::transaction first(*session_);
+  const auto mine = ClaimOutbox(*session_, 2);
+  soci::transaction second(*other);
+  const auto theirs = ClaimOutbox(*other, 10);
+  ASSERT_EQ(mine.size(), 2u);
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(theirs[0].message.key, "k3");
+  first.rollback();  // a relay that dies releases its rows to the next
+  second.rollback();
+  soci::transaction third(*other);
+  EXPECT_EQ(ClaimOutbox(*other, 10).size(), 3u);
+}
+
+}  // namespace
+}  // namespace agentstudio::store

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace agentstudio::testing {
+
+struct HttpResponse {
+  long status = 0;  // 0 when the request did not complete
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
+  std::string Header(const std::string& lower_name) const {
+    const auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// One blocking HTTP request through libcurl.
+HttpResponse Http(const std::string& method, const std::string& url, const std::string& body = "",
+                  const std::map<std::string, std::string>& headers = {});
+
+}  // namespace agentstudio::testing

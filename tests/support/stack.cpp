@@ -1,0 +1,53 @@
+#include "tests/support/stack.hpp"
+
+#include <gtest/gtest.h>
+
+#include "agents/reference/reference_agents.hpp"
+#include "sql/workflow_store.hpp"
+#include "tests/support/wait.hpp"
+
+namespace agentstudio::testing {
+
+InProcessStack::InProcessStack(std::set<daemon::Role> roles) {
+  std::vector<std::string> topics = topics_.Fixed();
+  for (const std::string& type : agents::ReferenceAgentTypes()) topics.push_back(topics_.tasks(type));
+  broker_ = std::make_unique<daemon::EmbeddedBroker>(1, topics, 4);
+  daemon::Config config;
+  config.roles = std::move(roles);
+  config.kafka_brokers = broker_->bootstrap();
+  config.database_url = database_.url();
+  config.http_addr = "127.0.0.1:0";
+  config.heartbeat_ms = 200;
+  config.delivery_timeout_ms = 3000;
+  config.agent_id = "test-agent";
+  runner_ = std::make_unique<daemon::RoleRunner>(config);
+  runner_->Start([](const std::string&) {});
+  session_ = database_.Connect();
+}
+
+InProcessStack::~InProcessStack() {
+  runner_->Stop();
+  runner_.reset();
+  broker_.reset();
+}
+
+std::optional<engine::WorkflowState> InProcessStack::Load(const std::string& workflow_id) const {
+  auto states = store::LoadExecutions(*session_, {workflow_id}, false);
+  if (states.empty()) return std::nullopt;
+  return states.begin()->second;
+}
+
+engine::WorkflowState InProcessStack::WaitForEnd(const std::string& workflow_id) {
+  std::optional<engine::WorkflowState> state;
+  const bool ended = WaitUntil(
+      [&] {
+        state = Load(workflow_id);
+        return state && engine::IsTerminal(state->status);
+      },
+      std::chrono::seconds(60));
+  EXPECT_TRUE(ended) << "workflow " << workflow_id << " is "
+                     << (state ? std::string(engine::ToString(state->status)) : "absent");
+  return state.value_or(engine::WorkflowState{});
+}
+
+}  // namespace agentstudio::testing

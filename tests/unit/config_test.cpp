@@ -1,0 +1,92 @@
+#include "daemon/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace agentstudio::daemon {
+namespace {
+
+const std::map<std::string, std::string> kDatabase = {
+    {"AGENTSTUDIO_DATABASE_URL", "postgresql://u@127.0.0.1:1/db"}};
+
+Config Load(const std::vector<std::string>& args, std::map<std::string, std::string> env = kDatabase) {
+  auto result = LoadConfig(args, env);
+  if (auto* error = std::get_if<std::string>(&result)) ADD_FAILURE() << *error;
+  return std::get<Config>(result);
+}
+
+std::string Error(const std::vector<std::string>& args, std::map<std::string, std::string> env = kDatabase) {
+  auto result = LoadConfig(args, env);
+  return std::holds_alternative<std::string>(result) ? std::get<std::string>(result) : "";
+}
+
+TEST(LoadConfig, ShouldRunEveryRoleAndTheEmbeddedBrokerByDefault) {
+  const Config c = Load({});
+  EXPECT_TRUE(c.Has(Role::kFrontdoor) && c.Has(Role::kScheduler) && c.Has(Role::kRelay) &&
+              c.Has(Role::kAgent) && c.Has(Role::kBroker));
+  EXPECT_EQ(c.http_addr, "127.0.0.1:8080");
+  EXPECT_EQ(c.topic_prefix, "agentstudio.");
+}
+
+TEST(LoadConfig, ShouldNotStartTheBrokerWhenBrokersAreConfigured) {
+  auto env = kDatabase;
+  env["AGENTSTUDIO_KAFKA_BROKERS"] = "kafka1:9092";
+  EXPECT_FALSE(Load({}, env).Has(Role::kBroker));
+}
+
+TEST(LoadConfig, ShouldTakeRepeatedRoles) {
+  auto env = kDatabase;
+  env["AGENTSTUDIO_KAFKA_BROKERS"] = "127.0.0.1:9092";
+  const Config c = Load({"--role", "scheduler", "--role=relay"}, env);
+  EXPECT_EQ(c.roles, (std::set<Role>{Role::kScheduler, Role::kRelay}));
+}
+
+TEST(LoadConfig, ShouldRefuseRolesThatHaveNoBroker) {
+  EXPECT_NE(Error({"--role", "scheduler"}).find("AGENTSTUDIO_KAFKA_BROKERS"), std::string::npos);
+}
+
+TEST(LoadConfig, ShouldRefuseUnknownRolesArgumentsAndBadNumbers) {
+  EXPECT_NE(Error({"--role", "chef"}).find("unknown role"), std::string::npos);
+  EXPECT_NE(Error({"--verbose"}).find("unknown argument"), std::string::npos);
+  auto env = kDatabase;
+  env["AGENTSTUDIO_PARTITIONS"] = "0";
+  EXPECT_NE(Error({}, env).find("AGENTSTUDIO_PARTITIONS"), std::string::npos);
+}
+
+TEST(LoadConfig, ShouldRequireADatabaseForRolesThatUseIt) {
+  EXPECT_NE(Error({}, {}).find("AGENTSTUDIO_DATABASE_URL"), std::string::npos);
+  const Config broker_only = Load({"--role", "broker"}, {});
+  EXPECT_EQ(broker_only.roles, std::set<Role>{Role::kBroker});
+}
+
+TEST(LoadConfig, ShouldLetTheEnvironmentOverrideTheFileAndRejectUnknownFileKeys) {
+  const std::string path = ::testing::TempDir() + "agentstudiod_config_test.env";
+  {
+    std::ofstream file(path);
+    file << "# comment\nAGENTSTUDIO_HTTP_ADDR=127.0.0.1:9000\nAGENTSTUDIO_TOPIC_PREFIX=\"test.\"\n"
+         << "AGENTSTUDIO_AGENT_TYPES=data-analyzer, test-runner\n";
+  }
+  auto env = kDatabase;
+  env["AGENTSTUDIO_HTTP_ADDR"] = "127.0.0.1:9001";
+  const Config c = Load({"--config", path}, env);
+  EXPECT_EQ(c.http_addr, "127.0.0.1:9001");
+  EXPECT_EQ(c.topic_prefix, "test.");
+  EXPECT_EQ(c.agent_types, (std::vector<std::string>{"data-analyzer", "test-runner"}));
+  {
+    std::ofstream file(path);
+    file << "AGENTSTUDIO_HTTP_ADRESS=127.0.0.1:9000\n";
+  }
+  EXPECT_NE(Error({"--config", path}).find("unknown setting"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(LoadConfig, ShouldRecogniseMigrate) {
+  const Config c = Load({"migrate"});
+  EXPECT_TRUE(c.migrate_only);
+  EXPECT_TRUE(c.roles.empty());
+}
+
+}  // namespace
+}  // namespace agentstudio::daemon

@@ -1,0 +1,234 @@
+#include "engine/decide.hpp"
+
+#include <gtest/gtest.h>
+
+#include "engine/definition_parser.hpp"
+#include "engine/planner.hpp"
+
+namespace agentstudio::engine {
+namespace {
+
+constexpr TimeMs kT0 = 1'700'000'000'000;
+
+WorkflowState Plan(const std::string& definition_json, int max_retries = 3) {
+  Json body = {{"definition", Json::parse(definition_json)}};
+  body["definition"]["maxRetries"] = max_retries;
+  body["input"] = {{"data", {1, 2, 3}}};
+  const ParsedWorkflowRequest parsed = ParseWorkflowRequest(body);
+  EXPECT_TRUE(parsed.ok());
+  std::vector<std::string> ids;
+  for (const auto& step : parsed.request.definition.steps) ids.push_back("task_" + step.id);
+  return PlanExecution("wf_1", parsed.request, ids, kT0);
+}
+
+const char* kSequential = R"({"id": "s", "name": "S", "pattern": "sequential", "steps": [
+  {"id": "a", "name": "A", "agentType": "t"},
+  {"id": "b", "name": "B", "agentType": "t"},
+  {"id": "c", "name": "C", "agentType": "t"}]})";
+
+// a -> (b, c) -> d
+const char* kDiamond = R"({"id": "p", "name": "P", "pattern": "parallel", "steps": [
+  {"id": "a", "name": "A", "agentType": "t"},
+  {"id": "b", "name": "B", "agentType": "t", "dependsOn": ["a"]},
+  {"id": "c", "name": "C", "agentType": "t", "dependsOn": ["a"]},
+  {"id": "d", "name": "D", "agentType": "t", "dependsOn": ["b", "c"]}]})";
+
+Json Result(int value) { return {{"success", true}, {"result", {{"value", value}}}}; }
+
+// Applies and asserts the input applied.
+WorkflowState Apply(const WorkflowState& state, const Input& input, Decision* out = nullptr) {
+  Decision decision = Decide(state, input);
+  EXPECT_EQ(decision.outcome, Outcome::kApplied);
+  WorkflowState next = decision.state;
+  if (out) *out = std::move(decision);
+  return next;
+}
+
+TEST(PlanExecution, ShouldMakeTasksWithoutDependenciesPendingAndOthersWaiting) {
+  const WorkflowState state = Plan(kDiamond);
+  EXPECT_EQ(state.status, WorkflowStatus::kPending);
+  EXPECT_EQ(state.tasks[0].status, TaskStatus::kPending);
+  EXPECT_EQ(state.tasks[1].status, TaskStatus::kWaiting);
+  EXPECT_EQ(state.tasks[3].depends_on, (std::vector<std::string>{"task_b", "task_c"}));
+  EXPECT_EQ(state.tasks[0].max_retries, 3);
+}
+
+TEST(Decide, ShouldStartAndDispatchTheFirstStepOnly) {
+  Decision d;
+  const WorkflowState s = Apply(Plan(kSequential), StartInput{kT0 + 1}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kRunning);
+  EXPECT_EQ(s.started_at, kT0 + 1);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_a"});
+  EXPECT_EQ(s.tasks[0].attempt, 1);
+  ASSERT_EQ(d.events.size(), 1u);
+  EXPECT_EQ(d.events[0].type, "WorkflowStarted");
+  EXPECT_EQ(d.events[0].sequence, 1);
+  EXPECT_EQ(s.tasks[0].request["input"]["data"], Json({1, 2, 3}));
+}
+
+TEST(Decide, ShouldIgnoreASecondStart) {
+  const WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  EXPECT_EQ(Decide(s, StartInput{kT0 + 5}).outcome, Outcome::kDuplicate);
+}
+
+TEST(Decide, ShouldRunSequentialStepsInOrderAndComplete) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  Decision d;
+  s = Apply(s, TaskProgressInput{"task_a", 1, 0, "accepted", kT0 + 1}, &d);
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kRunning);
+  EXPECT_EQ(d.events[0].type, "TaskStarted");
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 2}, &d);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_b"});
+  EXPECT_EQ(s.tasks[1].request["context"]["previousResults"]["a"]["value"], 1);
+  EXPECT_DOUBLE_EQ(Progress(s), 33.33);
+  ASSERT_EQ(d.checkpoints.size(), 1u);
+  EXPECT_EQ(d.checkpoints[0].completed_task_id, "task_a");
+  EXPECT_EQ(d.checkpoints[0].next_task_id, "task_b");
+  s = Apply(s, TaskCompletedInput{"task_b", 1, Result(2), kT0 + 3});
+  s = Apply(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 4}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+  EXPECT_EQ(s.completed_at, kT0 + 4);
+  EXPECT_EQ(d.events.back().type, "WorkflowCompleted");
+  EXPECT_DOUBLE_EQ(Progress(s), 100);
+  EXPECT_EQ(Results(s).size(), 3u);
+  EXPECT_EQ(Results(s)["task_c"]["result"]["value"], 3);
+}
+
+TEST(Decide, ShouldFanOutAndFanInAParallelDag) {
+  WorkflowState s = Apply(Plan(kDiamond), StartInput{kT0});
+  Decision d;
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1}, &d);
+  EXPECT_EQ(d.dispatch_task_ids, (std::vector<std::string>{"task_b", "task_c"}));
+  s = Apply(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 2}, &d);
+  EXPECT_TRUE(d.dispatch_task_ids.empty()) << "d waits for b as well";
+  EXPECT_EQ(s.tasks[3].status, TaskStatus::kWaiting);
+  s = Apply(s, TaskCompletedInput{"task_b", 1, Result(2), kT0 + 3}, &d);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_d"});
+  EXPECT_EQ(s.tasks[3].request["context"]["previousResults"]["b"]["value"], 2);
+  EXPECT_EQ(s.tasks[3].request["context"]["previousResults"]["c"]["value"], 3);
+  s = Apply(s, TaskCompletedInput{"task_d", 1, Result(4), kT0 + 4});
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+}
+
+TEST(Decide, ShouldDispatchEveryRootOfAParallelWorkflowAtStart) {
+  Decision d;
+  Apply(Plan(R"({"id": "p", "name": "P", "pattern": "parallel", "steps": [
+    {"id": "a", "name": "A", "agentType": "t"}, {"id": "b", "name": "B", "agentType": "u"}]})"),
+        StartInput{kT0}, &d);
+  EXPECT_EQ(d.dispatch_task_ids, (std::vector<std::string>{"task_a", "task_b"}));
+}
+
+TEST(Decide, ShouldRetryARetryableErrorWithANewAttempt) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  Decision d;
+  s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1}, &d);
+  EXPECT_EQ(s.tasks[0].attempt, 2);
+  EXPECT_EQ(s.tasks[0].retry_count, 1);
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kPending);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_a"});
+  EXPECT_EQ(d.events.back().type, "TaskRetried");
+  s = Apply(s, TaskCompletedInput{"task_a", 2, Result(1), kT0 + 2});
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kCompleted);
+  EXPECT_TRUE(s.tasks[0].error_message.empty());
+}
+
+TEST(Decide, ShouldFailTheWorkflowWhenRetriesAreExhaustedAndSkipTheRest) {
+  WorkflowState s = Apply(Plan(kSequential, /*max_retries=*/1), StartInput{kT0});
+  s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1});
+  Decision d;
+  s = Apply(s, TaskFailedInput{"task_a", 2, "E", "still flaky", true, kT0 + 2}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kFailed);
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kFailed);
+  EXPECT_EQ(s.tasks[1].status, TaskStatus::kSkipped);
+  EXPECT_EQ(s.tasks[2].status, TaskStatus::kSkipped);
+  EXPECT_NE(s.error_message.find("still flaky"), std::string::npos);
+  EXPECT_EQ(d.events.back().type, "WorkflowFailed");
+  ASSERT_EQ(d.checkpoints.size(), 1u);
+  EXPECT_EQ(d.checkpoints[0].type, "failure");
+  EXPECT_TRUE(d.dispatch_task_ids.empty());
+}
+
+TEST(Decide, ShouldFailAtOnceOnANonRetryableError) {
+  WorkflowState s = Apply(Plan(kSequential, 5), StartInput{kT0});
+  s = Apply(s, TaskFailedInput{"task_a", 1, "BAD_INPUT", "no", false, kT0 + 1});
+  EXPECT_EQ(s.status, WorkflowStatus::kFailed);
+  EXPECT_EQ(s.tasks[0].retry_count, 0);
+}
+
+TEST(Decide, ShouldTreatACompletionWithoutSuccessAsAFailure) {
+  WorkflowState s = Apply(Plan(kSequential, 5), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, {{"success", false}, {"errorMessage", "nope"}}, kT0 + 1});
+  EXPECT_EQ(s.status, WorkflowStatus::kFailed);
+  EXPECT_EQ(s.tasks[0].error_message, "nope");
+}
+
+TEST(Decide, ShouldCancelRunningSiblingsWhenTheWorkflowFails) {
+  WorkflowState s = Apply(Plan(kDiamond, 0), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1});
+  s = Apply(s, TaskProgressInput{"task_c", 1, 10, "", kT0 + 2});
+  Decision d;
+  s = Apply(s, TaskFailedInput{"task_b", 1, "E", "boom", true, kT0 + 3}, &d);
+  EXPECT_EQ(d.cancel_task_ids, std::vector<std::string>{"task_c"});
+  EXPECT_EQ(s.tasks[2].status, TaskStatus::kSkipped);
+  EXPECT_EQ(s.tasks[3].status, TaskStatus::kSkipped);
+  // The cancelled sibling's late completion changes nothing.
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 4}).outcome, Outcome::kStale);
+}
+
+TEST(Decide, ShouldIgnoreEventsOfAnOlderAttempt) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1});
+  const Decision late = Decide(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 2});
+  EXPECT_EQ(late.outcome, Outcome::kStale);
+  EXPECT_TRUE(late.events.empty());
+  EXPECT_EQ(late.state.tasks[0].status, TaskStatus::kPending);
+}
+
+TEST(Decide, ShouldIgnoreADuplicateCompletion) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1});
+  const Decision again = Decide(s, TaskCompletedInput{"task_a", 1, Result(99), kT0 + 2});
+  EXPECT_EQ(again.outcome, Outcome::kDuplicate);
+  EXPECT_TRUE(again.dispatch_task_ids.empty());
+  EXPECT_EQ(again.state.tasks[0].response["result"]["value"], 1);
+}
+
+TEST(Decide, ShouldIgnoreEventsForTasksNotYetDispatched) {
+  const WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_b", 0, Result(1), kT0 + 1}).outcome, Outcome::kStale);
+}
+
+TEST(Decide, ShouldReportUnknownTasks) {
+  const WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_zz", 1, Result(1), kT0 + 1}).outcome,
+            Outcome::kUnknownTask);
+}
+
+TEST(Decide, ShouldIgnoreEverythingAfterTheWorkflowEnded) {
+  WorkflowState s = Apply(Plan(kSequential, 0), StartInput{kT0});
+  s = Apply(s, TaskFailedInput{"task_a", 1, "E", "boom", true, kT0 + 1});
+  EXPECT_EQ(Decide(s, TaskProgressInput{"task_a", 1, 50, "", kT0 + 2}).outcome, Outcome::kStale);
+}
+
+TEST(Decide, ShouldRecordProgressOnlyWhenItMovesForward) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  s = Apply(s, TaskProgressInput{"task_a", 1, 40, "working", kT0 + 1});
+  EXPECT_DOUBLE_EQ(s.tasks[0].progress, 40);
+  EXPECT_EQ(Decide(s, TaskProgressInput{"task_a", 1, 30, "late", kT0 + 2}).outcome, Outcome::kDuplicate);
+}
+
+TEST(Decide, ShouldNumberEventsConsecutivelyAndBumpTheVersion) {
+  WorkflowState s = Plan(kSequential);
+  const int64_t version = s.version;
+  Decision d;
+  s = Apply(s, StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1}, &d);
+  std::vector<int64_t> sequences;
+  for (const auto& e : d.events) sequences.push_back(e.sequence);
+  EXPECT_EQ(sequences, (std::vector<int64_t>{2, 3}));  // TaskStarted, TaskCompleted
+  EXPECT_EQ(s.last_event_sequence, 3);
+  EXPECT_EQ(s.version, version + 2);
+}
+
+}  // namespace
+}  // namespace agentstudio::engine

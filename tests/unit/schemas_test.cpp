@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include "engine/definition_parser.hpp"
+#include "engine/planner.hpp"
+#include "schemas/agent_codec.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/execution_json.hpp"
+#include "schemas/ids.hpp"
+#include "schemas/struct_json.hpp"
+
+namespace agentstudio::schemas {
+namespace {
+
+TEST(StructJson, ShouldRoundTripNestedValuesKeepingIntegers) {
+  const Json value = Json::parse(
+      R"({"limit": 1000, "ratio": 0.7, "ok": true, "none": null, "tags": ["a", 2, {"x": -3}],
+          "nested": {"deep": {"deeper": "yes"}}})");
+  EXPECT_EQ(FromStruct(ToStruct(value)), value);
+  EXPECT_TRUE(FromStruct(ToStruct(value))["limit"].is_number_integer());
+}
+
+TEST(StructJson, ShouldMapNonObjectsToAnEmptyStruct) {
+  EXPECT_EQ(ToStruct(Json::array({1})).fields_size(), 0);
+}
+
+TEST(CommandCodec, ShouldCarryARequestThroughAStartCommand) {
+  const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({
+    "definition": {"id": "d", "name": "D", "pattern": "parallel", "timeout": "PT10M", "maxRetries": 0,
+      "steps": [{"id": "a", "name": "A", "agentType": "t", "configuration": {"k": [1, 2]}, "timeout": "PT1M"},
+                {"id": "b", "name": "B", "agentType": "u", "dependsOn": ["a"]}]},
+    "input": {"x": 1}, "initiatedBy": "me", "metadata": {"team": "x"}})"));
+  ASSERT_TRUE(parsed.ok());
+  const auto command = MakeStartCommand(parsed.request, "wf_1", {"task_1", "task_2"}, 1000);
+  agentstudio::v1::WorkflowCommand wire;
+  ASSERT_TRUE(wire.ParseFromString(command.SerializeAsString()));
+  EXPECT_EQ(wire.schema_version(), kSchemaVersion);
+  EXPECT_FALSE(wire.command_id().empty());
+  const auto back = ReadStartCommand(wire.start());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(engine::ToJson(back.request.definition), engine::ToJson(parsed.request.definition));
+  EXPECT_EQ(back.request.input, parsed.request.input);
+  EXPECT_EQ(back.request.metadata, parsed.request.metadata);
+  EXPECT_EQ(back.request.initiated_by, "me");
+  EXPECT_EQ(TaskIdsOf(wire.start(), "wf_1"), (std::vector<std::string>{"task_1", "task_2"}));
+}
+
+TEST(CommandCodec, ShouldDeriveStableTaskIdsWhenACommandCarriesNone) {
+  agentstudio::v1::StartWorkflow start;
+  start.mutable_definition()->add_steps()->set_id("a");
+  start.mutable_definition()->add_steps()->set_id("b");
+  const auto first = TaskIdsOf(start, "wf_1");
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_NE(first[0], first[1]);
+  EXPECT_EQ(first, TaskIdsOf(start, "wf_1"));
+  EXPECT_NE(first, TaskIdsOf(start, "wf_2"));
+}
+
+TEST(CommandCodec, ShouldRejectTaskIdsThatDoNotFitTheSteps) {
+  agentstudio::v1::StartWorkflow start;
+  start.mutable_definition()->add_steps()->set_id("a");
+  start.mutable_definition()->add_steps()->set_id("b");
+  start.add_task_ids("task_1");
+  EXPECT_TRUE(TaskIdsOf(start, "wf").empty());
+  start.add_task_ids("task_1");
+  EXPECT_TRUE(TaskIdsOf(start, "wf").empty()) << "duplicates";
+}
+
+TEST(Ids, ShouldBeUniqueAndWellFormed) {
+  const std::string a = NewWorkflowId(), b = NewWorkflowId();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.rfind("wf_", 0), 0u);
+  EXPECT_EQ(a.size(), 19u);
+  EXPECT_TRUE(engine::IsValidIdentifier(NewTaskId()));
+  EXPECT_EQ(NewMessageId().size(), 32u);
+}
+
+TEST(AgentCodec, ShouldRoundTripAResponseWithThoughtsAndHandoff) {
+  const Json response = Json::parse(R"({"success": true, "result": {"mean": 3.5},
+    "thoughts": [{"timestamp": "2025-10-08T10:40:00.000Z", "type": "observation", "content": "hi"}],
+    "handoff": {"agentType": "x", "task": "t", "input": {"a": 1}, "reason": "r"},
+    "metadata": {"executionTimeMs": 12}})");
+  EXPECT_EQ(AgentResponseToJson(AgentResponseFromJson(response)), response);
+}
+
+TEST(ExecutionJson, ShouldShowThePlannedExecutionLikeTheReference) {
+  const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({
+    "definition": {"id": "d", "name": "D", "pattern": "sequential",
+      "steps": [{"id": "a", "name": "A", "agentType": "t"}, {"id": "b", "name": "B", "agentType": "u"}]},
+    "initiatedBy": "me"})"));
+  const auto state = engine::PlanExecution("wf_1", parsed.request, {"task_1", "task_2"}, 1759919400000);
+  const Json json = ExecutionToJson(state, {});
+  EXPECT_EQ(json["id"], "wf_1");
+  EXPECT_EQ(json["workflowDefinitionId"], "d");
+  EXPECT_EQ(json["status"], "pending");
+  EXPECT_EQ(json["createdAt"], "2025-10-08T10:30:00.000Z");
+  EXPECT_EQ(json["tasks"][0]["status"], "pending");
+  EXPECT_EQ(json["tasks"][1]["status"], "waiting");
+  EXPECT_EQ(json["tasks"][1]["dependsOn"], Json::array({"task_1"}));
+  EXPECT_EQ(json["tasks"][1]["workflowExecutionId"], "wf_1");
+  EXPECT_EQ(json["context"]["progress"], 0);
+  EXPECT_EQ(json["context"]["events"], Json::array());
+  EXPECT_EQ(json["etag"], "\"v1\"");
+}
+
+}  // namespace
+}  // namespace agentstudio::schemas
