@@ -1,12 +1,12 @@
 #include "agents/agent_runtime.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "agentstudio/v1/agent_heartbeat.pb.h"
 #include "agentstudio/v1/task_event.pb.h"
@@ -62,8 +62,8 @@ class AgentRuntime::Impl {
       handlers_[type] = std::move(handler);
     }
     consumer_ = std::make_unique<kafka::BatchConsumer>(
-        options_.kafka, kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics,
-                                                    16, std::chrono::milliseconds(100)});
+        options_.kafka, kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics, 16,
+                                                    std::chrono::milliseconds(100)});
   }
 
   void Run(const std::atomic<bool>& stop) {
@@ -125,7 +125,8 @@ class AgentRuntime::Impl {
       return DeadLetter(message, "undecodable TaskMessage");
     }
     if (task.schema_version() != schemas::kSchemaVersion) {
-      return DeadLetter(message, "unsupported schema version " + std::to_string(task.schema_version()));
+      return DeadLetter(message,
+                        "unsupported schema version " + std::to_string(task.schema_version()));
     }
     const auto handler = handlers_.find(task.agent_type());
     if (handler == handlers_.end()) {
@@ -183,8 +184,8 @@ class AgentRuntime::Impl {
     const std::string payload = event.SerializeAsString();
     std::chrono::milliseconds backoff(100);
     for (;;) {
-      const kafka::DeliveryResult delivery =
-          producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload, headers);
+      const kafka::DeliveryResult delivery = producer_.SendAndWait(
+          options_.topics.task_events(), task.workflow_id(), payload, headers);
       if (delivery.ok) break;
       spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,
                    dispatch, delivery.error);

@@ -14,9 +14,9 @@
 namespace agentstudio::agents {
 
 struct AgentRuntimeOptions {
-  kafka::ConfigMap kafka;                       // BaseProperties() and overrides
+  kafka::ConfigMap kafka;  // BaseProperties() and overrides
   kafka::Topics topics;
-  std::string agent_id;                         // unique per process
+  std::string agent_id;  // unique per process
   std::chrono::milliseconds heartbeat_interval{5000};
 };
 

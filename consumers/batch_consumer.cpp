@@ -1,9 +1,9 @@
 #include "consumers/batch_consumer.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <stdexcept>
-
-#include <spdlog/spdlog.h>
 
 namespace agentstudio::kafka {
 namespace {

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "consumers/inbound_message.hpp"
 #include "producers/kafka_config.hpp"
@@ -16,7 +16,7 @@ namespace agentstudio::kafka {
 struct BatchConsumerOptions {
   std::string group_id;
   std::vector<std::string> topics;
-  size_t max_batch = 500;                  // messages handed out per Poll()
+  size_t max_batch = 500;                   // messages handed out per Poll()
   std::chrono::milliseconds max_wait{100};  // how long Poll() waits for the first message
 };
 

@@ -1,9 +1,9 @@
 #include "consumers/dead_letter_publisher.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <future>
 #include <stdexcept>
-
-#include <spdlog/spdlog.h>
 
 namespace agentstudio::kafka {
 

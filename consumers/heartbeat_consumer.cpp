@@ -1,8 +1,8 @@
 #include "consumers/heartbeat_consumer.hpp"
 
-#include <thread>
-
 #include <spdlog/spdlog.h>
+
+#include <thread>
 
 #include "agentstudio/v1/agent_heartbeat.pb.h"
 #include "schemas/command_codec.hpp"
@@ -15,11 +15,10 @@ HeartbeatConsumer::HeartbeatConsumer(ConfigMap properties, const Topics& topics,
                                      store::SessionPool& pool, MessageProducer& dlq_producer)
     : pool_(pool),
       dead_letters_(dlq_producer, topics),
-      consumer_(std::move(properties),
-                BatchConsumerOptions{topics.prefix() + "heartbeats",
-                                     {topics.agent_heartbeats()},
-                                     500,
-                                     std::chrono::milliseconds(200)}) {}
+      consumer_(std::move(properties), BatchConsumerOptions{topics.prefix() + "heartbeats",
+                                                            {topics.agent_heartbeats()},
+                                                            500,
+                                                            std::chrono::milliseconds(200)}) {}
 
 void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
   while (!stop) {
@@ -34,8 +33,8 @@ void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
         continue;
       }
       if (heartbeat.schema_version() != schemas::kSchemaVersion) {
-        poison.push_back({&message, "unsupported schema version " +
-                                        std::to_string(heartbeat.schema_version())});
+        poison.push_back(
+            {&message, "unsupported schema version " + std::to_string(heartbeat.schema_version())});
         continue;
       }
       store::AgentRecord agent;

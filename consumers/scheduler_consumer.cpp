@@ -1,8 +1,8 @@
 #include "consumers/scheduler_consumer.hpp"
 
-#include <thread>
-
 #include <spdlog/spdlog.h>
+
+#include <thread>
 
 namespace agentstudio::kafka {
 namespace {

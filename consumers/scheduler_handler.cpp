@@ -1,11 +1,11 @@
 #include "consumers/scheduler_handler.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <optional>
 #include <set>
 #include <variant>
-
-#include <spdlog/spdlog.h>
 
 #include "agentstudio/v1/task_control.pb.h"
 #include "agentstudio/v1/task_event.pb.h"
@@ -46,7 +46,8 @@ std::variant<Decoded, std::string> Decode(const InboundMessage& message, const T
   out.message = &message;
   if (message.topic == topics.commands()) {
     Command command;
-    if (!command.ParseFromString(message.payload)) return std::string("undecodable WorkflowCommand");
+    if (!command.ParseFromString(message.payload))
+      return std::string("undecodable WorkflowCommand");
     if (command.schema_version() != schemas::kSchemaVersion) {
       return "unsupported schema version " + std::to_string(command.schema_version());
     }
@@ -82,11 +83,12 @@ class BatchWrites {
   BatchWrites(const Topics& topics, std::map<std::string, engine::WorkflowState>& states)
       : topics_(topics), states_(states) {}
 
-  void Record(const engine::Decision& decision, const std::string& traceparent, engine::TimeMs now) {
+  void Record(const engine::Decision& decision, const std::string& traceparent,
+              engine::TimeMs now) {
     const engine::WorkflowState& state = decision.state;
     touched_.insert(state.id);
-    const std::map<std::string, std::string> headers = {
-        {"traceparent", traceparent}, {"correlation-id", state.id}};
+    const std::map<std::string, std::string> headers = {{"traceparent", traceparent},
+                                                        {"correlation-id", state.id}};
     for (const engine::ExecutionEvent& event : decision.events) {
       events_.emplace_back(state.id, event);
       agentstudio::v1::WorkflowEvent message;
@@ -98,7 +100,8 @@ class BatchWrites {
       message.set_severity(event.severity);
       *message.mutable_data() = schemas::ToStruct(event.data);
       message.set_workflow_status(std::string(engine::ToString(state.status)));
-      outbox_.push_back({topics_.workflow_events(), state.id, message.SerializeAsString(), headers});
+      outbox_.push_back(
+          {topics_.workflow_events(), state.id, message.SerializeAsString(), headers});
     }
     for (const std::string& task_id : decision.dispatch_task_ids) {
       const engine::TaskState& task = *state.FindTask(task_id);
@@ -115,7 +118,8 @@ class BatchWrites {
           *message.mutable_deadline() = schemas::ToTimestamp(now + step.timeout_value->count());
         }
       }
-      outbox_.push_back({topics_.tasks(task.agent_type), task.id, message.SerializeAsString(), headers});
+      outbox_.push_back(
+          {topics_.tasks(task.agent_type), task.id, message.SerializeAsString(), headers});
     }
     for (const std::string& task_id : decision.cancel_task_ids) {
       const engine::TaskState& task = *state.FindTask(task_id);
@@ -126,7 +130,8 @@ class BatchWrites {
       message.set_attempt(task.attempt);
       message.set_action(agentstudio::v1::TaskControl::ACTION_CANCEL);
       message.set_reason(state.error_message);
-      outbox_.push_back({topics_.agent_control(), task.agent_type, message.SerializeAsString(), headers});
+      outbox_.push_back(
+          {topics_.agent_control(), task.agent_type, message.SerializeAsString(), headers});
     }
     for (const engine::Checkpoint& checkpoint : decision.checkpoints) {
       checkpoints_.emplace_back(state.id, checkpoint);
@@ -163,8 +168,9 @@ std::optional<engine::Input> ToInput(const TaskEvent& event, engine::TimeMs now)
                                         schemas::AgentResponseToJson(event.completion().response()),
                                         now};
     case TaskEvent::kError:
-      return engine::TaskFailedInput{event.task_id(), event.attempt(), event.error().code(),
-                                     event.error().message(), event.error().retryable(), now};
+      return engine::TaskFailedInput{event.task_id(),           event.attempt(),
+                                     event.error().code(),      event.error().message(),
+                                     event.error().retryable(), now};
     case TaskEvent::kHandoff:
     case TaskEvent::kLog:
     case TaskEvent::KIND_NOT_SET:
@@ -248,7 +254,8 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
     std::optional<engine::Input> input = ToInput(event, now);
     if (!input) {
       if (event.kind_case() == TaskEvent::kHandoff) {
-        result.poison.push_back({d.message, "handoff needs the dynamic pattern, not supported by this version"});
+        result.poison.push_back(
+            {d.message, "handoff needs the dynamic pattern, not supported by this version"});
       } else {
         ++result.ignored;
       }
@@ -268,8 +275,8 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
         ++result.stale;
         break;
       case engine::Outcome::kUnknownTask:
-        result.poison.push_back({d.message, "unknown task " + event.task_id() + " of workflow " +
-                                                d.workflow_id});
+        result.poison.push_back(
+            {d.message, "unknown task " + event.task_id() + " of workflow " + d.workflow_id});
         break;
     }
   }

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <soci/soci.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <soci/soci.h>
 
 #include "consumers/dead_letter_publisher.hpp"
 #include "consumers/inbound_message.hpp"

@@ -38,20 +38,57 @@ std::vector<std::string> SplitList(const std::string& value) {
 
 const std::map<std::string, Setter>& Settings() {
   static const std::map<std::string, Setter> settings = {
-      {"AGENTSTUDIO_KAFKA_BROKERS", [](Config& c, const std::string& v) { c.kafka_brokers = v; return std::string(); }},
-      {"AGENTSTUDIO_DATABASE_URL", [](Config& c, const std::string& v) { c.database_url = v; return std::string(); }},
-      {"AGENTSTUDIO_HTTP_ADDR", [](Config& c, const std::string& v) { c.http_addr = v; return std::string(); }},
-      {"AGENTSTUDIO_TOPIC_PREFIX", [](Config& c, const std::string& v) { c.topic_prefix = v; return std::string(); }},
-      {"AGENTSTUDIO_PARTITIONS", [](Config& c, const std::string& v) { return SetInt(c.partitions, v, 1, 1000); }},
-      {"AGENTSTUDIO_AGENT_TYPES", [](Config& c, const std::string& v) { c.agent_types = SplitList(v); return std::string(); }},
-      {"AGENTSTUDIO_BROKER_FILE", [](Config& c, const std::string& v) { c.broker_file = v; return std::string(); }},
-      {"AGENTSTUDIO_HTTP_THREADS", [](Config& c, const std::string& v) { return SetInt(c.http_threads, v, 1, 256); }},
-      {"AGENTSTUDIO_HTTP_MAX_BODY", [](Config& c, const std::string& v) { return SetInt(c.http_max_body, v, 4096, 64 << 20); }},
-      {"AGENTSTUDIO_DB_POOL", [](Config& c, const std::string& v) { return SetInt(c.db_pool, v, 1, 256); }},
-      {"AGENTSTUDIO_DELIVERY_TIMEOUT_MS", [](Config& c, const std::string& v) { return SetInt(c.delivery_timeout_ms, v, 100, 600000); }},
-      {"AGENTSTUDIO_HEARTBEAT_MS", [](Config& c, const std::string& v) { return SetInt(c.heartbeat_ms, v, 10, 600000); }},
-      {"AGENTSTUDIO_AGENT_ID", [](Config& c, const std::string& v) { c.agent_id = v; return std::string(); }},
-      {"AGENTSTUDIO_LOG_LEVEL", [](Config& c, const std::string& v) {
+      {"AGENTSTUDIO_KAFKA_BROKERS",
+       [](Config& c, const std::string& v) {
+         c.kafka_brokers = v;
+         return std::string();
+       }},
+      {"AGENTSTUDIO_DATABASE_URL",
+       [](Config& c, const std::string& v) {
+         c.database_url = v;
+         return std::string();
+       }},
+      {"AGENTSTUDIO_HTTP_ADDR",
+       [](Config& c, const std::string& v) {
+         c.http_addr = v;
+         return std::string();
+       }},
+      {"AGENTSTUDIO_TOPIC_PREFIX",
+       [](Config& c, const std::string& v) {
+         c.topic_prefix = v;
+         return std::string();
+       }},
+      {"AGENTSTUDIO_PARTITIONS",
+       [](Config& c, const std::string& v) { return SetInt(c.partitions, v, 1, 1000); }},
+      {"AGENTSTUDIO_AGENT_TYPES",
+       [](Config& c, const std::string& v) {
+         c.agent_types = SplitList(v);
+         return std::string();
+       }},
+      {"AGENTSTUDIO_BROKER_FILE",
+       [](Config& c, const std::string& v) {
+         c.broker_file = v;
+         return std::string();
+       }},
+      {"AGENTSTUDIO_HTTP_THREADS",
+       [](Config& c, const std::string& v) { return SetInt(c.http_threads, v, 1, 256); }},
+      {"AGENTSTUDIO_HTTP_MAX_BODY",
+       [](Config& c, const std::string& v) { return SetInt(c.http_max_body, v, 4096, 64 << 20); }},
+      {"AGENTSTUDIO_DB_POOL",
+       [](Config& c, const std::string& v) { return SetInt(c.db_pool, v, 1, 256); }},
+      {"AGENTSTUDIO_DELIVERY_TIMEOUT_MS",
+       [](Config& c, const std::string& v) {
+         return SetInt(c.delivery_timeout_ms, v, 100, 600000);
+       }},
+      {"AGENTSTUDIO_HEARTBEAT_MS",
+       [](Config& c, const std::string& v) { return SetInt(c.heartbeat_ms, v, 10, 600000); }},
+      {"AGENTSTUDIO_AGENT_ID",
+       [](Config& c, const std::string& v) {
+         c.agent_id = v;
+         return std::string();
+       }},
+      {"AGENTSTUDIO_LOG_LEVEL",
+       [](Config& c, const std::string& v) {
          static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
          if (!levels.count(v)) return std::string("must be one of trace, debug, info, warn, error");
          c.log_level = v;
@@ -62,7 +99,8 @@ const std::map<std::string, Setter>& Settings() {
 }
 
 std::optional<Role> ParseRole(const std::string& text) {
-  for (Role role : {Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent, Role::kBroker}) {
+  for (Role role :
+       {Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent, Role::kBroker}) {
     if (ToString(role) == text) return role;
   }
   return std::nullopt;
@@ -84,10 +122,12 @@ std::variant<std::map<std::string, std::string>, std::string> ReadFile(const std
     std::string key = line.substr(begin, equals - begin);
     while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
     std::string value = line.substr(equals + 1);
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
       value = value.substr(1, value.size() - 2);
     }
-    if (!Settings().count(key)) return path + ":" + std::to_string(number) + ": unknown setting " + key;
+    if (!Settings().count(key))
+      return path + ":" + std::to_string(number) + ": unknown setting " + key;
     out[key] = value;
   }
   return out;
@@ -97,11 +137,16 @@ std::variant<std::map<std::string, std::string>, std::string> ReadFile(const std
 
 std::string_view ToString(Role role) {
   switch (role) {
-    case Role::kFrontdoor: return "frontdoor";
-    case Role::kScheduler: return "scheduler";
-    case Role::kRelay: return "relay";
-    case Role::kAgent: return "agent";
-    case Role::kBroker: return "broker";
+    case Role::kFrontdoor:
+      return "frontdoor";
+    case Role::kScheduler:
+      return "scheduler";
+    case Role::kRelay:
+      return "relay";
+    case Role::kAgent:
+      return "agent";
+    case Role::kBroker:
+      return "broker";
   }
   return "frontdoor";
 }

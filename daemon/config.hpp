@@ -29,7 +29,8 @@ struct Config {
   std::string topic_prefix = "agentstudio.";
   // AGENTSTUDIO_PARTITIONS: partitions of the topics the embedded broker creates.
   int partitions = 6;
-  // AGENTSTUDIO_AGENT_TYPES: comma-separated reference agent types the agent role serves; empty = all.
+  // AGENTSTUDIO_AGENT_TYPES: comma-separated reference agent types the agent role serves; empty =
+  // all.
   std::vector<std::string> agent_types;
   // AGENTSTUDIO_BROKER_FILE: where the broker role writes its bootstrap list.
   std::string broker_file;

@@ -27,9 +27,11 @@ EmbeddedBroker::~EmbeddedBroker() {
 std::string EmbeddedBroker::bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
 
 void EmbeddedBroker::CreateTopic(const std::string& topic, int partitions) {
-  const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1);
+  const rd_kafka_resp_err_t err =
+      rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw std::runtime_error("embedded broker: cannot create " + topic + ": " + rd_kafka_err2str(err));
+    throw std::runtime_error("embedded broker: cannot create " + topic + ": " +
+                             rd_kafka_err2str(err));
   }
 }
 

@@ -1,8 +1,8 @@
 #include "daemon/front_door.hpp"
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "daemon/http_headers.hpp"
 #include "daemon/problem.hpp"
@@ -83,9 +83,10 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
   const std::string instance = request.resource();
   const Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
-    SendProblem(response,
-                {400, "malformed-request", "Bad Request", "The request body is not valid JSON", {}, 0},
-                instance, trace);
+    SendProblem(
+        response,
+        {400, "malformed-request", "Bad Request", "The request body is not valid JSON", {}, 0},
+        instance, trace);
     return;
   }
   engine::ParsedWorkflowRequest parsed = engine::ParseWorkflowRequest(body);
@@ -108,23 +109,23 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
   Json created = schemas::ExecutionToJson(
       engine::PlanExecution(workflow_id, parsed.request, task_ids, now), {});
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
-  commands_.Submit(command, trace,
-                   [writer, created = std::move(created), workflow_id, instance,
-                    trace](const kafka::DeliveryResult& result) {
-                     if (!result.ok) {
-                       spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}",
-                                    workflow_id, result.error);
-                       SendProblem(*writer,
-                                   Unavailable("The workflow could not be stored durably (Kafka: " +
-                                               result.error + "); retry later"),
-                                   instance, trace);
-                       return;
-                     }
-                     writer->headers().add<Pistache::Http::Header::Location>(
-                         "/api/workflows/" + workflow_id);
-                     writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
-                     SendJson(*writer, Code::Created, created);
-                   });
+  commands_.Submit(
+      command, trace,
+      [writer, created = std::move(created), workflow_id, instance,
+       trace](const kafka::DeliveryResult& result) {
+        if (!result.ok) {
+          spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}", workflow_id,
+                       result.error);
+          SendProblem(*writer,
+                      Unavailable("The workflow could not be stored durably (Kafka: " +
+                                  result.error + "); retry later"),
+                      instance, trace);
+          return;
+        }
+        writer->headers().add<Pistache::Http::Header::Location>("/api/workflows/" + workflow_id);
+        writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
+        SendJson(*writer, Code::Created, created);
+      });
 }
 
 void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
@@ -158,10 +159,13 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
       const store::DatabaseError classified = store::ClassifyDatabaseError(error);
       spdlog::error("GET workflow {}: {}", id, classified.what());
       SendProblem(*writer,
-                  classified.IsRetryable()
-                      ? Unavailable("The database is unavailable; retry later")
-                      : Problem{500, "internal-error", "Internal Server Error",
-                                "The workflow could not be read", {}, 0},
+                  classified.IsRetryable() ? Unavailable("The database is unavailable; retry later")
+                                           : Problem{500,
+                                                     "internal-error",
+                                                     "Internal Server Error",
+                                                     "The workflow could not be read",
+                                                     {},
+                                                     0},
                   instance, trace);
     }
   });
@@ -204,10 +208,13 @@ void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter re
 
 void FrontDoor::NotFound(const Pistache::Rest::Request& request, ResponseWriter response) {
   SendProblem(response,
-              {404, "not-found", "Not Found",
+              {404,
+               "not-found",
+               "Not Found",
                "No route for " + std::string(Pistache::Http::methodString(request.method())) + " " +
                    request.resource(),
-               {}, 0},
+               {},
+               0},
               request.resource(), TraceparentOf(request));
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <pistache/endpoint.h>
 #include <pistache/router.h>
+
+#include <memory>
+#include <string>
 
 #include "daemon/blocking_executor.hpp"
 #include "producers/command_producer.hpp"
@@ -14,7 +14,7 @@ namespace agentstudio::daemon {
 
 struct FrontDoorOptions {
   std::string address = "127.0.0.1:8080";  // host:port; port 0 picks a free one
-  int threads = 2;                          // Pistache reactor threads
+  int threads = 2;                         // Pistache reactor threads
   size_t max_body_bytes = 1 << 20;
 };
 
@@ -40,7 +40,8 @@ class FrontDoor {
   uint16_t port() const;
 
  private:
-  void CreateWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void CreateWorkflow(const Pistache::Rest::Request& request,
+                      Pistache::Http::ResponseWriter response);
   void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);

@@ -1,10 +1,10 @@
 #pragma once
 
+#include <pistache/http_header.h>
+
 #include <algorithm>
 #include <ostream>
 #include <string>
-
-#include <pistache/http_header.h>
 
 namespace agentstudio::daemon {
 

@@ -1,14 +1,13 @@
 // agentstudiod: parses arguments, loads config, runs the roles until SIGINT or
 // SIGTERM, then drains. `agentstudiod migrate` applies migrations and exits.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/config.hpp"
 #include "daemon/json_log.hpp"
@@ -57,7 +56,9 @@ int main(int argc, char** argv) {
     try {
       auto session = agentstudio::store::Connect(config.database_url);
       const auto applied = agentstudio::store::ApplyMigrations(*session);
-      spdlog::info("migrations applied: {}", applied.empty() ? "none (schema current)" : fmt::format("{}", fmt::join(applied, ", ")));
+      spdlog::info("migrations applied: {}", applied.empty()
+                                                 ? "none (schema current)"
+                                                 : fmt::format("{}", fmt::join(applied, ", ")));
       return 0;
     } catch (const std::exception& error) {
       spdlog::error("migrate failed: {}", error.what());
@@ -65,7 +66,12 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Signals are taken by sigwait() below, never by other threads.
+  // Signals are taken by sigwait() below, never by other threads. A parent
+  // shell may have started us with SIGINT ignored (background job), and an
+  // ignored signal is discarded instead of left pending: restore the default
+  // first, then block.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

@@ -25,7 +25,8 @@ nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,
 void SendProblem(Pistache::Http::ResponseWriter& writer, const Problem& problem,
                  const std::string& instance, const std::string& trace_id) {
   if (problem.retry_after_seconds > 0) {
-    writer.headers().add(std::make_shared<RetryAfterHeader>(std::to_string(problem.retry_after_seconds)));
+    writer.headers().add(
+        std::make_shared<RetryAfterHeader>(std::to_string(problem.retry_after_seconds)));
   }
   writer.setMime(Pistache::Http::Mime::MediaType::fromString("application/problem+json"));
   writer.send(static_cast<Pistache::Http::Code>(problem.status),

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <string>
+#include <pistache/http.h>
 
 #include <nlohmann/json.hpp>
-#include <pistache/http.h>
+#include <string>
 
 #include "engine/field_error.hpp"
 

@@ -1,9 +1,9 @@
 #include "daemon/role_runner.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "agents/agent_runtime.hpp"
 #include "agents/reference/reference_agents.hpp"
@@ -13,23 +13,29 @@
 #include "daemon/embedded_broker.hpp"
 #include "daemon/front_door.hpp"
 #include "producers/outbox_relay.hpp"
+#include "producers/topic_admin.hpp"
 #include "sql/migrator.hpp"
 
 namespace agentstudio::daemon {
 namespace {
 
-// Waits for PostgreSQL at start-up (a unit may start before the database).
-std::unique_ptr<store::SessionPool> OpenPool(const std::string& url, size_t size) {
+// Waits (bounded) for PostgreSQL at start-up: a unit may start before the database.
+template <typename Open>
+auto WithDatabaseRetry(Open open) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
     try {
-      return std::make_unique<store::SessionPool>(url, size);
+      return open();
     } catch (const store::DatabaseError& error) {
-      if (std::chrono::steady_clock::now() > deadline) throw;
+      if (!error.IsRetryable() || std::chrono::steady_clock::now() > deadline) throw;
       spdlog::warn("waiting for PostgreSQL: {}", error.what());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
+}
+
+std::unique_ptr<store::SessionPool> OpenPool(const std::string& url, size_t size) {
+  return WithDatabaseRetry([&] { return std::make_unique<store::SessionPool>(url, size); });
 }
 
 }  // namespace
@@ -70,19 +76,44 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     std::vector<std::string> topics = p.topics.Fixed();
     // Task topics of the reference agents exist from the start, so the first
     // dispatch does not race the agents' subscription.
-    for (const std::string& type : agents::ReferenceAgentTypes()) topics.push_back(p.topics.tasks(type));
+    for (const std::string& type : agents::ReferenceAgentTypes())
+      topics.push_back(p.topics.tasks(type));
     p.broker = std::make_unique<EmbeddedBroker>(1, topics, c.partitions);
     if (p.brokers.empty()) p.brokers = p.broker->bootstrap();
     on_broker(p.broker->bootstrap());
     spdlog::info("embedded broker (development only, in memory) at {}", p.broker->bootstrap());
   }
-  const bool needs_producer = c.Has(Role::kFrontdoor) || c.Has(Role::kScheduler) || c.Has(Role::kRelay);
+  if (!c.Has(Role::kBroker)) {
+    // Against a real cluster the fixed topics (and this agent's task topics)
+    // are created up front with the admin API.
+    std::vector<std::string> topics = p.topics.Fixed();
+    if (c.Has(Role::kAgent)) {
+      for (const std::string& type :
+           c.agent_types.empty() ? agents::ReferenceAgentTypes() : c.agent_types) {
+        topics.push_back(p.topics.tasks(type));
+      }
+    }
+    kafka::EnsureTopics(kafka::BaseProperties(p.brokers, "agentstudiod-admin"), topics,
+                        c.partitions);
+  }
+  const bool needs_producer =
+      c.Has(Role::kFrontdoor) || c.Has(Role::kScheduler) || c.Has(Role::kRelay);
   if (needs_producer) {
     p.producer = std::make_unique<kafka::MessageProducer>(
         kafka::BaseProperties(p.brokers, "agentstudiod"), std::chrono::seconds(30));
   }
+  if (p.producer) {
+    // systemd's READY means PostgreSQL and Kafka answer; wait (bounded) for Kafka.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!p.producer->Ping(std::chrono::seconds(2))) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw std::runtime_error("no Kafka broker answers at " + p.brokers);
+      }
+      spdlog::warn("waiting for Kafka at {}", p.brokers);
+    }
+  }
   if (c.NeedsDatabase()) {
-    auto session = store::Connect(c.database_url);
+    auto session = WithDatabaseRetry([&] { return store::Connect(c.database_url); });
     const auto applied = store::ApplyMigrations(*session);
     for (const std::string& name : applied) spdlog::info("applied migration {}", name);
   }
@@ -111,6 +142,16 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     spdlog::info("agent {} serving {}", c.agent_id, fmt::join(p.agent->agent_types(), ", "));
   }
   if (c.Has(Role::kFrontdoor)) {
+    if (p.scheduler) {
+      // With a scheduler in this process, open the door once it holds its
+      // partitions, so the first requests are not left waiting for the group
+      // join (about 3 s). Bounded: another scheduler may hold them all.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+      while (p.scheduler->assigned_partitions() == 0 &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
     p.command_producer = std::make_unique<kafka::MessageProducer>(
         kafka::BaseProperties(p.brokers, "agentstudiod-frontdoor"),
         std::chrono::milliseconds(c.delivery_timeout_ms));

@@ -92,17 +92,18 @@ void ReleaseReadyTasks(DecisionBuilder& builder) {
   WorkflowState& state = builder.state();
   for (TaskState& task : state.tasks) {
     if (task.status != TaskStatus::kWaiting) continue;
-    const bool ready = std::all_of(task.depends_on.begin(), task.depends_on.end(),
-                                   [&](const std::string& dep) {
-                                     const TaskState* d = state.FindTask(dep);
-                                     return d && d->status == TaskStatus::kCompleted;
-                                   });
+    const bool ready =
+        std::all_of(task.depends_on.begin(), task.depends_on.end(), [&](const std::string& dep) {
+          const TaskState* d = state.FindTask(dep);
+          return d && d->status == TaskStatus::kCompleted;
+        });
     if (ready) builder.Dispatch(task);
   }
 }
 
 Decision ApplyStart(WorkflowState state, const StartInput& input) {
-  if (state.status != WorkflowStatus::kPending) return Unchanged(std::move(state), Outcome::kDuplicate);
+  if (state.status != WorkflowStatus::kPending)
+    return Unchanged(std::move(state), Outcome::kDuplicate);
   DecisionBuilder builder(std::move(state));
   WorkflowState& s = builder.state();
   s.status = WorkflowStatus::kRunning;
@@ -160,8 +161,8 @@ void FailWorkflow(DecisionBuilder& builder, TaskState& failed, TimeMs now) {
   WorkflowState& s = builder.state();
   s.status = WorkflowStatus::kFailed;
   s.completed_at = now;
-  s.error_message = "Task '" + failed.id + "' (step '" + failed.step_id + "') failed: " +
-                    failed.error_message;
+  s.error_message =
+      "Task '" + failed.id + "' (step '" + failed.step_id + "') failed: " + failed.error_message;
   for (TaskState& task : s.tasks) {
     if (task.id == failed.id || IsTerminal(task.status)) continue;
     // A task already handed to an agent is told to stop; its late result is
@@ -171,8 +172,7 @@ void FailWorkflow(DecisionBuilder& builder, TaskState& failed, TimeMs now) {
     task.error_message = "Skipped: the workflow failed";
     task.completed_at = now;
   }
-  builder.Event("WorkflowFailed", "Error", {{"workflowId", s.id}, {"error", s.error_message}},
-                now);
+  builder.Event("WorkflowFailed", "Error", {{"workflowId", s.id}, {"error", s.error_message}}, now);
   builder.Checkpoint("failure", "", now);
 }
 
@@ -210,9 +210,13 @@ Decision ApplyFailure(WorkflowState state, const TaskFailedInput& input) {
 
 Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
   if (input.response.is_object() && input.response.value("success", true) == false) {
-    TaskFailedInput failure{input.task_id, input.attempt, "AGENT_REPORTED_FAILURE",
-                            input.response.value("errorMessage", std::string("agent reported failure")),
-                            /*retryable=*/false, input.now};
+    TaskFailedInput failure{
+        input.task_id,
+        input.attempt,
+        "AGENT_REPORTED_FAILURE",
+        input.response.value("errorMessage", std::string("agent reported failure")),
+        /*retryable=*/false,
+        input.now};
     return ApplyFailure(std::move(state), failure);
   }
   if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
@@ -250,10 +254,14 @@ Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
 
 std::string_view ToString(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kApplied: return "applied";
-    case Outcome::kDuplicate: return "duplicate";
-    case Outcome::kStale: return "stale";
-    case Outcome::kUnknownTask: return "unknown_task";
+    case Outcome::kApplied:
+      return "applied";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kStale:
+      return "stale";
+    case Outcome::kUnknownTask:
+      return "unknown_task";
   }
   return "applied";
 }

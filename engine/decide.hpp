@@ -60,7 +60,7 @@ std::string_view ToString(Outcome outcome);
 struct Decision {
   Outcome outcome = Outcome::kApplied;
   WorkflowState state;
-  std::vector<ExecutionEvent> events;        // appended to the log, published
+  std::vector<ExecutionEvent> events;          // appended to the log, published
   std::vector<std::string> dispatch_task_ids;  // send their current attempt to agents
   std::vector<std::string> cancel_task_ids;    // tell agents to stop these
   std::vector<Checkpoint> checkpoints;

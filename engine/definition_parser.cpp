@@ -127,7 +127,8 @@ WorkflowDefinition ParseDefinition(const Json& definition, const std::string& pa
       out.pattern = *parsed;
       if (out.pattern == Pattern::kIterative || out.pattern == Pattern::kDynamic) {
         Add(errors, path + ".pattern",
-            "Pattern '" + pattern + "' is not supported by this version; use sequential or parallel",
+            "Pattern '" + pattern +
+                "' is not supported by this version; use sequential or parallel",
             "UNSUPPORTED_PATTERN");
       }
     } else {

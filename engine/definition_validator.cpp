@@ -53,8 +53,7 @@ class CycleFinder {
 
 }  // namespace
 
-std::vector<std::string> EffectiveDependencies(const WorkflowDefinition& definition,
-                                               size_t index) {
+std::vector<std::string> EffectiveDependencies(const WorkflowDefinition& definition, size_t index) {
   if (definition.pattern == Pattern::kSequential) {
     if (index == 0) return {};
     return {definition.steps[index - 1].id};
@@ -71,8 +70,8 @@ FieldErrors ValidateDefinition(const WorkflowDefinition& definition, const std::
     ids.push_back(id);
     if (id.empty()) continue;  // already reported by the parser
     if (!index_of.emplace(id, i).second) {
-      errors.push_back({StepPath(path, i) + ".id", "Duplicate step id '" + id + "'",
-                        "DUPLICATE_ID"});
+      errors.push_back(
+          {StepPath(path, i) + ".id", "Duplicate step id '" + id + "'", "DUPLICATE_ID"});
     }
   }
 

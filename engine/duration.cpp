@@ -1,8 +1,8 @@
 #include "engine/duration.hpp"
 
 #include <cctype>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 
 namespace agentstudio::engine {
 namespace {
@@ -58,12 +58,23 @@ std::optional<std::chrono::milliseconds> ParseIso8601(std::string_view text) {
     if (r == 0 || r <= last_rank) return std::nullopt;
     last_rank = r;
     switch (unit) {
-      case 'W': total_ms += value * 7 * 86400000.0; break;
-      case 'D': total_ms += value * 86400000.0; break;
-      case 'H': total_ms += value * 3600000.0; break;
-      case 'M': total_ms += value * 60000.0; break;
-      case 'S': total_ms += value * 1000.0; break;
-      default: return std::nullopt;
+      case 'W':
+        total_ms += value * 7 * 86400000.0;
+        break;
+      case 'D':
+        total_ms += value * 86400000.0;
+        break;
+      case 'H':
+        total_ms += value * 3600000.0;
+        break;
+      case 'M':
+        total_ms += value * 60000.0;
+        break;
+      case 'S':
+        total_ms += value * 1000.0;
+        break;
+      default:
+        return std::nullopt;
     }
     any = true;
   }
@@ -117,9 +128,9 @@ std::string FormatDuration(std::chrono::milliseconds value) {
   const int64_t seconds = ms / 1000;
   ms %= 1000;
   char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%02lld:%02lld:%02lld.%03lld",
-                static_cast<long long>(hours), static_cast<long long>(minutes),
-                static_cast<long long>(seconds), static_cast<long long>(ms));
+  std::snprintf(buffer, sizeof buffer, "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(hours),
+                static_cast<long long>(minutes), static_cast<long long>(seconds),
+                static_cast<long long>(ms));
   return buffer;
 }
 

@@ -4,10 +4,14 @@ namespace agentstudio::engine {
 
 std::string_view ToString(Pattern pattern) {
   switch (pattern) {
-    case Pattern::kSequential: return "sequential";
-    case Pattern::kParallel: return "parallel";
-    case Pattern::kIterative: return "iterative";
-    case Pattern::kDynamic: return "dynamic";
+    case Pattern::kSequential:
+      return "sequential";
+    case Pattern::kParallel:
+      return "parallel";
+    case Pattern::kIterative:
+      return "iterative";
+    case Pattern::kDynamic:
+      return "dynamic";
   }
   return "sequential";
 }

@@ -6,24 +6,36 @@ namespace agentstudio::engine {
 
 std::string_view ToString(TaskStatus status) {
   switch (status) {
-    case TaskStatus::kWaiting: return "waiting";
-    case TaskStatus::kPending: return "pending";
-    case TaskStatus::kRunning: return "running";
-    case TaskStatus::kCompleted: return "completed";
-    case TaskStatus::kFailed: return "failed";
-    case TaskStatus::kSkipped: return "skipped";
+    case TaskStatus::kWaiting:
+      return "waiting";
+    case TaskStatus::kPending:
+      return "pending";
+    case TaskStatus::kRunning:
+      return "running";
+    case TaskStatus::kCompleted:
+      return "completed";
+    case TaskStatus::kFailed:
+      return "failed";
+    case TaskStatus::kSkipped:
+      return "skipped";
   }
   return "waiting";
 }
 
 std::string_view ToString(WorkflowStatus status) {
   switch (status) {
-    case WorkflowStatus::kPending: return "pending";
-    case WorkflowStatus::kRunning: return "running";
-    case WorkflowStatus::kCompleted: return "completed";
-    case WorkflowStatus::kFailed: return "failed";
-    case WorkflowStatus::kCancelled: return "cancelled";
-    case WorkflowStatus::kPaused: return "paused";
+    case WorkflowStatus::kPending:
+      return "pending";
+    case WorkflowStatus::kRunning:
+      return "running";
+    case WorkflowStatus::kCompleted:
+      return "completed";
+    case WorkflowStatus::kFailed:
+      return "failed";
+    case WorkflowStatus::kCancelled:
+      return "cancelled";
+    case WorkflowStatus::kPaused:
+      return "paused";
   }
   return "pending";
 }
@@ -37,9 +49,9 @@ std::optional<TaskStatus> ParseTaskStatus(std::string_view text) {
 }
 
 std::optional<WorkflowStatus> ParseWorkflowStatus(std::string_view text) {
-  for (WorkflowStatus s : {WorkflowStatus::kPending, WorkflowStatus::kRunning,
-                           WorkflowStatus::kCompleted, WorkflowStatus::kFailed,
-                           WorkflowStatus::kCancelled, WorkflowStatus::kPaused}) {
+  for (WorkflowStatus s :
+       {WorkflowStatus::kPending, WorkflowStatus::kRunning, WorkflowStatus::kCompleted,
+        WorkflowStatus::kFailed, WorkflowStatus::kCancelled, WorkflowStatus::kPaused}) {
     if (ToString(s) == text) return s;
   }
   return std::nullopt;

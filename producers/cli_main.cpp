@@ -92,7 +92,8 @@ size_t Collect(char* data, size_t size, size_t count, void* out) {
 }
 
 int Get(const std::string& id) {
-  const std::string base = Env("AGENTSTUDIO_URL", "http://" + Env("AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:8080"));
+  const std::string base =
+      Env("AGENTSTUDIO_URL", "http://" + Env("AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:8080"));
   CURL* curl = curl_easy_init();
   if (!curl) return 1;
   char* escaped = curl_easy_escape(curl, id.c_str(), static_cast<int>(id.size()));
@@ -112,7 +113,8 @@ int Get(const std::string& id) {
     return 1;
   }
   const Json parsed = Json::parse(body, nullptr, false);
-  (status == 200 ? std::cout : std::cerr) << (parsed.is_discarded() ? body : parsed.dump(2)) << "\n";
+  (status == 200 ? std::cout : std::cerr)
+      << (parsed.is_discarded() ? body : parsed.dump(2)) << "\n";
   return status == 200 ? 0 : 1;
 }
 

@@ -26,7 +26,7 @@ ConfigMap BaseProperties(const std::string& brokers, const std::string& client_i
 }
 
 std::string NewTraceparent() {
-  const std::string trace = schemas::NewMessageId();         // 32 hex
+  const std::string trace = schemas::NewMessageId();  // 32 hex
   const std::string span = schemas::NewMessageId().substr(0, 16);
   return "00-" + trace + "-" + span + "-01";
 }

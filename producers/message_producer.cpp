@@ -1,9 +1,9 @@
 #include "producers/message_producer.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <future>
 #include <stdexcept>
-
-#include <spdlog/spdlog.h>
 
 namespace agentstudio::kafka {
 namespace {
@@ -45,7 +45,8 @@ void MessageProducer::Errors::event_cb(RdKafka::Event& event) {
   if (event.type() == RdKafka::Event::EVENT_ERROR) {
     if (event.fatal()) {
       spdlog::critical("kafka producer fatal error: {}", event.str());
-    } else if (event.err() != RdKafka::ERR__TRANSPORT && event.err() != RdKafka::ERR__ALL_BROKERS_DOWN) {
+    } else if (event.err() != RdKafka::ERR__TRANSPORT &&
+               event.err() != RdKafka::ERR__ALL_BROKERS_DOWN) {
       spdlog::warn("kafka producer: {}", event.str());
     } else {
       spdlog::debug("kafka producer: {}", event.str());
@@ -89,10 +90,10 @@ void MessageProducer::Send(const std::string& topic, const std::string& key,
   auto pending = std::make_unique<Pending>(Pending{std::move(done)});
   Pending* raw = pending.get();
   for (;;) {
-    const RdKafka::ErrorCode code = producer_->produce(
-        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0,
-        kafka_headers, raw);
+    const RdKafka::ErrorCode code =
+        producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                           const_cast<char*>(payload.data()), payload.size(), key.data(),
+                           key.size(), 0, kafka_headers, raw);
     if (code == RdKafka::ERR_NO_ERROR) {
       pending.release();  // owned by the delivery report now, with the headers
       return;

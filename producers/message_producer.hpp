@@ -1,5 +1,7 @@
 #pragma once
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -8,8 +10,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "producers/kafka_config.hpp"
 

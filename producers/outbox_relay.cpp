@@ -1,10 +1,10 @@
 #include "producers/outbox_relay.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "sql/outbox_store.hpp"
 

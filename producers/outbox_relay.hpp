@@ -10,9 +10,9 @@
 namespace agentstudio::kafka {
 
 struct OutboxRelayOptions {
-  int batch_size = 500;                                  // rows claimed per transaction
-  std::chrono::milliseconds idle_wait{20};               // pause when the outbox is empty
-  std::chrono::milliseconds error_backoff{500};          // pause after a failure
+  int batch_size = 500;                          // rows claimed per transaction
+  std::chrono::milliseconds idle_wait{20};       // pause when the outbox is empty
+  std::chrono::milliseconds error_backoff{500};  // pause after a failure
 };
 
 // Publishes outbox rows to their topics and deletes each row only after its

@@ -21,7 +21,8 @@ class Topics {
 
   // The topics created up front (task topics appear with their agents).
   std::vector<std::string> Fixed() const {
-    return {commands(), task_events(), agent_heartbeats(), agent_control(), workflow_events(), dlq()};
+    return {commands(),      task_events(),     agent_heartbeats(),
+            agent_control(), workflow_events(), dlq()};
   }
 
  private:

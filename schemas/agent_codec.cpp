@@ -51,7 +51,8 @@ agentstudio::v1::AgentResponse AgentResponseFromJson(const Json& response) {
       }
       t->set_type(StringOr(thought, "type"));
       t->set_content(StringOr(thought, "content"));
-      if (thought.contains("metadata")) *t->mutable_metadata() = ToStruct(ObjectOr(thought, "metadata"));
+      if (thought.contains("metadata"))
+        *t->mutable_metadata() = ToStruct(ObjectOr(thought, "metadata"));
     }
   }
   if (const auto it = response.find("handoff"); it != response.end() && it->is_object()) {
@@ -62,7 +63,8 @@ agentstudio::v1::AgentResponse AgentResponseFromJson(const Json& response) {
     h->set_reason(StringOr(*it, "reason"));
   }
   out.set_error_message(StringOr(response, "errorMessage"));
-  if (response.contains("metadata")) *out.mutable_metadata() = ToStruct(ObjectOr(response, "metadata"));
+  if (response.contains("metadata"))
+    *out.mutable_metadata() = ToStruct(ObjectOr(response, "metadata"));
   return out;
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 
+#include <soci/soci.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <soci/soci.h>
 
 #include "engine/workflow_state.hpp"
 

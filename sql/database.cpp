@@ -2,7 +2,6 @@
 
 #include <libpq-fe.h>
 #include <soci/postgresql/soci-postgresql.h>
-
 #include <spdlog/spdlog.h>
 
 namespace agentstudio::store {
@@ -61,7 +60,8 @@ DatabaseError ClassifyDatabaseError(const std::exception& error) {
 
 bool IsConnectionAlive(soci::session& session) {
   auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
-  return backend != nullptr && backend->conn_ != nullptr && PQstatus(backend->conn_) == CONNECTION_OK;
+  return backend != nullptr && backend->conn_ != nullptr &&
+         PQstatus(backend->conn_) == CONNECTION_OK;
 }
 
 std::unique_ptr<soci::session> Connect(const std::string& url) {

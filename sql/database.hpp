@@ -1,13 +1,13 @@
 #pragma once
 
+#include <soci/soci.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <soci/soci.h>
 
 namespace agentstudio::store {
 
@@ -42,7 +42,9 @@ class SessionPool {
   class Lease {
    public:
     Lease(SessionPool& pool, size_t index) : pool_(&pool), index_(index) {}
-    Lease(Lease&& other) noexcept : pool_(other.pool_), index_(other.index_) { other.pool_ = nullptr; }
+    Lease(Lease&& other) noexcept : pool_(other.pool_), index_(other.index_) {
+      other.pool_ = nullptr;
+    }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     ~Lease();

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <soci/soci.h>
+
 #include <string>
 #include <vector>
-
-#include <soci/soci.h>
 
 namespace agentstudio::store {
 

@@ -1,11 +1,11 @@
 #pragma once
 
+#include <soci/soci.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <soci/soci.h>
 
 namespace agentstudio::store {
 

@@ -14,8 +14,8 @@ std::vector<std::string> SelectTexts(soci::session& session, const std::string& 
                                      const std::string& param_name, const std::string& param) {
   std::vector<std::string> out;
   std::string value;
-  soci::statement statement = (session.prepare << query, soci::into(value),
-                               soci::use(param, param_name));
+  soci::statement statement =
+      (session.prepare << query, soci::into(value), soci::use(param, param_name));
   statement.execute();
   while (statement.fetch()) out.push_back(value);
   return out;
@@ -90,7 +90,8 @@ engine::TaskState ReadTask(const Json& row) {
   task.step_id = row.value("stepId", "");
   task.name = row.value("name", "");
   task.agent_type = row.value("agentType", "");
-  task.status = engine::ParseTaskStatus(row.value("status", "")).value_or(engine::TaskStatus::kFailed);
+  task.status =
+      engine::ParseTaskStatus(row.value("status", "")).value_or(engine::TaskStatus::kFailed);
   task.attempt = row.value("attempt", 0);
   task.retry_count = row.value("retryCount", 0);
   task.max_retries = row.value("maxRetries", engine::kDefaultMaxRetries);
@@ -204,8 +205,8 @@ std::set<std::string> ClaimNewMessageIds(soci::session& session,
                                          const std::vector<std::string>& ids) {
   std::set<std::string> out;
   if (ids.empty()) return out;
-  for (std::string& id :
-       SelectTexts(session, std::string(queries::kClaimProcessedMessages), "ids", Json(ids).dump())) {
+  for (std::string& id : SelectTexts(session, std::string(queries::kClaimProcessedMessages), "ids",
+                                     Json(ids).dump())) {
     out.insert(std::move(id));
   }
   return out;

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <soci/soci.h>
+
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <soci/soci.h>
 
 #include "engine/workflow_state.hpp"
 
@@ -26,20 +26,23 @@ std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& sessi
                                                             bool for_update);
 
 // Inserts or updates executions and all their tasks.
-void SaveExecutions(soci::session& session, const std::vector<const engine::WorkflowState*>& states);
+void SaveExecutions(soci::session& session,
+                    const std::vector<const engine::WorkflowState*>& states);
 
-using WorkflowEventRow = std::pair<std::string, engine::ExecutionEvent>;    // (workflow id, event)
-using CheckpointRow = std::pair<std::string, engine::Checkpoint>;          // (workflow id, checkpoint)
+using WorkflowEventRow = std::pair<std::string, engine::ExecutionEvent>;  // (workflow id, event)
+using CheckpointRow = std::pair<std::string, engine::Checkpoint>;  // (workflow id, checkpoint)
 
 void InsertEvents(soci::session& session, const std::vector<WorkflowEventRow>& events);
 void InsertCheckpoints(soci::session& session, const std::vector<CheckpointRow>& checkpoints);
 
 // The event log of one execution after `after_sequence`, in order.
-std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session, const std::string& workflow_id,
+std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
+                                               const std::string& workflow_id,
                                                int64_t after_sequence = 0);
 
 // Records message ids (command ids, event ids) as processed and returns those
 // that were new. Inside a transaction, a rollback forgets them again.
-std::set<std::string> ClaimNewMessageIds(soci::session& session, const std::vector<std::string>& ids);
+std::set<std::string> ClaimNewMessageIds(soci::session& session,
+                                         const std::vector<std::string>& ids);
 
 }  // namespace agentstudio::store

@@ -12,7 +12,8 @@ namespace {
 
 size_t Count(const std::string& line, const std::string& token) {
   size_t count = 0;
-  for (size_t at = line.find(token); at != std::string::npos; at = line.find(token, at + token.size())) {
+  for (size_t at = line.find(token); at != std::string::npos;
+       at = line.find(token, at + token.size())) {
     ++count;
   }
   return count;

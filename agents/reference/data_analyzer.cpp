@@ -20,12 +20,14 @@ class DataAnalyzer : public ReferenceAgent {
     const Json data = context.request.value("input", Json::object()).value("data", Json());
     if (!data.is_array() || data.empty() ||
         !std::all_of(data.begin(), data.end(), [](const Json& v) { return v.is_number(); })) {
-      return AgentResult::Failure("INVALID_INPUT", "input.data must be a non-empty array of numbers",
+      return AgentResult::Failure("INVALID_INPUT",
+                                  "input.data must be a non-empty array of numbers",
                                   /*retryable=*/false);
     }
     std::vector<double> values;
     for (const Json& v : data) values.push_back(v.get<double>());
-    Thought(thoughts, "observation", "Dataset contains " + std::to_string(values.size()) + " numeric values");
+    Thought(thoughts, "observation",
+            "Dataset contains " + std::to_string(values.size()) + " numeric values");
     Thought(thoughts, "reasoning", "Computing statistical measures");
     double sum = 0;
     for (double v : values) sum += v;

@@ -33,7 +33,8 @@ class DataCollector : public ReferenceAgent {
     const std::string source = configuration.value("source", std::string("feedback_database"));
     Json categories = input.value("categories", Json::array());
     if (!categories.is_array() || categories.empty()) categories = Json::array({"general"});
-    Thought(thoughts, "observation", "Collecting up to " + std::to_string(limit) + " records from " + source);
+    Thought(thoughts, "observation",
+            "Collecting up to " + std::to_string(limit) + " records from " + source);
     Json records = Json::array();
     for (int64_t i = 0; i < limit && static_cast<size_t>(i) < kListed; ++i) {
       records.push_back({{"id", i + 1},

@@ -41,8 +41,8 @@ AgentResult ReferenceAgent::Handle(const TaskContext& context) {
   for (int i = 1; i <= steps; ++i) {
     if (context.cancelled()) return AgentResult::Failure("CANCELLED", "agent stopping", true);
     if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms / steps));
-    context.report_progress(100.0 * i / (steps + 1), "step " + std::to_string(i) + " of " +
-                                                         std::to_string(steps));
+    context.report_progress(100.0 * i / (steps + 1),
+                            "step " + std::to_string(i) + " of " + std::to_string(steps));
   }
 
   Json thoughts = Json::array();

@@ -9,8 +9,8 @@ namespace {
 
 const std::map<std::string, std::function<std::unique_ptr<AgentHandler>()>>& Factories() {
   static const std::map<std::string, std::function<std::unique_ptr<AgentHandler>()>> factories = {
-      {"code-analyzer", MakeCodeAnalyzer},       {"data-analyzer", MakeDataAnalyzer},
-      {"data-collector", MakeDataCollector},     {"report-generator", MakeReportGenerator},
+      {"code-analyzer", MakeCodeAnalyzer},           {"data-analyzer", MakeDataAnalyzer},
+      {"data-collector", MakeDataCollector},         {"report-generator", MakeReportGenerator},
       {"sentiment-analyzer", MakeSentimentAnalyzer}, {"test-runner", MakeTestRunner}};
   return factories;
 }
@@ -23,11 +23,13 @@ std::vector<std::string> ReferenceAgentTypes() {
   return types;
 }
 
-std::vector<std::unique_ptr<AgentHandler>> MakeReferenceAgents(const std::vector<std::string>& types) {
+std::vector<std::unique_ptr<AgentHandler>> MakeReferenceAgents(
+    const std::vector<std::string>& types) {
   std::vector<std::unique_ptr<AgentHandler>> handlers;
   for (const std::string& type : types.empty() ? ReferenceAgentTypes() : types) {
     const auto it = Factories().find(type);
-    if (it == Factories().end()) throw std::invalid_argument("unknown reference agent type '" + type + "'");
+    if (it == Factories().end())
+      throw std::invalid_argument("unknown reference agent type '" + type + "'");
     handlers.push_back(it->second());
   }
   return handlers;

@@ -20,6 +20,7 @@ std::vector<std::string> ReferenceAgentTypes();
 
 // Handlers for the given types (all when `types` is empty). Throws
 // std::invalid_argument naming an unknown type.
-std::vector<std::unique_ptr<AgentHandler>> MakeReferenceAgents(const std::vector<std::string>& types);
+std::vector<std::unique_ptr<AgentHandler>> MakeReferenceAgents(
+    const std::vector<std::string>& types);
 
 }  // namespace agentstudio::agents

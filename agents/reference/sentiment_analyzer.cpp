@@ -13,12 +13,12 @@
 namespace agentstudio::agents {
 namespace {
 
-const std::set<std::string> kPositive = {"great", "excellent", "good", "love", "recommend",
-                                         "amazing", "fast", "helpful", "happy", "best",
-                                         "value", "quality"};
-const std::set<std::string> kNegative = {"terrible", "bad", "poor", "slow", "broken", "worst",
-                                         "hate", "awful", "disappointed", "not", "confusing",
-                                         "crashes"};
+const std::set<std::string> kPositive = {"great",     "excellent", "good",  "love",
+                                         "recommend", "amazing",   "fast",  "helpful",
+                                         "happy",     "best",      "value", "quality"};
+const std::set<std::string> kNegative = {"terrible",     "bad",   "poor",      "slow",
+                                         "broken",       "worst", "hate",      "awful",
+                                         "disappointed", "not",   "confusing", "crashes"};
 
 double Round2(double value) { return std::round(value * 100) / 100; }
 
@@ -33,8 +33,9 @@ class SentimentAnalyzer : public ReferenceAgent {
     const Json configuration = context.request.value("configuration", Json::object());
     const double threshold = configuration.value("threshold", 0.2);
     Thought(thoughts, "observation", "Received " + std::to_string(texts.size()) + " texts");
-    Thought(thoughts, "reasoning", "Scoring with a lexicon of " +
-                                       std::to_string(kPositive.size() + kNegative.size()) + " words");
+    Thought(thoughts, "reasoning",
+            "Scoring with a lexicon of " + std::to_string(kPositive.size() + kNegative.size()) +
+                " words");
     Json sentiments = Json::array();
     int positive = 0, negative = 0, neutral = 0;
     for (const std::string& text : texts) {
@@ -44,7 +45,8 @@ class SentimentAnalyzer : public ReferenceAgent {
       while (words >> word) {
         std::string clean;
         for (const char c : word) {
-          if (std::isalpha(static_cast<unsigned char>(c))) clean += static_cast<char>(std::tolower(c));
+          if (std::isalpha(static_cast<unsigned char>(c)))
+            clean += static_cast<char>(std::tolower(c));
         }
         pos += kPositive.count(clean) > 0;
         neg += kNegative.count(clean) > 0;

@@ -20,13 +20,15 @@ class TestRunner : public ReferenceAgent {
     if (input.contains("tests") && input["tests"].is_array()) {
       for (const Json& test : input["tests"]) {
         ++total;
-        const bool ok = test.is_object() && test.value("expected", Json()) == test.value("actual", Json());
+        const bool ok =
+            test.is_object() && test.value("expected", Json()) == test.value("actual", Json());
         if (ok) {
           ++passed;
         } else {
-          failures.push_back({{"name", test.is_object() ? test.value("name", std::string("unnamed")) : "unnamed"},
-                              {"expected", test.is_object() ? test.value("expected", Json()) : Json()},
-                              {"actual", test.is_object() ? test.value("actual", Json()) : Json()}});
+          failures.push_back(
+              {{"name", test.is_object() ? test.value("name", std::string("unnamed")) : "unnamed"},
+               {"expected", test.is_object() ? test.value("expected", Json()) : Json()},
+               {"actual", test.is_object() ? test.value("actual", Json()) : Json()}});
         }
       }
     } else {

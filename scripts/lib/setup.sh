@@ -32,12 +32,17 @@ install_packages() {
   fi
 }
 
-# build DIR [extra cmake args...]
+# Release build in build/ (shared by scripts/run and scripts/test).
+# build [targets...]: all targets when none are named.
+BUILD_DIR="${AGENTSTUDIO_BUILD_DIR:-$ROOT/build}"
 build() {
-  local dir="$1"; shift
-  log "building in $dir"
-  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-  cmake --build "$dir" -j "$(nproc)"
+  log "building in $BUILD_DIR"
+  # Paths relative to the checkout let ccache reuse objects across clones.
+  export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DAGENTSTUDIO_WERROR=ON >/dev/null
+  local targets=()
+  for target in "$@"; do targets+=(--target "$target"); done
+  cmake --build "$BUILD_DIR" -j "$(nproc)" "${targets[@]}"
 }
 
 pg_bin() {

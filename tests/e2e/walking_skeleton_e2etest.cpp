@@ -1,8 +1,7 @@
 // The whole stack as separate agentstudiod processes (broker, frontdoor,
 // scheduler, relay, agent), driven over REST, the CLI and curl.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <fstream>
 
@@ -47,7 +46,8 @@ class WalkingSkeletonTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string broker_file = ::testing::TempDir() + "broker." + std::to_string(getpid());
-    broker_ = Start("broker", {{"AGENTSTUDIO_BROKER_FILE", broker_file}, {"AGENTSTUDIO_PARTITIONS", "4"}});
+    broker_ = Start("broker",
+                    {{"AGENTSTUDIO_BROKER_FILE", broker_file}, {"AGENTSTUDIO_PARTITIONS", "4"}});
     const auto bootstrap = broker_->FirstLine(std::chrono::seconds(30));
     ASSERT_TRUE(bootstrap.has_value()) << broker_->Output();
     bootstrap_ = *bootstrap;
@@ -77,13 +77,15 @@ class WalkingSkeletonTest : public ::testing::Test {
     }
     if (broker_) {
       broker_->Signal(SIGTERM);
-      EXPECT_EQ(broker_->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << broker_->Output();
+      EXPECT_EQ(broker_->Wait(std::chrono::seconds(30)), std::optional<int>(0))
+          << broker_->Output();
     }
   }
 
-  std::unique_ptr<ChildProcess> Start(const std::string& role, std::map<std::string, std::string> env) {
-    return std::make_unique<ChildProcess>(AGENTSTUDIOD_PATH, std::vector<std::string>{"--role", role},
-                                          env, "agentstudiod-" + role);
+  std::unique_ptr<ChildProcess> Start(const std::string& role,
+                                      std::map<std::string, std::string> env) {
+    return std::make_unique<ChildProcess>(
+        AGENTSTUDIOD_PATH, std::vector<std::string>{"--role", role}, env, "agentstudiod-" + role);
   }
 
   std::string Url(const std::string& path) const {
@@ -137,18 +139,19 @@ TEST_F(WalkingSkeletonTest, ShouldAcceptWorkFromTheCliStraightOverKafka) {
                                                {{"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_}});
   ASSERT_EQ(status, 0) << out;
   const std::string id = Json::parse(out)["id"];
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    const auto [code, text] = ChildProcess::Run(AGENTSTUDIO_CLI_PATH, {"get", id},
-                                                {{"AGENTSTUDIO_URL", Url("")}});
-    const Json body = Json::parse(text, nullptr, false);
-    return code == 0 && body.is_object() && body["status"] == "completed";
-  }, std::chrono::seconds(60)));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        const auto [code, text] =
+            ChildProcess::Run(AGENTSTUDIO_CLI_PATH, {"get", id}, {{"AGENTSTUDIO_URL", Url("")}});
+        const Json body = Json::parse(text, nullptr, false);
+        return code == 0 && body.is_object() && body["status"] == "completed";
+      },
+      std::chrono::seconds(60)));
 }
 
 TEST_F(WalkingSkeletonTest, ShouldRunTheReferenceCurlExamplesAsWritten) {
   // "Create and Start Workflow" and "Get Workflow Details", base URL swapped.
-  const std::string create =
-      "curl -s -X POST " + Url("/api/workflows") + R"( \
+  const std::string create = "curl -s -X POST " + Url("/api/workflows") + R"( \
   -H "Authorization: Bearer $TOKEN" \
   -H "Content-Type: application/json" \
   -d '{
@@ -182,11 +185,13 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheReferenceCurlExamplesAsWritten) {
   const std::string get = "curl -s " + Url("/api/workflows/" + created["id"].get<std::string>()) +
                           R"( \
   -H "Authorization: Bearer $TOKEN")";
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    const auto [code, text] = ChildProcess::Run("/bin/sh", {"-c", get}, {{"TOKEN", "dev"}});
-    const Json body = Json::parse(text, nullptr, false);
-    return code == 0 && body.is_object() && body["status"] == "completed";
-  }, std::chrono::seconds(60)));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        const auto [code, text] = ChildProcess::Run("/bin/sh", {"-c", get}, {{"TOKEN", "dev"}});
+        const Json body = Json::parse(text, nullptr, false);
+        return code == 0 && body.is_object() && body["status"] == "completed";
+      },
+      std::chrono::seconds(60)));
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ class FrontDoorTest : public ::testing::Test {
  protected:
   std::string Url(const std::string& path) const { return stack_.base_url() + path; }
 
-  static void ExpectProblem(const testing::HttpResponse& response, long status, const std::string& instance) {
+  static void ExpectProblem(const testing::HttpResponse& response, long status,
+                            const std::string& instance) {
     EXPECT_EQ(response.status, status) << response.body;
     EXPECT_EQ(response.Header("content-type"), "application/problem+json");
     const Json body = response.Json();

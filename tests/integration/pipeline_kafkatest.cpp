@@ -25,7 +25,8 @@ class PipelineTest : public ::testing::Test {
  protected:
   PipelineTest()
       : stack_({Role::kScheduler, Role::kRelay, Role::kAgent}),
-        producer_(kafka::BaseProperties(stack_.broker().bootstrap(), "test"), std::chrono::seconds(10)),
+        producer_(kafka::BaseProperties(stack_.broker().bootstrap(), "test"),
+                  std::chrono::seconds(10)),
         commands_(producer_, stack_.topics()) {}
 
   // Produces a StartWorkflow for `body` (REST shape); returns the workflow id.
@@ -34,7 +35,8 @@ class PipelineTest : public ::testing::Test {
     EXPECT_TRUE(parsed.ok());
     const std::string id = schemas::NewWorkflowId();
     std::vector<std::string> task_ids;
-    for (size_t i = 0; i < parsed.request.definition.steps.size(); ++i) task_ids.push_back(schemas::NewTaskId());
+    for (size_t i = 0; i < parsed.request.definition.steps.size(); ++i)
+      task_ids.push_back(schemas::NewTaskId());
     const auto command = schemas::MakeStartCommand(parsed.request, id, task_ids, 1);
     EXPECT_TRUE(commands_.SubmitAndWait(command).ok);
     if (sent) *sent = command;
@@ -51,7 +53,8 @@ class PipelineTest : public ::testing::Test {
   }
 
   static size_t Count(const std::vector<engine::ExecutionEvent>& events, const std::string& type) {
-    return std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.type == type; });
+    return std::count_if(events.begin(), events.end(),
+                         [&](const auto& e) { return e.type == type; });
   }
 
   testing::InProcessStack stack_;
@@ -91,11 +94,13 @@ TEST_F(PipelineTest, ShouldRunTheCustomerFeedbackAnalysisToCompletion) {
   EXPECT_EQ(events.front().type, "WorkflowStarted");
   EXPECT_EQ(events.back().type, "WorkflowCompleted");
   EXPECT_EQ(Count(events, "TaskCompleted"), 3u);
-  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].sequence, static_cast<int64_t>(i + 1));
+  for (size_t i = 0; i < events.size(); ++i)
+    EXPECT_EQ(events[i].sequence, static_cast<int64_t>(i + 1));
 }
 
 TEST_F(PipelineTest, ShouldFanOutAndFanInAParallelWorkflow) {
-  const std::string id = Submit(Json::parse(R"({"definition": {"id": "fan", "name": "Fan", "pattern": "parallel",
+  const std::string id =
+      Submit(Json::parse(R"({"definition": {"id": "fan", "name": "Fan", "pattern": "parallel",
     "steps": [{"id": "data", "name": "Data", "agentType": "data-collector", "configuration": {"limit": 5}},
               {"id": "stats", "name": "Stats", "agentType": "data-analyzer", "dependsOn": ["data"]},
               {"id": "mood", "name": "Mood", "agentType": "sentiment-analyzer", "dependsOn": ["data"]},
@@ -107,7 +112,8 @@ TEST_F(PipelineTest, ShouldFanOutAndFanInAParallelWorkflow) {
   const Json previous = state.tasks[3].request["context"]["previousResults"];
   EXPECT_TRUE(previous.contains("stats") && previous.contains("mood")) << previous.dump();
   // The report started only after both branches completed.
-  EXPECT_GE(state.tasks[3].started_at, std::max(state.tasks[1].completed_at, state.tasks[2].completed_at));
+  EXPECT_GE(state.tasks[3].started_at,
+            std::max(state.tasks[1].completed_at, state.tasks[2].completed_at));
 }
 
 TEST_F(PipelineTest, ShouldRetryAFlakyStepUntilItSucceeds) {
@@ -139,7 +145,7 @@ TEST_F(PipelineTest, ShouldApplyARedeliveredCommandOnce) {
   const std::string id = Submit(Json::parse(kCustomerFeedback), &command);
   ASSERT_TRUE(commands_.SubmitAndWait(command).ok);  // the same command again
   auto other = command;
-  other.set_command_id(schemas::NewMessageId());     // another start of the same id
+  other.set_command_id(schemas::NewMessageId());  // another start of the same id
   ASSERT_TRUE(commands_.SubmitAndWait(other).ok);
   const engine::WorkflowState state = stack_.WaitForEnd(id);
   ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted);
@@ -173,7 +179,8 @@ TEST_F(PipelineTest, ShouldIgnoreDuplicateAndLateTaskEvents) {
   auto session = stack_.database().Connect();
   ASSERT_TRUE(testing::WaitUntil([&] {
     int seen = 0;
-    *session << "SELECT count(*) FROM processed_messages WHERE id = 'evt:late-completion'", soci::into(seen);
+    *session << "SELECT count(*) FROM processed_messages WHERE id = 'evt:late-completion'",
+        soci::into(seen);
     return seen == 1;
   }));
   const engine::WorkflowState after = *stack_.Load(id);
@@ -201,8 +208,9 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   const std::string id = Submit(Json::parse(kCustomerFeedback));
   EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
 
-  kafka::BatchConsumer dlq(kafka::BaseProperties(stack_.broker().bootstrap(), "dlq-reader"),
-                           {"dlq-reader", {stack_.topics().dlq()}, 100, std::chrono::milliseconds(200)});
+  kafka::BatchConsumer dlq(
+      kafka::BaseProperties(stack_.broker().bootstrap(), "dlq-reader"),
+      {"dlq-reader", {stack_.topics().dlq()}, 100, std::chrono::milliseconds(200)});
   std::vector<kafka::InboundMessage> dead;
   ASSERT_TRUE(testing::WaitUntil([&] {
     for (auto& m : dlq.Poll()) dead.push_back(std::move(m));
@@ -210,13 +218,18 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   })) << dead.size();
   auto count = [&](const std::string& topic, const std::string& key, const std::string& reason) {
     return std::count_if(dead.begin(), dead.end(), [&](const kafka::InboundMessage& m) {
-      return m.Header("x-source-topic") == topic && m.key == key && m.Header("x-dlq-reason") == reason &&
-             !m.Header("x-source-partition").empty() && !m.Header("x-source-offset").empty();
+      return m.Header("x-source-topic") == topic && m.key == key &&
+             m.Header("x-dlq-reason") == reason && !m.Header("x-source-partition").empty() &&
+             !m.Header("x-source-offset").empty();
     });
   };
   EXPECT_EQ(count(stack_.topics().commands(), "k1", "undecodable WorkflowCommand"), 1);
-  EXPECT_EQ(count(stack_.topics().task_events(), "wf_does_not_exist", "unknown workflow wf_does_not_exist"), 1);
-  EXPECT_EQ(count(stack_.topics().task_events(), "wf_does_not_exist", "unsupported schema version 99"), 1);
+  EXPECT_EQ(count(stack_.topics().task_events(), "wf_does_not_exist",
+                  "unknown workflow wf_does_not_exist"),
+            1);
+  EXPECT_EQ(
+      count(stack_.topics().task_events(), "wf_does_not_exist", "unsupported schema version 99"),
+      1);
   EXPECT_EQ(dead.size(), 3u);
 }
 

@@ -66,7 +66,8 @@ TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
   engine::WorkflowState state = RunningWorkflow("wf_1");
   SaveExecutions(*session_, {&state});
   const auto decision = engine::Decide(
-      state, engine::TaskCompletedInput{"wf_1_a", 1, {{"success", true}, {"result", {{"n", 1}}}}, 1700000001000});
+      state, engine::TaskCompletedInput{
+                 "wf_1_a", 1, {{"success", true}, {"result", {{"n", 1}}}}, 1700000001000});
   SaveExecutions(*session_, {&decision.state});
   const auto back = LoadExecutions(*session_, {"wf_1"}, true).at("wf_1");
   EXPECT_EQ(back.tasks[0].status, engine::TaskStatus::kCompleted);
@@ -107,7 +108,8 @@ TEST_F(StoreTest, ShouldForgetClaimsOfARolledBackTransaction) {
 
 TEST_F(StoreTest, ShouldKeepBinaryPayloadsIntactThroughTheOutbox) {
   const std::string payload("\x00\x01\xff\x00proto", 9);
-  EnqueueOutbox(*session_, {{"t1", "k1", payload, {{"traceparent", "00-abc"}}}, {"t2", "k2", "b", {}}});
+  EnqueueOutbox(*session_,
+                {{"t1", "k1", payload, {{"traceparent", "00-abc"}}}, {"t2", "k2", "b", {}}});
   soci::transaction tx(*session_);
   const auto rows = ClaimOutbox(*session_, 10);
   ASSERT_EQ(rows.size(), 2u);

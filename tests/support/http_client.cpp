@@ -33,7 +33,8 @@ HttpResponse Http(const std::string& method, const std::string& url, const std::
   HttpResponse response;
   CURL* curl = curl_easy_init();
   curl_slist* list = nullptr;
-  for (const auto& [name, value] : headers) list = curl_slist_append(list, (name + ": " + value).c_str());
+  for (const auto& [name, value] : headers)
+    list = curl_slist_append(list, (name + ": " + value).c_str());
   if (!body.empty() && !headers.count("Content-Type")) {
     list = curl_slist_append(list, "Content-Type: application/json");
   }

@@ -1,14 +1,13 @@
 #pragma once
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace agentstudio::testing {
 
 struct HttpResponse {
-  long status = 0;  // 0 when the request did not complete
+  long status = 0;                             // 0 when the request did not complete
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 

@@ -10,7 +10,8 @@ namespace agentstudio::testing {
 
 InProcessStack::InProcessStack(std::set<daemon::Role> roles) {
   std::vector<std::string> topics = topics_.Fixed();
-  for (const std::string& type : agents::ReferenceAgentTypes()) topics.push_back(topics_.tasks(type));
+  for (const std::string& type : agents::ReferenceAgentTypes())
+    topics.push_back(topics_.tasks(type));
   broker_ = std::make_unique<daemon::EmbeddedBroker>(1, topics, 4);
   daemon::Config config;
   config.roles = std::move(roles);

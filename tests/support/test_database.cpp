@@ -21,7 +21,8 @@ TestDatabase::TestDatabase() {
   const auto scheme = admin_url_.find("://");
   const auto slash = admin_url_.find('/', scheme + 3);
   if (scheme == std::string::npos || slash == std::string::npos) {
-    throw std::runtime_error("AGENTSTUDIO_PG_ADMIN_URL must be a postgresql:// URI with a database");
+    throw std::runtime_error(
+        "AGENTSTUDIO_PG_ADMIN_URL must be a postgresql:// URI with a database");
   }
   const auto query = admin_url_.find('?', slash);
   url_ = admin_url_.substr(0, slash + 1) + name_ +

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <soci/soci.h>
+
 #include <memory>
 #include <string>
-
-#include <soci/soci.h>
 
 namespace agentstudio::testing {
 

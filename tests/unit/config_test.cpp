@@ -11,13 +11,15 @@ namespace {
 const std::map<std::string, std::string> kDatabase = {
     {"AGENTSTUDIO_DATABASE_URL", "postgresql://u@127.0.0.1:1/db"}};
 
-Config Load(const std::vector<std::string>& args, std::map<std::string, std::string> env = kDatabase) {
+Config Load(const std::vector<std::string>& args,
+            std::map<std::string, std::string> env = kDatabase) {
   auto result = LoadConfig(args, env);
   if (auto* error = std::get_if<std::string>(&result)) ADD_FAILURE() << *error;
   return std::get<Config>(result);
 }
 
-std::string Error(const std::vector<std::string>& args, std::map<std::string, std::string> env = kDatabase) {
+std::string Error(const std::vector<std::string>& args,
+                  std::map<std::string, std::string> env = kDatabase) {
   auto result = LoadConfig(args, env);
   return std::holds_alternative<std::string>(result) ? std::get<std::string>(result) : "";
 }

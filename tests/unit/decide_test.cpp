@@ -157,7 +157,8 @@ TEST(Decide, ShouldFailAtOnceOnANonRetryableError) {
 
 TEST(Decide, ShouldTreatACompletionWithoutSuccessAsAFailure) {
   WorkflowState s = Apply(Plan(kSequential, 5), StartInput{kT0});
-  s = Apply(s, TaskCompletedInput{"task_a", 1, {{"success", false}, {"errorMessage", "nope"}}, kT0 + 1});
+  s = Apply(
+      s, TaskCompletedInput{"task_a", 1, {{"success", false}, {"errorMessage", "nope"}}, kT0 + 1});
   EXPECT_EQ(s.status, WorkflowStatus::kFailed);
   EXPECT_EQ(s.tasks[0].error_message, "nope");
 }
@@ -172,7 +173,8 @@ TEST(Decide, ShouldCancelRunningSiblingsWhenTheWorkflowFails) {
   EXPECT_EQ(s.tasks[2].status, TaskStatus::kSkipped);
   EXPECT_EQ(s.tasks[3].status, TaskStatus::kSkipped);
   // The cancelled sibling's late completion changes nothing.
-  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 4}).outcome, Outcome::kStale);
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 4}).outcome,
+            Outcome::kStale);
 }
 
 TEST(Decide, ShouldIgnoreEventsOfAnOlderAttempt) {
@@ -195,7 +197,8 @@ TEST(Decide, ShouldIgnoreADuplicateCompletion) {
 
 TEST(Decide, ShouldIgnoreEventsForTasksNotYetDispatched) {
   const WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
-  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_b", 0, Result(1), kT0 + 1}).outcome, Outcome::kStale);
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_b", 0, Result(1), kT0 + 1}).outcome,
+            Outcome::kStale);
 }
 
 TEST(Decide, ShouldReportUnknownTasks) {
@@ -214,7 +217,8 @@ TEST(Decide, ShouldRecordProgressOnlyWhenItMovesForward) {
   WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
   s = Apply(s, TaskProgressInput{"task_a", 1, 40, "working", kT0 + 1});
   EXPECT_DOUBLE_EQ(s.tasks[0].progress, 40);
-  EXPECT_EQ(Decide(s, TaskProgressInput{"task_a", 1, 30, "late", kT0 + 2}).outcome, Outcome::kDuplicate);
+  EXPECT_EQ(Decide(s, TaskProgressInput{"task_a", 1, 30, "late", kT0 + 2}).outcome,
+            Outcome::kDuplicate);
 }
 
 TEST(Decide, ShouldNumberEventsConsecutivelyAndBumpTheVersion) {

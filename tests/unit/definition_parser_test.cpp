@@ -1,9 +1,10 @@
 #include "engine/definition_parser.hpp"
-#include "engine/definition_validator.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "engine/definition_validator.hpp"
 
 namespace agentstudio::engine {
 namespace {
@@ -29,9 +30,8 @@ Json ThreeStepRequest() {
 }
 
 bool HasError(const FieldErrors& errors, const std::string& field, const std::string& code) {
-  return std::any_of(errors.begin(), errors.end(), [&](const FieldError& e) {
-    return e.field == field && e.code == code;
-  });
+  return std::any_of(errors.begin(), errors.end(),
+                     [&](const FieldError& e) { return e.field == field && e.code == code; });
 }
 
 TEST(ParseWorkflowRequest, ShouldAcceptTheReferenceExample) {
@@ -96,14 +96,16 @@ TEST(ParseWorkflowRequest, ShouldRejectIdentifiersThatCannotBeKeysOrTopics) {
 }
 
 TEST(ParseWorkflowRequest, ShouldRequireADefinitionAndAnObjectBody) {
-  EXPECT_TRUE(HasError(ParseWorkflowRequest(Json::object()).errors, "definition", "REQUIRED_FIELD"));
+  EXPECT_TRUE(
+      HasError(ParseWorkflowRequest(Json::object()).errors, "definition", "REQUIRED_FIELD"));
   EXPECT_TRUE(HasError(ParseWorkflowRequest(Json::array()).errors, "", "INVALID_FORMAT"));
 }
 
 TEST(ParseWorkflowRequest, ShouldRefusePatternsThisVersionCannotRun) {
   Json body = ThreeStepRequest();
   body["definition"]["pattern"] = "iterative";
-  EXPECT_TRUE(HasError(ParseWorkflowRequest(body).errors, "definition.pattern", "UNSUPPORTED_PATTERN"));
+  EXPECT_TRUE(
+      HasError(ParseWorkflowRequest(body).errors, "definition.pattern", "UNSUPPORTED_PATTERN"));
 }
 
 TEST(ValidateDefinition, ShouldNameTheCycle) {
@@ -148,7 +150,8 @@ TEST(ValidateDefinition, ShouldGiveSequentialStepsThePreviousStepAsDependency) {
 TEST(WorkflowDefinitionJson, ShouldRoundTripThroughTheParser) {
   const ParsedWorkflowRequest parsed = ParseWorkflowRequest(ThreeStepRequest());
   FieldErrors errors;
-  const WorkflowDefinition back = ParseDefinition(ToJson(parsed.request.definition), "definition", errors);
+  const WorkflowDefinition back =
+      ParseDefinition(ToJson(parsed.request.definition), "definition", errors);
   EXPECT_TRUE(errors.empty());
   EXPECT_EQ(ToJson(back), ToJson(parsed.request.definition));
 }

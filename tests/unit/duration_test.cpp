@@ -24,9 +24,9 @@ TEST(ParseDuration, ShouldAcceptTimeSpanForms) {
 }
 
 TEST(ParseDuration, ShouldRejectMalformedText) {
-  for (const char* bad : {"", "P", "PT", "5M", "PT5", "PT5X", "PT5S3M", "P1H", "PTT5M", "00:60:00",
-                          "24:00:00", "00:05", "0:5:0", "00:05:00x", "-PT5M", "PT-5M", "abc",
-                          "00:00:60", "P1DT"}) {
+  for (const char* bad :
+       {"", "P", "PT", "5M", "PT5", "PT5X", "PT5S3M", "P1H", "PTT5M", "00:60:00", "24:00:00",
+        "00:05", "0:5:0", "00:05:00x", "-PT5M", "PT-5M", "abc", "00:00:60", "P1DT"}) {
     EXPECT_FALSE(ParseDuration(bad).has_value()) << bad;
   }
 }

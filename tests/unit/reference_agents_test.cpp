@@ -48,12 +48,12 @@ TEST(DataAnalyzer, ShouldRefuseNonNumericDataForGood) {
 }
 
 TEST(SentimentAnalyzer, ShouldClassifyTheReferenceReviews) {
-  const AgentRun run = Execute("sentiment-analyzer",
-                          {{"input",
-                            {{"reviews",
-                              {"Great product! Highly recommend.",
-                               "Terrible experience, would not buy again.",
-                               "It's okay, nothing special."}}}}});
+  const AgentRun run =
+      Execute("sentiment-analyzer",
+              {{"input",
+                {{"reviews",
+                  {"Great product! Highly recommend.", "Terrible experience, would not buy again.",
+                   "It's okay, nothing special."}}}}});
   ASSERT_TRUE(run.result.ok);
   const Json& result = run.result.response["result"];
   EXPECT_EQ(result["sentiments"][0]["sentiment"], "positive");
@@ -65,14 +65,16 @@ TEST(SentimentAnalyzer, ShouldClassifyTheReferenceReviews) {
 
 TEST(SentimentAnalyzer, ShouldReadTheRecordsOfThePreviousStep) {
   const AgentRun collected = Execute("data-collector", {{"configuration", {{"limit", 4}}}});
-  const AgentRun run = Execute("sentiment-analyzer",
-                          {{"context", {{"previousResults", {{"step1", collected.result.response["result"]}}}}}});
+  const AgentRun run = Execute(
+      "sentiment-analyzer",
+      {{"context", {{"previousResults", {{"step1", collected.result.response["result"]}}}}}});
   EXPECT_EQ(run.result.response["result"]["sentiments"].size(), 4u);
 }
 
 TEST(DataCollector, ShouldCountAllButListAFewRecords) {
-  const AgentRun run = Execute("data-collector", {{"configuration", {{"limit", 1000}}},
-                                             {"input", {{"categories", {"product", "service"}}}}});
+  const AgentRun run = Execute(
+      "data-collector",
+      {{"configuration", {{"limit", 1000}}}, {"input", {{"categories", {"product", "service"}}}}});
   const Json& result = run.result.response["result"];
   EXPECT_EQ(result["recordsCollected"], 1000);
   EXPECT_EQ(result["records"].size(), 25u);
@@ -85,10 +87,12 @@ TEST(DataCollector, ShouldCountAllButListAFewRecords) {
 }
 
 TEST(ReportGenerator, ShouldSummariseItsDependencies) {
-  const AgentRun run = Execute("report-generator",
-                          {{"task", "Report Generation"},
-                           {"configuration", {{"format", "pdf"}}},
-                           {"context", {{"previousResults", {{"step2", {{"summary", "2 positive"}, {"sentiments", {1, 2}}}}}}}}});
+  const AgentRun run = Execute(
+      "report-generator",
+      {{"task", "Report Generation"},
+       {"configuration", {{"format", "pdf"}}},
+       {"context",
+        {{"previousResults", {{"step2", {{"summary", "2 positive"}, {"sentiments", {1, 2}}}}}}}}});
   const Json& result = run.result.response["result"];
   EXPECT_EQ(result["format"], "pdf");
   EXPECT_EQ(result["summary"], "2 positive");
@@ -96,8 +100,10 @@ TEST(ReportGenerator, ShouldSummariseItsDependencies) {
 }
 
 TEST(CodeAnalyzer, ShouldCountFunctionsBranchesAndIssues) {
-  const AgentRun run = Execute("code-analyzer",
-                          {{"input", {{"code", "def f(x):\n    if x and y:\n        return 1  # TODO\n\n    return 2\n"}}}});
+  const AgentRun run = Execute(
+      "code-analyzer",
+      {{"input",
+        {{"code", "def f(x):\n    if x and y:\n        return 1  # TODO\n\n    return 2\n"}}}});
   const Json& result = run.result.response["result"];
   EXPECT_EQ(result["lines"], 5);
   EXPECT_EQ(result["codeLines"], 4);
@@ -106,8 +112,11 @@ TEST(CodeAnalyzer, ShouldCountFunctionsBranchesAndIssues) {
 }
 
 TEST(TestRunner, ShouldCompareExpectedAndActual) {
-  const AgentRun run = Execute("test-runner", {{"input", {{"tests", {{{"name", "a"}, {"expected", 1}, {"actual", 1}},
-                                                                {{"name", "b"}, {"expected", 1}, {"actual", 2}}}}}}});
+  const AgentRun run =
+      Execute("test-runner", {{"input",
+                               {{"tests",
+                                 {{{"name", "a"}, {"expected", 1}, {"actual", 1}},
+                                  {{"name", "b"}, {"expected", 1}, {"actual", 2}}}}}}});
   const Json& result = run.result.response["result"];
   EXPECT_EQ(result["passed"], 1);
   EXPECT_EQ(result["failed"], 1);
@@ -122,10 +131,12 @@ TEST(ScenarioKnobs, ShouldFailTheFirstAttemptsThenSucceed) {
 }
 
 TEST(ScenarioKnobs, ShouldFailForGoodReportProgressAndMergeResults) {
-  EXPECT_FALSE(Execute("test-runner", {{"configuration", {{"failNonRetryable", true}}}}).result.retryable);
-  const AgentRun run = Execute("test-runner", {{"configuration", {{"progressEvents", 3},
-                                                              {"result", {{"done", true}}},
-                                                              {"handoff", {{"agentType", "x"}}}}}});
+  EXPECT_FALSE(
+      Execute("test-runner", {{"configuration", {{"failNonRetryable", true}}}}).result.retryable);
+  const AgentRun run = Execute(
+      "test-runner",
+      {{"configuration",
+        {{"progressEvents", 3}, {"result", {{"done", true}}}, {"handoff", {{"agentType", "x"}}}}}});
   EXPECT_EQ(run.progress.size(), 3u);
   EXPECT_EQ(run.result.response["result"]["done"], true);
   EXPECT_EQ(run.result.response["handoff"]["agentType"], "x");

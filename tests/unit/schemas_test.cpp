@@ -87,7 +87,8 @@ TEST(ExecutionJson, ShouldShowThePlannedExecutionLikeTheReference) {
     "definition": {"id": "d", "name": "D", "pattern": "sequential",
       "steps": [{"id": "a", "name": "A", "agentType": "t"}, {"id": "b", "name": "B", "agentType": "u"}]},
     "initiatedBy": "me"})"));
-  const auto state = engine::PlanExecution("wf_1", parsed.request, {"task_1", "task_2"}, 1759919400000);
+  const auto state =
+      engine::PlanExecution("wf_1", parsed.request, {"task_1", "task_2"}, 1759919400000);
   const Json json = ExecutionToJson(state, {});
   EXPECT_EQ(json["id"], "wf_1");
   EXPECT_EQ(json["workflowDefinitionId"], "d");
