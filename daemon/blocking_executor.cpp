@@ -8,13 +8,17 @@ BlockingExecutor::BlockingExecutor(size_t threads, size_t max_queue) : max_queue
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
 }
 
-BlockingExecutor::~BlockingExecutor() {
+BlockingExecutor::~BlockingExecutor() { Shutdown(); }
+
+void BlockingExecutor::Shutdown() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   ready_.notify_all();
-  for (std::thread& thread : threads_) thread.join();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
 }
 
 bool BlockingExecutor::Submit(std::function<void()> job) {

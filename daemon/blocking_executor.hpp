@@ -15,7 +15,10 @@ namespace agentstudio::daemon {
 class BlockingExecutor {
  public:
   BlockingExecutor(size_t threads, size_t max_queue);
-  ~BlockingExecutor();  // runs what is queued, then joins
+  ~BlockingExecutor();  // Shutdown()
+
+  // Refuses new jobs, runs what is queued, joins the threads. Idempotent.
+  void Shutdown();
 
   // Returns false (and drops `job`) when the queue is full or stopping.
   bool Submit(std::function<void()> job);

@@ -78,7 +78,16 @@ void FrontDoor::Stop() {
 
 uint16_t FrontDoor::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }
 
+bool FrontDoor::RefuseWhileDraining(const Pistache::Rest::Request& request,
+                                    ResponseWriter& response) {
+  if (!draining_) return false;
+  SendProblem(response, Unavailable("The server is shutting down"), request.resource(),
+              TraceparentOf(request));
+  return true;
+}
+
 void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   const std::string instance = request.resource();
   const Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
@@ -129,6 +138,7 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
 }
 
 void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   const std::string instance = request.resource();
   const std::string id = request.param(":id").as<std::string>();
@@ -173,6 +183,7 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
 }
 
 void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
   const bool queued = executor_.Submit([this, writer] {

@@ -3,6 +3,7 @@
 #include <pistache/endpoint.h>
 #include <pistache/router.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -35,7 +36,11 @@ class FrontDoor {
 
   // Binds and starts serving on background threads. Throws when it cannot bind.
   void Start();
-  // Stops accepting and closes connections.
+  // From now on every request is answered 503 at once (shutting down), so
+  // the caller can drain the executor and the producer before Stop().
+  void BeginDrain() { draining_ = true; }
+  // Stops accepting and closes connections. REQUIRES: nothing will answer a
+  // request any more (executor and producer drained).
   void Stop();
   uint16_t port() const;
 
@@ -45,6 +50,9 @@ class FrontDoor {
   void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  // Answers 503 and returns true while draining.
+  bool RefuseWhileDraining(const Pistache::Rest::Request& request,
+                           Pistache::Http::ResponseWriter& response);
 
   const FrontDoorOptions options_;
   store::SessionPool& pool_;
@@ -54,6 +62,7 @@ class FrontDoor {
   Pistache::Rest::Router router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   bool started_ = false;
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace agentstudio::daemon

@@ -169,8 +169,12 @@ void RoleRunner::Stop() {
   Parts& p = *parts_;
   if (p.stopped) return;
   p.stopped = true;
-  if (p.front_door) p.front_door->Stop();
+  // Front door first: refuse new requests, let the answers in flight go out
+  // (database jobs, delivery reports), then close the endpoint.
+  if (p.front_door) p.front_door->BeginDrain();
+  if (p.executor) p.executor->Shutdown();
   if (p.command_producer) p.command_producer->Flush(std::chrono::seconds(5));
+  if (p.front_door) p.front_door->Stop();
   p.stop_agent = true;
   if (p.agent_thread.joinable()) p.agent_thread.join();
   p.stop_scheduler = true;
