@@ -13,19 +13,15 @@
 #include "agentstudio/v1/task_message.pb.h"
 #include "consumers/batch_consumer.hpp"
 #include "consumers/dead_letter_publisher.hpp"
+#include "engine/timestamp.hpp"
 #include "producers/message_producer.hpp"
 #include "schemas/agent_codec.hpp"
 #include "schemas/command_codec.hpp"
 #include "schemas/ids.hpp"
 
 namespace agentstudio::agents {
-namespace {
 
-engine::TimeMs NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+namespace {
 
 // Remembers the last dispatches handled so a redelivered (task, attempt) is
 // not run twice by this process.
@@ -105,7 +101,7 @@ class AgentRuntime::Impl {
     event.set_workflow_id(task.workflow_id());
     event.set_attempt(task.attempt());
     event.set_agent_id(options_.agent_id);
-    *event.mutable_timestamp() = schemas::ToTimestamp(NowMs());
+    *event.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
     return event;
   }
 
@@ -216,7 +212,7 @@ class AgentRuntime::Impl {
     heartbeat.set_status(status);
     heartbeat.set_active_tasks(active_tasks_);
     heartbeat.set_load(active_tasks_ > 0 ? 1.0 : 0.0);
-    *heartbeat.mutable_timestamp() = schemas::ToTimestamp(NowMs());
+    *heartbeat.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
     (*heartbeat.mutable_metrics())["tasksCompleted"] = static_cast<double>(completed_);
     (*heartbeat.mutable_metrics())["tasksFailed"] = static_cast<double>(failed_);
     producer_.Send(options_.topics.agent_heartbeats(), options_.agent_id,

@@ -4,16 +4,9 @@
 
 #include <thread>
 
+#include "engine/timestamp.hpp"
+
 namespace agentstudio::kafka {
-namespace {
-
-engine::TimeMs NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
                                      store::SessionPool& pool, MessageProducer& dlq_producer,
@@ -34,7 +27,7 @@ bool SchedulerConsumer::ApplyWithRetry(const std::vector<InboundMessage>& batch,
     auto session = pool_.Acquire();
     try {
       const SchedulerBatchResult result = store::InTransaction(*session, [&](soci::session& s) {
-        SchedulerBatchResult r = handler_.Apply(s, batch, NowMs());
+        SchedulerBatchResult r = handler_.Apply(s, batch, engine::WallClockNow());
         dead_letters_.PublishAll(r.poison);  // before commit: a crash re-sends, never loses
         return r;
       });

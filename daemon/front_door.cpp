@@ -14,17 +14,12 @@
 #include "sql/workflow_store.hpp"
 
 namespace agentstudio::daemon {
+
 namespace {
 
 using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;
 using Json = nlohmann::json;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string TraceparentOf(const Pistache::Rest::Request& request) {
   if (auto raw = request.headers().tryGetRaw("traceparent")) return raw->value();
@@ -111,7 +106,7 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
   for (size_t i = 0; i < parsed.request.definition.steps.size(); ++i) {
     task_ids.push_back(schemas::NewTaskId());
   }
-  const int64_t now = NowMs();
+  const int64_t now = engine::WallClockNow();
   const auto command = schemas::MakeStartCommand(parsed.request, workflow_id, task_ids, now);
   // The answer shows the execution as the scheduler will plan it: the same
   // pure function over the same ids and time.
@@ -211,7 +206,7 @@ void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter re
     }
     SendJson(*writer, healthy ? Code::Ok : Code::Service_Unavailable,
              {{"status", healthy ? "healthy" : "unhealthy"},
-              {"timestamp", engine::FormatTimestamp(NowMs())},
+              {"timestamp", engine::FormatTimestamp(engine::WallClockNow())},
               {"checks", std::move(checks)}});
   });
   if (!queued) SendProblem(*writer, Unavailable("Too many requests in flight"), "/health", trace);

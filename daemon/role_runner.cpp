@@ -154,7 +154,8 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     }
     p.command_producer = std::make_unique<kafka::MessageProducer>(
         kafka::BaseProperties(p.brokers, "agentstudiod-frontdoor"),
-        std::chrono::milliseconds(c.delivery_timeout_ms));
+        std::chrono::milliseconds(c.delivery_timeout_ms),
+        kafka::MessageProducer::WhenQueueFull::kFail);  // reactor threads never wait
     p.commands = std::make_unique<kafka::WorkflowCommandProducer>(*p.command_producer, p.topics);
     p.http_pool = OpenPool(c.database_url, static_cast<size_t>(c.db_pool));
     p.executor = std::make_unique<BlockingExecutor>(static_cast<size_t>(c.db_pool), 1024);

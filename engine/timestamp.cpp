@@ -1,5 +1,6 @@
 #include "engine/timestamp.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -40,6 +41,12 @@ std::optional<TimeMs> ParseTimestamp(std::string_view text) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return static_cast<TimeMs>(timegm(&tm)) * 1000 + millis;
+}
+
+TimeMs WallClockNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace agentstudio::engine

@@ -14,4 +14,8 @@ std::string FormatTimestamp(TimeMs value);
 // Reads what FormatTimestamp writes (and the same without milliseconds).
 std::optional<TimeMs> ParseTimestamp(std::string_view text);
 
+// The system clock now. For the edges (consumers, front door, agents) that
+// stamp inputs; the engine itself never calls it: time is an input.
+TimeMs WallClockNow();
+
 }  // namespace agentstudio::engine

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "engine/planner.hpp"
+#include "engine/timestamp.hpp"
 #include "producers/command_producer.hpp"
 #include "schemas/command_codec.hpp"
 #include "schemas/execution_json.hpp"
@@ -25,12 +26,6 @@ using agentstudio::schemas::Json;
 std::string Env(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value && *value ? value : fallback;
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 int Usage() {
@@ -68,7 +63,7 @@ int Submit(const std::string& path) {
   for (size_t i = 0; i < parsed.request.definition.steps.size(); ++i) {
     task_ids.push_back(agentstudio::schemas::NewTaskId());
   }
-  const int64_t now = NowMs();
+  const int64_t now = agentstudio::engine::WallClockNow();
   const auto command =
       agentstudio::schemas::MakeStartCommand(parsed.request, workflow_id, task_ids, now);
   agentstudio::kafka::MessageProducer producer(

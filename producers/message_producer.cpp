@@ -54,8 +54,9 @@ void MessageProducer::Errors::event_cb(RdKafka::Event& event) {
   }
 }
 
-MessageProducer::MessageProducer(ConfigMap properties, std::chrono::milliseconds delivery_timeout)
-    : delivery_timeout_(delivery_timeout) {
+MessageProducer::MessageProducer(ConfigMap properties, std::chrono::milliseconds delivery_timeout,
+                                 WhenQueueFull when_full)
+    : when_full_(when_full) {
   properties.emplace("enable.idempotence", "true");
   properties.emplace("acks", "all");
   properties.emplace("linger.ms", "2");
@@ -98,7 +99,7 @@ void MessageProducer::Send(const std::string& topic, const std::string& key,
       pending.release();  // owned by the delivery report now, with the headers
       return;
     }
-    if (code == RdKafka::ERR__QUEUE_FULL && !stopping_) {
+    if (code == RdKafka::ERR__QUEUE_FULL && when_full_ == WhenQueueFull::kWait && !stopping_) {
       // Back-pressure: the poll thread drains reports; wait for room.
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;

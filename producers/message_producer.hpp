@@ -31,17 +31,25 @@ using DeliveryCallback = std::function<void(const DeliveryResult&)>;
 // from retries) with its own thread serving delivery reports. Thread-safe.
 class MessageProducer {
  public:
+  // What Send() does when librdkafka's local queue is full.
+  enum class WhenQueueFull {
+    kWait,  // wait for room (back-pressure on the caller's thread)
+    kFail,  // report a retryable failure at once (callers that must not block)
+  };
+
   // `properties`: BaseProperties() plus overrides. `delivery_timeout` bounds how
   // long a message may wait for the broker before its report says it failed.
   // Throws std::invalid_argument / std::runtime_error when the client cannot be made.
-  MessageProducer(ConfigMap properties, std::chrono::milliseconds delivery_timeout);
+  MessageProducer(ConfigMap properties, std::chrono::milliseconds delivery_timeout,
+                  WhenQueueFull when_full = WhenQueueFull::kWait);
   ~MessageProducer();  // flushes for up to 5 s, then stops the poll thread
 
   MessageProducer(const MessageProducer&) = delete;
   MessageProducer& operator=(const MessageProducer&) = delete;
 
   // Queues a message; `done` runs exactly once, on the producer's poll thread,
-  // with the delivery report (or at once with the local error). It must not block.
+  // with the delivery report (or at once, on this thread, with a local error
+  // such as a full queue under WhenQueueFull::kFail). It must not block.
   void Send(const std::string& topic, const std::string& key, const std::string& payload,
             const Headers& headers, DeliveryCallback done);
 
@@ -70,7 +78,7 @@ class MessageProducer {
 
   void PollLoop();
 
-  const std::chrono::milliseconds delivery_timeout_;
+  const WhenQueueFull when_full_;
   DeliveryReports reports_;
   Errors errors_;
   std::unique_ptr<RdKafka::Producer> producer_;

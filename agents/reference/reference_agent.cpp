@@ -6,19 +6,11 @@
 #include "engine/timestamp.hpp"
 
 namespace agentstudio::agents {
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 void ReferenceAgent::Thought(Json& thoughts, const std::string& type, const std::string& content) {
-  thoughts.push_back(
-      {{"timestamp", engine::FormatTimestamp(NowMs())}, {"type", type}, {"content", content}});
+  thoughts.push_back({{"timestamp", engine::FormatTimestamp(engine::WallClockNow())},
+                      {"type", type},
+                      {"content", content}});
 }
 
 AgentResult ReferenceAgent::Handle(const TaskContext& context) {

@@ -7,6 +7,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/reference_examples.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/wait.hpp"
 
@@ -16,31 +17,6 @@ namespace {
 using Json = nlohmann::json;
 using testing::ChildProcess;
 using testing::Http;
-
-// The "Create and Start Workflow" request body of the REST API reference.
-const char* kCustomerFeedbackAnalysis = R"({
-  "definition": {
-    "id": "customer-analysis-workflow",
-    "name": "Customer Feedback Analysis",
-    "description": "Analyze customer feedback and generate insights",
-    "pattern": "sequential",
-    "steps": [
-      {"id": "step1", "name": "Data Collection", "agentType": "data-collector",
-       "configuration": {"source": "feedback_database", "limit": 1000}, "timeout": "00:05:00"},
-      {"id": "step2", "name": "Sentiment Analysis", "agentType": "sentiment-analyzer",
-       "dependsOn": ["step1"], "configuration": {"model": "bert-base", "threshold": 0.7}},
-      {"id": "step3", "name": "Report Generation", "agentType": "report-generator",
-       "dependsOn": ["step2"], "configuration": {"format": "pdf", "includeCharts": true}}
-    ],
-    "timeout": "00:30:00",
-    "maxRetries": 3
-  },
-  "input": {
-    "dateRange": {"start": "2025-09-01", "end": "2025-10-01"},
-    "categories": ["product", "service", "support"]
-  },
-  "initiatedBy": "user@example.com"
-})";
 
 class WalkingSkeletonTest : public ::testing::Test {
  protected:
@@ -113,7 +89,7 @@ class WalkingSkeletonTest : public ::testing::Test {
 };
 
 TEST_F(WalkingSkeletonTest, ShouldRunTheCustomerFeedbackAnalysisFromPostToCompleted) {
-  const auto created = Http("POST", Url("/api/workflows"), kCustomerFeedbackAnalysis);
+  const auto created = Http("POST", Url("/api/workflows"), testing::kCustomerFeedbackAnalysis);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.Json()["id"];
   const Json done = WaitForCompleted(id);
@@ -134,7 +110,7 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheCustomerFeedbackAnalysisFromPostToComple
 
 TEST_F(WalkingSkeletonTest, ShouldAcceptWorkFromTheCliStraightOverKafka) {
   const std::string path = ::testing::TempDir() + "cfa." + std::to_string(getpid()) + ".json";
-  std::ofstream(path) << kCustomerFeedbackAnalysis;
+  std::ofstream(path) << testing::kCustomerFeedbackAnalysis;
   const auto [status, out] = ChildProcess::Run(AGENTSTUDIO_CLI_PATH, {"submit", path},
                                                {{"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_}});
   ASSERT_EQ(status, 0) << out;
@@ -154,29 +130,8 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheReferenceCurlExamplesAsWritten) {
   const std::string create = "curl -s -X POST " + Url("/api/workflows") + R"( \
   -H "Authorization: Bearer $TOKEN" \
   -H "Content-Type: application/json" \
-  -d '{
-    "definition": {
-      "id": "customer-analysis",
-      "name": "Customer Analysis",
-      "pattern": "sequential",
-      "steps": [
-        {
-          "id": "collect",
-          "name": "Collect Data",
-          "agentType": "data-collector"
-        },
-        {
-          "id": "analyze",
-          "name": "Analyze Sentiment",
-          "agentType": "sentiment-analyzer",
-          "dependsOn": ["collect"]
-        }
-      ]
-    },
-    "input": {
-      "source": "customer_feedback"
-    }
-  }')";
+  -d ')" + testing::kCustomerAnalysisCurlBody +
+                             "'";
   const auto [status, out] = ChildProcess::Run("/bin/sh", {"-c", create}, {{"TOKEN", "dev"}});
   ASSERT_EQ(status, 0);
   const Json created = Json::parse(out, nullptr, false);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/reference_examples.hpp"
 #include "tests/support/stack.hpp"
 #include "tests/support/wait.hpp"
 
@@ -12,15 +13,6 @@ namespace {
 using Json = nlohmann::json;
 using daemon::Role;
 using testing::Http;
-
-const char* kCreateExample = R"({
-  "definition": {
-    "id": "customer-analysis", "name": "Customer Analysis", "pattern": "sequential",
-    "steps": [
-      {"id": "collect", "name": "Collect Data", "agentType": "data-collector"},
-      {"id": "analyze", "name": "Analyze Sentiment", "agentType": "sentiment-analyzer",
-       "dependsOn": ["collect"]}]},
-  "input": {"source": "customer_feedback"}})";
 
 class FrontDoorTest : public ::testing::Test {
  protected:
@@ -43,7 +35,7 @@ class FrontDoorTest : public ::testing::Test {
 };
 
 TEST_F(FrontDoorTest, ShouldCreateAWorkflowThenShowItCompleted) {
-  const auto created = Http("POST", Url("/api/workflows"), kCreateExample);
+  const auto created = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
   ASSERT_EQ(created.status, 201) << created.body;
   const Json body = created.Json();
   const std::string id = body["id"];
@@ -116,9 +108,9 @@ TEST_F(FrontDoorTest, ShouldReportHealthOfPostgresqlAndKafka) {
 }
 
 TEST_F(FrontDoorTest, ShouldAnswer503NeverCreatedWhileKafkaCannotConfirmTheCommand) {
-  ASSERT_EQ(Http("POST", Url("/api/workflows"), kCreateExample).status, 201);
+  ASSERT_EQ(Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody).status, 201);
   rd_kafka_mock_broker_set_down(stack_.broker().cluster(), 1);
-  const auto refused = Http("POST", Url("/api/workflows"), kCreateExample);
+  const auto refused = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
   ExpectProblem(refused, 503, "/api/workflows");
   EXPECT_EQ(refused.Header("retry-after"), "5");
   const auto health = Http("GET", Url("/health"));
@@ -128,7 +120,7 @@ TEST_F(FrontDoorTest, ShouldAnswer503NeverCreatedWhileKafkaCannotConfirmTheComma
   rd_kafka_mock_broker_set_up(stack_.broker().cluster(), 1);
   std::string id;
   ASSERT_TRUE(testing::WaitUntil([&] {
-    const auto response = Http("POST", Url("/api/workflows"), kCreateExample);
+    const auto response = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
     if (response.status == 201) id = response.Json()["id"];
     return response.status == 201;
   })) << "the front door recovers by itself";

@@ -12,6 +12,7 @@
 #include "schemas/command_codec.hpp"
 #include "schemas/ids.hpp"
 #include "sql/workflow_store.hpp"
+#include "tests/support/reference_examples.hpp"
 #include "tests/support/stack.hpp"
 #include "tests/support/wait.hpp"
 
@@ -62,23 +63,8 @@ class PipelineTest : public ::testing::Test {
   kafka::WorkflowCommandProducer commands_;
 };
 
-const char* kCustomerFeedback = R"({
-  "definition": {
-    "id": "customer-analysis-workflow", "name": "Customer Feedback Analysis", "pattern": "sequential",
-    "steps": [
-      {"id": "step1", "name": "Data Collection", "agentType": "data-collector",
-       "configuration": {"source": "feedback_database", "limit": 1000}, "timeout": "00:05:00"},
-      {"id": "step2", "name": "Sentiment Analysis", "agentType": "sentiment-analyzer",
-       "dependsOn": ["step1"], "configuration": {"model": "bert-base", "threshold": 0.7}},
-      {"id": "step3", "name": "Report Generation", "agentType": "report-generator",
-       "dependsOn": ["step2"], "configuration": {"format": "pdf", "includeCharts": true}}],
-    "timeout": "00:30:00", "maxRetries": 3},
-  "input": {"dateRange": {"start": "2025-09-01", "end": "2025-10-01"},
-            "categories": ["product", "service", "support"]},
-  "initiatedBy": "user@example.com"})";
-
 TEST_F(PipelineTest, ShouldRunTheCustomerFeedbackAnalysisToCompletion) {
-  const std::string id = Submit(Json::parse(kCustomerFeedback));
+  const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
   const engine::WorkflowState state = stack_.WaitForEnd(id);
   ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
   ASSERT_EQ(state.tasks.size(), 3u);
@@ -142,7 +128,7 @@ TEST_F(PipelineTest, ShouldFailTheWorkflowAndSkipTheRestWhenRetriesRunOut) {
 
 TEST_F(PipelineTest, ShouldApplyARedeliveredCommandOnce) {
   agentstudio::v1::WorkflowCommand command;
-  const std::string id = Submit(Json::parse(kCustomerFeedback), &command);
+  const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis), &command);
   ASSERT_TRUE(commands_.SubmitAndWait(command).ok);  // the same command again
   auto other = command;
   other.set_command_id(schemas::NewMessageId());  // another start of the same id
@@ -162,7 +148,7 @@ TEST_F(PipelineTest, ShouldApplyARedeliveredCommandOnce) {
 }
 
 TEST_F(PipelineTest, ShouldIgnoreDuplicateAndLateTaskEvents) {
-  const std::string id = Submit(Json::parse(kCustomerFeedback));
+  const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
   const engine::WorkflowState done = stack_.WaitForEnd(id);
   ASSERT_EQ(done.status, engine::WorkflowStatus::kCompleted);
   const size_t events_before = Events(id).size();
@@ -205,7 +191,7 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   ProduceRaw(stack_.topics().task_events(), "wf_does_not_exist", future.SerializeAsString());
 
   // The consumers keep going: a workflow submitted after the poison completes.
-  const std::string id = Submit(Json::parse(kCustomerFeedback));
+  const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
   EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
 
   kafka::BatchConsumer dlq(
