@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -66,10 +67,17 @@ class AgentRuntime::Impl {
     std::thread heartbeats([&] { HeartbeatLoop(stop); });
     while (!stop) {
       const std::vector<kafka::InboundMessage> batch = consumer_->Poll();
+      // Reports go out as tasks finish; the batch's offsets are committed once
+      // every report is durable.
+      std::vector<Report> reports;
+      bool complete = true;
       for (const kafka::InboundMessage& message : batch) {
-        if (!Process(message, stop)) break;  // stopping before the report was durable
-        consumer_->Commit({message});
+        if (!Process(message, stop, reports)) {
+          complete = false;  // stopping: leave the rest uncommitted
+          break;
+        }
       }
+      if (AwaitReports(reports, stop) && complete) consumer_->Commit(batch);
     }
     {
       std::lock_guard lock(mutex_);
@@ -112,9 +120,41 @@ class AgentRuntime::Impl {
     return headers;
   }
 
-  // Returns false only when stopping before the final report was durable (the
-  // offset must then stay uncommitted).
-  bool Process(const kafka::InboundMessage& message, const std::atomic<bool>& stop) {
+  // A task's final report on its way to the broker.
+  struct Report {
+    std::string dispatch;  // "<task id>#<attempt>"
+    std::string key;
+    std::string payload;
+    kafka::Headers headers;
+    bool ok = false;
+    std::future<kafka::DeliveryResult> delivery;
+  };
+
+  // Waits for every report; resends the ones that failed until they are
+  // durable. Returns false when stopping first (offsets must then stay
+  // uncommitted, and the tasks are redelivered).
+  bool AwaitReports(std::vector<Report>& reports, const std::atomic<bool>& stop) {
+    for (Report& report : reports) {
+      kafka::DeliveryResult delivery = report.delivery.get();
+      std::chrono::milliseconds backoff(100);
+      while (!delivery.ok) {
+        spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,
+                     report.dispatch, delivery.error);
+        if (stop) return false;
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+        delivery = producer_.SendAndWait(options_.topics.task_events(), report.key, report.payload,
+                                         report.headers);
+      }
+      (report.ok ? completed_ : failed_)++;
+    }
+    return true;
+  }
+
+  // Runs one task and queues its final report in `reports`. Returns false only
+  // when the message could not be dead-lettered (it must stay uncommitted).
+  bool Process(const kafka::InboundMessage& message, const std::atomic<bool>& stop,
+               std::vector<Report>& reports) {
     agentstudio::v1::TaskMessage task;
     if (!task.ParseFromString(message.payload) || task.task_id().empty() ||
         task.workflow_id().empty()) {
@@ -177,20 +217,13 @@ class AgentRuntime::Impl {
       event.mutable_error()->set_message(result.error_message);
       event.mutable_error()->set_retryable(result.retryable);
     }
-    const std::string payload = event.SerializeAsString();
-    std::chrono::milliseconds backoff(100);
-    for (;;) {
-      const kafka::DeliveryResult delivery = producer_.SendAndWait(
-          options_.topics.task_events(), task.workflow_id(), payload, headers);
-      if (delivery.ok) break;
-      spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,
-                   dispatch, delivery.error);
-      if (stop) return false;
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
-    }
+    Report report{dispatch, task.workflow_id(), event.SerializeAsString(), headers, result.ok, {}};
+    auto promise = std::make_shared<std::promise<kafka::DeliveryResult>>();
+    report.delivery = promise->get_future();
+    producer_.Send(options_.topics.task_events(), report.key, report.payload, headers,
+                   [promise](const kafka::DeliveryResult& r) { promise->set_value(r); });
+    reports.push_back(std::move(report));
     recent_.Remember(dispatch);
-    (result.ok ? completed_ : failed_)++;
     return true;
   }
 
