@@ -6,6 +6,7 @@
 
 #include "daemon/http_headers.hpp"
 #include "daemon/problem.hpp"
+#include "daemon/workflow_list.hpp"
 #include "engine/planner.hpp"
 #include "engine/timestamp.hpp"
 #include "schemas/command_codec.hpp"
@@ -45,6 +46,7 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       executor_(executor) {
   using namespace Pistache::Rest;
   Routes::Post(router_, "/api/workflows", Routes::bind(&FrontDoor::CreateWorkflow, this));
+  Routes::Get(router_, "/api/workflows", Routes::bind(&FrontDoor::ListWorkflows, this));
   Routes::Get(router_, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
   Routes::Get(router_, "/health", Routes::bind(&FrontDoor::Health, this));
   router_.addNotFoundHandler(Routes::bind(&FrontDoor::NotFound, this));
@@ -132,49 +134,81 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
       });
 }
 
-void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
-  if (RefuseWhileDraining(request, response)) return;
-  const std::string trace = TraceparentOf(request);
-  const std::string instance = request.resource();
-  const std::string id = request.param(":id").as<std::string>();
-  auto writer = std::make_shared<ResponseWriter>(std::move(response));
-  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
-  if (!engine::IsValidIdentifier(id)) {
-    SendProblem(*writer, not_found, instance, trace);
-    return;
-  }
-  const bool queued = executor_.Submit([this, writer, id, instance, trace, not_found] {
+void FrontDoor::RunDatabaseJob(const std::string& instance, const std::string& trace,
+                               SharedWriter writer,
+                               std::function<void(soci::session&, ResponseWriter&)> job) {
+  const bool queued = executor_.Submit([this, writer, instance, trace, job = std::move(job)] {
     try {
       auto session = pool_.Acquire();
       try {
-        auto states = store::LoadExecutions(*session, {id}, /*for_update=*/false);
-        if (states.empty()) {
-          SendProblem(*writer, not_found, instance, trace);
-          return;
-        }
-        const auto events = store::LoadEvents(*session, id);
-        const engine::WorkflowState& state = states.begin()->second;
-        writer->headers().add(std::make_shared<ETagHeader>(schemas::ETagOf(state)));
-        SendJson(*writer, Code::Ok, schemas::ExecutionToJson(state, events));
+        job(*session, *writer);
       } catch (const std::exception&) {
         if (!store::IsConnectionAlive(*session)) session.Reconnect();
         throw;
       }
     } catch (const std::exception& error) {
       const store::DatabaseError classified = store::ClassifyDatabaseError(error);
-      spdlog::error("GET workflow {}: {}", id, classified.what());
+      spdlog::error("{}: {}", instance, classified.what());
       SendProblem(*writer,
                   classified.IsRetryable() ? Unavailable("The database is unavailable; retry later")
                                            : Problem{500,
                                                      "internal-error",
                                                      "Internal Server Error",
-                                                     "The workflow could not be read",
+                                                     "The request could not be completed",
                                                      {},
                                                      0},
                   instance, trace);
     }
   });
   if (!queued) SendProblem(*writer, Unavailable("Too many requests in flight"), instance, trace);
+}
+
+void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
+  const std::string trace = TraceparentOf(request);
+  const std::string instance = request.resource();
+  const std::string id = request.param(":id").as<std::string>();
+  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
+  if (!engine::IsValidIdentifier(id)) {
+    SendProblem(response, not_found, instance, trace);
+    return;
+  }
+  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+                 [id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
+                   auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
+                   if (states.empty()) {
+                     SendProblem(writer, not_found, instance, trace);
+                     return;
+                   }
+                   const auto events = store::LoadEvents(session, id);
+                   const engine::WorkflowState& state = states.begin()->second;
+                   writer.headers().add(std::make_shared<ETagHeader>(schemas::ETagOf(state)));
+                   SendJson(writer, Code::Ok, schemas::ExecutionToJson(state, events));
+                 });
+}
+
+void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
+  const std::string trace = TraceparentOf(request);
+  const std::string instance = request.resource();
+  std::map<std::string, std::string> params;
+  for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it) {
+    params[it->first] = it->second;
+  }
+  auto parsed = ParseWorkflowListQuery(params);
+  if (auto* errors = std::get_if<engine::FieldErrors>(&parsed)) {
+    SendProblem(
+        response,
+        {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(*errors), 0},
+        instance, trace);
+    return;
+  }
+  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+                 [query = std::get<store::ExecutionPageQuery>(parsed)](soci::session& session,
+                                                                       ResponseWriter& writer) {
+                   SendJson(writer, Code::Ok,
+                            WorkflowListJson(store::ListExecutions(session, query), query));
+                 });
 }
 
 void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter response) {

@@ -4,6 +4,7 @@
 #include <pistache/router.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,7 @@ struct FrontDoorOptions {
 // report, and database reads run on the BlockingExecutor.
 //   POST /api/workflows        validate, assign ids, produce StartWorkflow,
 //                              answer 201 once the command is durable in Kafka
+//   GET  /api/workflows        a page of executions (status filter, sort, paging)
 //   GET  /api/workflows/{id}   the execution from PostgreSQL
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 // Errors are application/problem+json (RFC 7807).
@@ -48,8 +50,15 @@ class FrontDoor {
   void CreateWorkflow(const Pistache::Rest::Request& request,
                       Pistache::Http::ResponseWriter response);
   void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void ListWorkflows(const Pistache::Rest::Request& request,
+                     Pistache::Http::ResponseWriter response);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  // Runs `job` on the executor with a pooled session; database failures
+  // become 503 (retryable) or 500 problems, a full queue 503.
+  void RunDatabaseJob(const std::string& instance, const std::string& trace,
+                      std::shared_ptr<Pistache::Http::ResponseWriter> writer,
+                      std::function<void(soci::session&, Pistache::Http::ResponseWriter&)> job);
   // Answers 503 and returns true while draining.
   bool RefuseWhileDraining(const Pistache::Rest::Request& request,
                            Pistache::Http::ResponseWriter& response);

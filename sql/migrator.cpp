@@ -69,4 +69,6 @@ std::vector<std::string> ApplyMigrations(soci::session& session) {
   return applied;
 }
 
+size_t MigrationCount() { return migrations::kAll.size(); }
+
 }  // namespace agentstudio::store

@@ -13,4 +13,7 @@ namespace agentstudio::store {
 // (empty when the schema was current). Throws DatabaseError.
 std::vector<std::string> ApplyMigrations(soci::session& session);
 
+// How many migrations this build carries.
+size_t MigrationCount();
+
 }  // namespace agentstudio::store

@@ -201,6 +201,45 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
   return out;
 }
 
+ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& query) {
+  const std::string statuses = Json(query.statuses).dump();
+  const char* column = query.sort == ExecutionSortColumn::kStartedAt     ? "e.started_at"
+                       : query.sort == ExecutionSortColumn::kCompletedAt ? "e.completed_at"
+                                                                         : "e.created_at";
+  const char* direction = query.ascending ? " ASC" : " DESC";
+  // The column and direction come from the enums above, never from input.
+  const std::string sql = std::string(queries::kSelectExecutionPage) + " ORDER BY " + column +
+                          direction + " NULLS LAST, e.id" + direction +
+                          " LIMIT :limit OFFSET :offset";
+  ExecutionPage page;
+  std::string value;
+  int limit = query.limit;
+  long long offset = query.offset;
+  soci::statement statement =
+      (session.prepare << sql, soci::into(value), soci::use(statuses, "statuses"),
+       soci::use(limit, "limit"), soci::use(offset, "offset"));
+  statement.execute();
+  while (statement.fetch()) {
+    const Json row = Json::parse(value);
+    ExecutionSummary item;
+    item.id = row.at("id").get<std::string>();
+    item.definition_id = row.value("definitionId", "");
+    item.pattern = row.value("pattern", "");
+    item.status = row.value("status", "");
+    item.initiated_by = row.value("initiatedBy", "");
+    item.created_at = row.value("createdAt", int64_t{0});
+    item.started_at = row.value("startedAt", int64_t{0});
+    item.completed_at = row.value("completedAt", int64_t{0});
+    item.progress = row.value("progress", 0.0);
+    page.items.push_back(std::move(item));
+  }
+  long long total = 0;
+  session << std::string(queries::kCountExecutions), soci::use(statuses, "statuses"),
+      soci::into(total);
+  page.total = total;
+  return page;
+}
+
 std::set<std::string> ClaimNewMessageIds(soci::session& session,
                                          const std::vector<std::string>& ids) {
   std::set<std::string> out;

@@ -40,6 +40,36 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
                                                const std::string& workflow_id,
                                                int64_t after_sequence = 0);
 
+// A list item of GET /api/workflows.
+struct ExecutionSummary {
+  std::string id;
+  std::string definition_id;
+  std::string pattern;
+  std::string status;
+  std::string initiated_by;
+  engine::TimeMs created_at = 0;
+  engine::TimeMs started_at = 0;
+  engine::TimeMs completed_at = 0;
+  double progress = 0;
+};
+
+enum class ExecutionSortColumn { kCreatedAt, kStartedAt, kCompletedAt };
+
+struct ExecutionPageQuery {
+  std::vector<std::string> statuses;  // REQUIRES: non-empty; only these statuses
+  ExecutionSortColumn sort = ExecutionSortColumn::kCreatedAt;
+  bool ascending = false;  // executions never started/completed sort last either way
+  int limit = 100;
+  int64_t offset = 0;
+};
+
+struct ExecutionPage {
+  std::vector<ExecutionSummary> items;
+  int64_t total = 0;  // matching executions, all pages
+};
+
+ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& query);
+
 // Records message ids (command ids, event ids) as processed and returns those
 // that were new. Inside a transaction, a rollback forgets them again.
 std::set<std::string> ClaimNewMessageIds(soci::session& session,

@@ -99,6 +99,44 @@ TEST_F(FrontDoorTest, ShouldAnswerUnknownWorkflowsAndRoutesWith404Problems) {
   ExpectProblem(Http("GET", Url("/api/nothing-here")), 404, "/api/nothing-here");
 }
 
+TEST_F(FrontDoorTest, ShouldListWorkflowsPageByPage) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    const auto created = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
+    ASSERT_EQ(created.status, 201);
+    ids.push_back(created.Json()["id"]);
+  }
+  for (const std::string& id : ids) {
+    ASSERT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
+  }
+  const auto first = Http("GET", Url("/api/workflows?status=completed&limit=2&sortOrder=asc"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  const Json page = first.Json();
+  EXPECT_EQ(page["total"], 3);
+  EXPECT_EQ(page["limit"], 2);
+  EXPECT_TRUE(page["hasMore"].get<bool>());
+  ASSERT_EQ(page["items"].size(), 2u);
+  EXPECT_EQ(page["items"][0]["id"], ids[0]) << "oldest first";
+  EXPECT_EQ(page["items"][0]["status"], "completed");
+  EXPECT_EQ(page["items"][0]["context"]["progress"], 100);
+  EXPECT_TRUE(page["items"][0].contains("completedAt"));
+  const Json last =
+      Http("GET", Url("/api/workflows?status=completed&limit=2&offset=2&sortOrder=asc")).Json();
+  ASSERT_EQ(last["items"].size(), 1u);
+  EXPECT_EQ(last["items"][0]["id"], ids[2]);
+  EXPECT_FALSE(last["hasMore"].get<bool>());
+  const Json newest = Http("GET", Url("/api/workflows?sortBy=completedAt&sortOrder=desc")).Json();
+  EXPECT_EQ(newest["total"], 3);
+  EXPECT_EQ(newest["items"][0]["id"], ids[2]);
+  EXPECT_EQ(Http("GET", Url("/api/workflows?status=running")).Json()["total"], 0);
+}
+
+TEST_F(FrontDoorTest, ShouldRefuseBadListParametersWith400) {
+  const auto response = Http("GET", Url("/api/workflows?limit=0&sortBy=name&color=blue"));
+  ExpectProblem(response, 400, "/api/workflows");
+  EXPECT_EQ(response.Json()["errors"].size(), 3u);
+}
+
 TEST_F(FrontDoorTest, ShouldReportHealthOfPostgresqlAndKafka) {
   const auto response = Http("GET", Url("/health"));
   EXPECT_EQ(response.status, 200) << response.body;

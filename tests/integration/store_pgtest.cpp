@@ -35,7 +35,8 @@ TEST_F(StoreTest, ShouldApplyMigrationsOnceAndRecordThem) {
   EXPECT_TRUE(ApplyMigrations(*session_).empty()) << "the fixture applied them already";
   int recorded = 0;
   *session_ << "SELECT count(*) FROM schema_migrations", soci::into(recorded);
-  EXPECT_EQ(recorded, 7);
+  EXPECT_EQ(recorded, static_cast<int>(MigrationCount()));
+  EXPECT_GE(MigrationCount(), 8u);
 }
 
 TEST_F(StoreTest, ShouldSaveAndLoadAnExecutionWithItsTasks) {

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+
+#include "engine/field_error.hpp"
+#include "sql/workflow_store.hpp"
+
+namespace agentstudio::daemon {
+
+// Reads the query of GET /api/workflows: `status` (one of the workflow
+// statuses), `limit` (1-1000, default 100), `offset` (>= 0, default 0),
+// `sortBy` (createdAt, startedAt, completedAt; default createdAt), `sortOrder`
+// (asc, desc; default desc). Unknown parameters are errors too, so a typo is
+// not silently ignored. Returns every problem at once.
+std::variant<store::ExecutionPageQuery, engine::FieldErrors> ParseWorkflowListQuery(
+    const std::map<std::string, std::string>& params);
+
+// The answer: {items, total, limit, offset, hasMore}.
+nlohmann::json WorkflowListJson(const store::ExecutionPage& page,
+                                const store::ExecutionPageQuery& query);
+
+}  // namespace agentstudio::daemon

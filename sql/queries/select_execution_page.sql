@@ -1,0 +1,13 @@
+-- One page of executions (list items) whose status is in statuses (JSON
+-- array). The caller appends ORDER BY (a whitelisted column), LIMIT, OFFSET.
+SELECT cast(jsonb_build_object(
+  'id', e.id, 'definitionId', e.definition_id, 'pattern', e.pattern, 'status', e.status,
+  'initiatedBy', e.initiated_by,
+  'createdAt', cast(extract(epoch FROM e.created_at) * 1000 AS bigint),
+  'startedAt', coalesce(cast(extract(epoch FROM e.started_at) * 1000 AS bigint), 0),
+  'completedAt', coalesce(cast(extract(epoch FROM e.completed_at) * 1000 AS bigint), 0),
+  'progress', (SELECT coalesce(round(100.0 * count(*) FILTER (WHERE t.status = 'completed')
+                                     / nullif(count(*), 0), 2), 0)
+               FROM tasks t WHERE t.workflow_id = e.id)) AS text)
+FROM workflow_executions e
+WHERE e.status IN (SELECT jsonb_array_elements_text(cast(:statuses AS jsonb)))
