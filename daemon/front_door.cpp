@@ -48,6 +48,8 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   Routes::Post(router_, "/api/workflows", Routes::bind(&FrontDoor::CreateWorkflow, this));
   Routes::Get(router_, "/api/workflows", Routes::bind(&FrontDoor::ListWorkflows, this));
   Routes::Get(router_, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
+  Routes::Get(router_, "/api/workflows/:id/checkpoints",
+              Routes::bind(&FrontDoor::GetCheckpoints, this));
   Routes::Get(router_, "/health", Routes::bind(&FrontDoor::Health, this));
   router_.addNotFoundHandler(Routes::bind(&FrontDoor::NotFound, this));
 }
@@ -184,6 +186,30 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
                    const engine::WorkflowState& state = states.begin()->second;
                    writer.headers().add(std::make_shared<ETagHeader>(schemas::ETagOf(state)));
                    SendJson(writer, Code::Ok, schemas::ExecutionToJson(state, events));
+                 });
+}
+
+void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
+  const std::string trace = TraceparentOf(request);
+  const std::string instance = request.resource();
+  const std::string id = request.param(":id").as<std::string>();
+  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
+  if (!engine::IsValidIdentifier(id)) {
+    SendProblem(response, not_found, instance, trace);
+    return;
+  }
+  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+                 [id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
+                   if (store::LoadExecutions(session, {id}, /*for_update=*/false).empty()) {
+                     SendProblem(writer, not_found, instance, trace);
+                     return;
+                   }
+                   Json list = Json::array();
+                   for (const auto& checkpoint : store::LoadCheckpoints(session, id)) {
+                     list.push_back(schemas::CheckpointToJson(id, checkpoint));
+                   }
+                   SendJson(writer, Code::Ok, list);
                  });
 }
 

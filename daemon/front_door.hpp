@@ -27,6 +27,7 @@ struct FrontDoorOptions {
 //                              answer 201 once the command is durable in Kafka
 //   GET  /api/workflows        a page of executions (status filter, sort, paging)
 //   GET  /api/workflows/{id}   the execution from PostgreSQL
+//   GET  /api/workflows/{id}/checkpoints
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
@@ -52,6 +53,8 @@ class FrontDoor {
   void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void ListWorkflows(const Pistache::Rest::Request& request,
                      Pistache::Http::ResponseWriter response);
+  void GetCheckpoints(const Pistache::Rest::Request& request,
+                      Pistache::Http::ResponseWriter response);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   // Runs `job` on the executor with a pooled session; database failures

@@ -71,6 +71,21 @@ Json ExecutionToJson(const engine::WorkflowState& state,
   return out;
 }
 
+Json CheckpointToJson(const std::string& workflow_id, const engine::Checkpoint& checkpoint) {
+  const std::string suffix = workflow_id.rfind("wf_", 0) == 0 ? workflow_id.substr(3) : workflow_id;
+  Json out = {{"id", "cp_" + suffix + "_" + std::to_string(checkpoint.sequence)},
+              {"workflowExecutionId", workflow_id},
+              {"sequenceNumber", checkpoint.sequence},
+              {"type", checkpoint.type},
+              {"contextSnapshot", checkpoint.context_snapshot},
+              {"createdAt", engine::FormatTimestamp(checkpoint.created_at)},
+              {"isRecoverable", true},
+              {"etag", "\"cp" + std::to_string(checkpoint.sequence) + "\""}};
+  if (!checkpoint.completed_task_id.empty()) out["completedTaskId"] = checkpoint.completed_task_id;
+  if (!checkpoint.next_task_id.empty()) out["nextTaskId"] = checkpoint.next_task_id;
+  return out;
+}
+
 std::string ETagOf(const engine::WorkflowState& state) {
   return "\"v" + std::to_string(state.version) + "\"";
 }

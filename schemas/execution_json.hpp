@@ -20,6 +20,9 @@ Json EventToJson(const engine::ExecutionEvent& event);
 Json ExecutionToJson(const engine::WorkflowState& state,
                      const std::vector<engine::ExecutionEvent>& events);
 
+// The REST `CheckpointData` of a checkpoint: id `cp_<workflow id>_<sequence>`.
+Json CheckpointToJson(const std::string& workflow_id, const engine::Checkpoint& checkpoint);
+
 // The quoted ETag of an execution version, `"v7"`.
 std::string ETagOf(const engine::WorkflowState& state);
 

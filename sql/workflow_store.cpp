@@ -201,6 +201,27 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
   return out;
 }
 
+std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
+                                                const std::string& workflow_id) {
+  std::vector<engine::Checkpoint> out;
+  std::string value;
+  soci::statement statement = (session.prepare << std::string(queries::kSelectCheckpoints),
+                               soci::into(value), soci::use(workflow_id, "id"));
+  statement.execute();
+  while (statement.fetch()) {
+    const Json row = Json::parse(value);
+    engine::Checkpoint checkpoint;
+    checkpoint.sequence = row.at("sequence").get<int64_t>();
+    checkpoint.type = row.value("type", "");
+    checkpoint.completed_task_id = row.value("completedTaskId", "");
+    checkpoint.next_task_id = row.value("nextTaskId", "");
+    checkpoint.context_snapshot = row.value("contextSnapshot", Json::object());
+    checkpoint.created_at = row.value("createdAt", int64_t{0});
+    out.push_back(std::move(checkpoint));
+  }
+  return out;
+}
+
 ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& query) {
   const std::string statuses = Json(query.statuses).dump();
   const char* column = query.sort == ExecutionSortColumn::kStartedAt     ? "e.started_at"

@@ -40,6 +40,10 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
                                                const std::string& workflow_id,
                                                int64_t after_sequence = 0);
 
+// The checkpoints of one execution, oldest first.
+std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
+                                                const std::string& workflow_id);
+
 // A list item of GET /api/workflows.
 struct ExecutionSummary {
   std::string id;
