@@ -138,7 +138,17 @@ class BatchWrites {
     }
   }
 
+  // The execution was deleted in this batch: drop what was queued for its
+  // rows (messages already queued for Kafka still go out).
+  void Forget(const std::string& workflow_id) {
+    touched_.erase(workflow_id);
+    std::erase_if(events_, [&](const auto& row) { return row.first == workflow_id; });
+    std::erase_if(checkpoints_, [&](const auto& row) { return row.first == workflow_id; });
+    deleted_.push_back(workflow_id);
+  }
+
   void Write(soci::session& session) {
+    store::DeleteExecutions(session, deleted_);
     std::vector<const engine::WorkflowState*> changed;
     for (const std::string& id : touched_) changed.push_back(&states_.at(id));
     store::SaveExecutions(session, changed);
@@ -154,6 +164,7 @@ class BatchWrites {
   std::vector<store::WorkflowEventRow> events_;
   std::vector<store::CheckpointRow> checkpoints_;
   std::vector<store::OutboxMessage> outbox_;
+  std::vector<std::string> deleted_;
 };
 
 // The engine input for a task event, or nullopt for kinds that change no state.
@@ -177,6 +188,35 @@ std::optional<engine::Input> ToInput(const TaskEvent& event, engine::TimeMs now)
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+// The engine input of a cancel, pause or resume command.
+engine::Input ControlInput(const Command& command, engine::TimeMs now) {
+  switch (command.kind_case()) {
+    case Command::kCancel:
+      return engine::CancelInput{command.cancel().reason(), now};
+    case Command::kPause:
+      return engine::PauseInput{now};
+    default:
+      return engine::ResumeInput{now};
+  }
+}
+
+// Counts an outcome that needs no dead-lettering.
+void Count(engine::Outcome outcome, SchedulerBatchResult& result) {
+  switch (outcome) {
+    case engine::Outcome::kApplied:
+      ++result.applied;
+      break;
+    case engine::Outcome::kDuplicate:
+      ++result.duplicates;
+      break;
+    case engine::Outcome::kStale:
+    case engine::Outcome::kNotAllowed:  // the status changed since the request was checked
+    case engine::Outcome::kUnknownTask:
+      ++result.stale;
+      break;
+  }
 }
 
 }  // namespace
@@ -217,8 +257,31 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
     auto existing = states.find(d.workflow_id);
 
     if (const auto* command = std::get_if<Command>(&d.body)) {
+      if (command->kind_case() == Command::KIND_NOT_SET) {
+        result.poison.push_back({d.message, "command without kind"});
+        continue;
+      }
       if (command->kind_case() != Command::kStart) {
-        result.poison.push_back({d.message, "command kind not supported by this version"});
+        if (existing == states.end()) {
+          result.poison.push_back({d.message, "unknown workflow " + d.workflow_id});
+          continue;
+        }
+        if (command->kind_case() == Command::kDelete) {
+          if (engine::IsAllowed(engine::Control::kDelete, existing->second.status)) {
+            writes.Forget(d.workflow_id);
+            states.erase(existing);
+            ++result.applied;
+          } else {
+            ++result.stale;  // it started running again since the request was checked
+          }
+          continue;
+        }
+        engine::Decision decision = engine::Decide(existing->second, ControlInput(*command, now));
+        Count(decision.outcome, result);
+        if (decision.outcome == engine::Outcome::kApplied) {
+          writes.Record(decision, traceparent, now);
+          existing->second = std::move(decision.state);
+        }
         continue;
       }
       if (existing != states.end()) {
@@ -262,22 +325,15 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
       continue;
     }
     engine::Decision decision = engine::Decide(existing->second, *input);
-    switch (decision.outcome) {
-      case engine::Outcome::kApplied:
-        writes.Record(decision, traceparent, now);
-        existing->second = std::move(decision.state);
-        ++result.applied;
-        break;
-      case engine::Outcome::kDuplicate:
-        ++result.duplicates;
-        break;
-      case engine::Outcome::kStale:
-        ++result.stale;
-        break;
-      case engine::Outcome::kUnknownTask:
-        result.poison.push_back(
-            {d.message, "unknown task " + event.task_id() + " of workflow " + d.workflow_id});
-        break;
+    if (decision.outcome == engine::Outcome::kUnknownTask) {
+      result.poison.push_back(
+          {d.message, "unknown task " + event.task_id() + " of workflow " + d.workflow_id});
+      continue;
+    }
+    Count(decision.outcome, result);
+    if (decision.outcome == engine::Outcome::kApplied) {
+      writes.Record(decision, traceparent, now);
+      existing->second = std::move(decision.state);
     }
   }
   writes.Write(session);

@@ -50,6 +50,21 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   Routes::Get(router_, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
   Routes::Get(router_, "/api/workflows/:id/checkpoints",
               Routes::bind(&FrontDoor::GetCheckpoints, this));
+  for (const auto& [verb, control] :
+       {std::pair{"cancel", engine::Control::kCancel}, std::pair{"pause", engine::Control::kPause},
+        std::pair{"resume", engine::Control::kResume}}) {
+    Routes::Post(
+        router_, std::string("/api/workflows/:id/") + verb,
+        [this, control = control](const Request& request, Pistache::Http::ResponseWriter w) {
+          ControlWorkflow(request, std::move(w), control);
+          return Route::Result::Ok;
+        });
+  }
+  Routes::Delete(router_, "/api/workflows/:id",
+                 [this](const Request& request, Pistache::Http::ResponseWriter w) {
+                   ControlWorkflow(request, std::move(w), engine::Control::kDelete);
+                   return Route::Result::Ok;
+                 });
   Routes::Get(router_, "/health", Routes::bind(&FrontDoor::Health, this));
   router_.addNotFoundHandler(Routes::bind(&FrontDoor::NotFound, this));
 }
@@ -211,6 +226,67 @@ void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseW
                    }
                    SendJson(writer, Code::Ok, list);
                  });
+}
+
+void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
+                                engine::Control control) {
+  if (RefuseWhileDraining(request, response)) return;
+  const std::string trace = TraceparentOf(request);
+  const std::string instance = request.resource();
+  const std::string id = request.param(":id").as<std::string>();
+  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
+  if (!engine::IsValidIdentifier(id)) {
+    SendProblem(response, not_found, instance, trace);
+    return;
+  }
+  static constexpr const char* kVerbs[] = {"cancel", "pause", "resume", "delete"};
+  static constexpr const char* kDone[] = {"cancelled", "paused", "resumed", "deleted"};
+  const auto index = static_cast<size_t>(control);
+  RunDatabaseJob(
+      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+      [this, id, instance, trace, not_found, control, index](soci::session& session,
+                                                             ResponseWriter& writer) {
+        const auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
+        if (states.empty()) {
+          SendProblem(writer, not_found, instance, trace);
+          return;
+        }
+        const engine::WorkflowStatus status = states.begin()->second.status;
+        if (!engine::IsAllowed(control, status)) {
+          const bool running = status == engine::WorkflowStatus::kRunning ||
+                               status == engine::WorkflowStatus::kPending;
+          const std::string message = std::string("Cannot ") + kVerbs[index] + " workflow in '" +
+                                      std::string(engine::ToString(status)) + "' status";
+          SendProblem(
+              writer,
+              {409,
+               "invalid-operation",
+               "Invalid Operation",
+               message,
+               {{"status", message,
+                 control == engine::Control::kDelete && running ? "WORKFLOW_ALREADY_RUNNING"
+                                                                : "INVALID_WORKFLOW_STATUS"}},
+               0},
+              instance, trace);
+          return;
+        }
+        // The answer goes out from the delivery report; this worker moves on.
+        auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+        commands_.Submit(
+            schemas::MakeControlCommand(id, control, "requested through the REST API",
+                                        engine::WallClockNow()),
+            trace, [shared, id, instance, trace, index](const kafka::DeliveryResult& result) {
+              if (!result.ok) {
+                SendProblem(*shared,
+                            Unavailable("The command could not be stored durably (Kafka: " +
+                                        result.error + "); retry later"),
+                            instance, trace);
+                return;
+              }
+              SendJson(*shared, Code::Ok,
+                       {{"message", "Workflow '" + id + "' " + kDone[index] + " successfully"}});
+            });
+      });
 }
 
 void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWriter response) {

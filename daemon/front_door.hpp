@@ -9,6 +9,7 @@
 #include <string>
 
 #include "daemon/blocking_executor.hpp"
+#include "engine/decide.hpp"
 #include "producers/command_producer.hpp"
 #include "sql/database.hpp"
 
@@ -28,6 +29,7 @@ struct FrontDoorOptions {
 //   GET  /api/workflows        a page of executions (status filter, sort, paging)
 //   GET  /api/workflows/{id}   the execution from PostgreSQL
 //   GET  /api/workflows/{id}/checkpoints
+//   POST /api/workflows/{id}/cancel|pause|resume, DELETE /api/workflows/{id}
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
@@ -55,6 +57,10 @@ class FrontDoor {
                      Pistache::Http::ResponseWriter response);
   void GetCheckpoints(const Pistache::Rest::Request& request,
                       Pistache::Http::ResponseWriter response);
+  // cancel, pause, resume, delete: 404 unknown, 409 when the status does not
+  // allow it, 200 once the command is durable in Kafka (applied right after).
+  void ControlWorkflow(const Pistache::Rest::Request& request,
+                       Pistache::Http::ResponseWriter response, engine::Control control);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   // Runs `job` on the executor with a pooled session; database failures

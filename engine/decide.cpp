@@ -31,9 +31,16 @@ class DecisionBuilder {
     decision_.events.push_back(std::move(event));
   }
 
+  // Makes the task's next attempt pending and sends it, unless the workflow
+  // is paused: then it waits, undispatched, for resume.
   void Dispatch(TaskState& task) {
     task.status = TaskStatus::kPending;
+    if (decision_.state.status == WorkflowStatus::kPaused) {
+      task.dispatched = false;
+      return;
+    }
     ++task.attempt;
+    task.dispatched = true;
     task.request = BuildAgentRequest(decision_.state, task);
     decision_.dispatch_task_ids.push_back(task.id);
   }
@@ -111,7 +118,7 @@ Decision ApplyStart(WorkflowState state, const StartInput& input) {
   builder.Event("WorkflowStarted", "Information",
                 {{"workflowId", s.id}, {"totalTasks", s.tasks.size()}}, input.now);
   for (TaskState& task : s.tasks) {
-    if (task.status == TaskStatus::kPending && task.attempt == 0) builder.Dispatch(task);
+    if (task.status == TaskStatus::kPending && !task.dispatched) builder.Dispatch(task);
   }
   return builder.Applied(input.now);
 }
@@ -124,7 +131,7 @@ std::optional<Outcome> CheckTaskEvent(const WorkflowState& state, const TaskStat
   if (IsTerminal(state.status)) return Outcome::kStale;
   if (attempt != task->attempt) return Outcome::kStale;
   if (IsTerminal(task->status)) return Outcome::kDuplicate;
-  if (task->status == TaskStatus::kWaiting) return Outcome::kStale;
+  if (task->status == TaskStatus::kWaiting || !task->dispatched) return Outcome::kStale;
   return std::nullopt;
 }
 
@@ -157,23 +164,92 @@ Decision ApplyProgress(WorkflowState state, const TaskProgressInput& input) {
   return builder.Applied(input.now);
 }
 
+// Ends the workflow: every task not finished is skipped (those already handed
+// to an agent also get a cancel), with `why` as their error message.
+void SkipUnfinished(DecisionBuilder& builder, const std::string& except, const std::string& why,
+                    TimeMs now) {
+  for (TaskState& task : builder.state().tasks) {
+    if (task.id == except || IsTerminal(task.status)) continue;
+    // A task already handed to an agent is told to stop; its late result is
+    // then stale because the workflow has ended.
+    if (task.dispatched) builder.Cancel(task.id);
+    task.status = TaskStatus::kSkipped;
+    task.error_message = why;
+    task.completed_at = now;
+  }
+}
+
 void FailWorkflow(DecisionBuilder& builder, TaskState& failed, TimeMs now) {
   WorkflowState& s = builder.state();
   s.status = WorkflowStatus::kFailed;
   s.completed_at = now;
   s.error_message =
       "Task '" + failed.id + "' (step '" + failed.step_id + "') failed: " + failed.error_message;
-  for (TaskState& task : s.tasks) {
-    if (task.id == failed.id || IsTerminal(task.status)) continue;
-    // A task already handed to an agent is told to stop; its late result is
-    // then stale because the workflow has ended.
-    if (task.attempt > 0) builder.Cancel(task.id);
-    task.status = TaskStatus::kSkipped;
-    task.error_message = "Skipped: the workflow failed";
-    task.completed_at = now;
-  }
+  SkipUnfinished(builder, failed.id, "Skipped: the workflow failed", now);
   builder.Event("WorkflowFailed", "Error", {{"workflowId", s.id}, {"error", s.error_message}}, now);
   builder.Checkpoint("failure", "", now);
+}
+
+Decision ApplyCancel(WorkflowState state, const CancelInput& input) {
+  if (state.status == WorkflowStatus::kCancelled)
+    return Unchanged(std::move(state), Outcome::kDuplicate);
+  if (!IsAllowed(Control::kCancel, state.status))
+    return Unchanged(std::move(state), Outcome::kNotAllowed);
+  DecisionBuilder builder(std::move(state));
+  WorkflowState& s = builder.state();
+  s.status = WorkflowStatus::kCancelled;
+  s.completed_at = input.now;
+  s.error_message = input.reason.empty() ? "Cancelled" : "Cancelled: " + input.reason;
+  SkipUnfinished(builder, "", "Skipped: the workflow was cancelled", input.now);
+  builder.Event("WorkflowCancelled", "Warning", {{"workflowId", s.id}, {"reason", input.reason}},
+                input.now);
+  return builder.Applied(input.now);
+}
+
+Decision ApplyPause(WorkflowState state, const PauseInput& input) {
+  if (state.status == WorkflowStatus::kPaused)
+    return Unchanged(std::move(state), Outcome::kDuplicate);
+  if (!IsAllowed(Control::kPause, state.status))
+    return Unchanged(std::move(state), Outcome::kNotAllowed);
+  DecisionBuilder builder(std::move(state));
+  builder.state().status = WorkflowStatus::kPaused;
+  builder.Event("WorkflowPaused", "Information", {{"workflowId", builder.state().id}}, input.now);
+  builder.Checkpoint("paused", "", input.now);
+  return builder.Applied(input.now);
+}
+
+Decision ApplyResume(WorkflowState state, const ResumeInput& input) {
+  if (state.status == WorkflowStatus::kRunning)
+    return Unchanged(std::move(state), Outcome::kDuplicate);
+  if (!IsAllowed(Control::kResume, state.status))
+    return Unchanged(std::move(state), Outcome::kNotAllowed);
+  DecisionBuilder builder(std::move(state));
+  WorkflowState& s = builder.state();
+  const std::string from(ToString(s.status));
+  if (s.status == WorkflowStatus::kFailed) {
+    // Re-run what did not complete: failed and skipped tasks start over with
+    // a new attempt; completed ones keep their results.
+    for (TaskState& task : s.tasks) {
+      if (task.status != TaskStatus::kFailed && task.status != TaskStatus::kSkipped) continue;
+      task.status = TaskStatus::kWaiting;
+      task.dispatched = false;
+      task.retry_count = 0;  // a resumed task gets its retries again; attempts go on
+      task.error_message.clear();
+      task.progress = 0;
+      task.completed_at = 0;
+    }
+    s.error_message.clear();
+    s.completed_at = 0;
+  }
+  s.status = WorkflowStatus::kRunning;
+  if (s.started_at == 0) s.started_at = input.now;
+  builder.Event("WorkflowResumed", "Information", {{"workflowId", s.id}, {"from", from}},
+                input.now);
+  for (TaskState& task : s.tasks) {
+    if (task.status == TaskStatus::kPending && !task.dispatched) builder.Dispatch(task);
+  }
+  ReleaseReadyTasks(builder);
+  return builder.Applied(input.now);
 }
 
 Decision ApplyFailure(WorkflowState state, const TaskFailedInput& input) {
@@ -262,8 +338,25 @@ std::string_view ToString(Outcome outcome) {
       return "stale";
     case Outcome::kUnknownTask:
       return "unknown_task";
+    case Outcome::kNotAllowed:
+      return "not_allowed";
   }
   return "applied";
+}
+
+bool IsAllowed(Control control, WorkflowStatus status) {
+  switch (control) {
+    case Control::kCancel:
+      return status == WorkflowStatus::kPending || status == WorkflowStatus::kRunning ||
+             status == WorkflowStatus::kPaused;
+    case Control::kPause:
+      return status == WorkflowStatus::kPending || status == WorkflowStatus::kRunning;
+    case Control::kResume:
+      return status == WorkflowStatus::kPaused || status == WorkflowStatus::kFailed;
+    case Control::kDelete:
+      return status != WorkflowStatus::kPending && status != WorkflowStatus::kRunning;
+  }
+  return false;
 }
 
 Json BuildAgentRequest(const WorkflowState& state, const TaskState& task) {
@@ -297,9 +390,15 @@ Decision Decide(WorkflowState state, const Input& input) {
           return ApplyProgress(std::move(state), in);
         } else if constexpr (std::is_same_v<T, TaskCompletedInput>) {
           return ApplyCompletion(std::move(state), in);
-        } else {
-          static_assert(std::is_same_v<T, TaskFailedInput>);
+        } else if constexpr (std::is_same_v<T, TaskFailedInput>) {
           return ApplyFailure(std::move(state), in);
+        } else if constexpr (std::is_same_v<T, CancelInput>) {
+          return ApplyCancel(std::move(state), in);
+        } else if constexpr (std::is_same_v<T, PauseInput>) {
+          return ApplyPause(std::move(state), in);
+        } else {
+          static_assert(std::is_same_v<T, ResumeInput>);
+          return ApplyResume(std::move(state), in);
         }
       },
       input);

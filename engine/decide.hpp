@@ -44,13 +44,36 @@ struct TaskFailedInput {
   TimeMs now = 0;
 };
 
-using Input = std::variant<StartInput, TaskProgressInput, TaskCompletedInput, TaskFailedInput>;
+// Operator controls (REST or WorkflowCommand).
+struct CancelInput {
+  std::string reason;
+  TimeMs now = 0;
+};
+struct PauseInput {
+  TimeMs now = 0;
+};
+// Continues a paused workflow, or re-runs a failed one from where it failed:
+// completed tasks keep their results, failed and skipped tasks run again.
+struct ResumeInput {
+  TimeMs now = 0;
+};
+
+using Input = std::variant<StartInput, TaskProgressInput, TaskCompletedInput, TaskFailedInput,
+                           CancelInput, PauseInput, ResumeInput>;
+
+enum class Control { kCancel, kPause, kResume, kDelete };
+
+// Whether an operator control applies to a workflow in `status`: cancel a
+// pending, running or paused one; pause a pending or running one; resume a
+// paused or failed one; delete one that is not pending or running.
+bool IsAllowed(Control control, WorkflowStatus status);
 
 enum class Outcome {
   kApplied,      // state changed
   kDuplicate,    // already applied (task already in that state, workflow already started)
   kStale,        // an older attempt, or the workflow already ended: ignored
   kUnknownTask,  // refers to no task of this execution: a poison message
+  kNotAllowed,   // a control the workflow's status does not allow (IsAllowed)
 };
 
 std::string_view ToString(Outcome outcome);

@@ -34,6 +34,9 @@ struct TaskState {
   // Dispatches so far: 0 before the first, then 1, 2... Only events for the
   // current attempt apply.
   int attempt = 0;
+  // Whether the current attempt was sent to agents. False for a task made
+  // pending while the workflow is paused: resume sends it.
+  bool dispatched = false;
   int retry_count = 0;
   int max_retries = kDefaultMaxRetries;
   std::vector<std::string> depends_on;  // task ids

@@ -41,6 +41,31 @@ agentstudio::v1::WorkflowCommand MakeStartCommand(const engine::WorkflowRequest&
   return command;
 }
 
+agentstudio::v1::WorkflowCommand MakeControlCommand(const std::string& workflow_id,
+                                                    engine::Control control,
+                                                    const std::string& reason, engine::TimeMs now) {
+  agentstudio::v1::WorkflowCommand command;
+  command.set_schema_version(kSchemaVersion);
+  command.set_command_id(NewMessageId());
+  command.set_workflow_id(workflow_id);
+  *command.mutable_issued_at() = ToTimestamp(now);
+  switch (control) {
+    case engine::Control::kCancel:
+      command.mutable_cancel()->set_reason(reason);
+      break;
+    case engine::Control::kPause:
+      command.mutable_pause()->set_reason(reason);
+      break;
+    case engine::Control::kResume:
+      command.mutable_resume();
+      break;
+    case engine::Control::kDelete:
+      command.mutable_delete_();
+      break;
+  }
+  return command;
+}
+
 engine::ParsedWorkflowRequest ReadStartCommand(const agentstudio::v1::StartWorkflow& start) {
   const auto& d = start.definition();
   Json steps = Json::array();

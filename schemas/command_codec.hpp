@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "agentstudio/v1/workflow_command.pb.h"
+#include "engine/decide.hpp"
 #include "engine/definition_parser.hpp"
 #include "engine/workflow_state.hpp"
 
@@ -16,6 +17,11 @@ agentstudio::v1::WorkflowCommand MakeStartCommand(const engine::WorkflowRequest&
                                                   const std::string& workflow_id,
                                                   const std::vector<std::string>& task_ids,
                                                   engine::TimeMs now);
+
+// A cancel, pause, resume or delete command with a fresh command id.
+agentstudio::v1::WorkflowCommand MakeControlCommand(const std::string& workflow_id,
+                                                    engine::Control control,
+                                                    const std::string& reason, engine::TimeMs now);
 
 // Reads a StartWorkflow back into an engine request, validating it exactly as
 // the REST front door does (commands from other services are not trusted).

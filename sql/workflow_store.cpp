@@ -30,6 +30,7 @@ Json TaskRow(const engine::WorkflowState& state, const engine::TaskState& task, 
           {"agent_type", task.agent_type},
           {"status", engine::ToString(task.status)},
           {"attempt", task.attempt},
+          {"dispatched", task.dispatched},
           {"retry_count", task.retry_count},
           {"max_retries", task.max_retries},
           {"depends_on", task.depends_on},
@@ -93,6 +94,7 @@ engine::TaskState ReadTask(const Json& row) {
   task.status =
       engine::ParseTaskStatus(row.value("status", "")).value_or(engine::TaskStatus::kFailed);
   task.attempt = row.value("attempt", 0);
+  task.dispatched = row.value("dispatched", false);
   task.retry_count = row.value("retryCount", 0);
   task.max_retries = row.value("maxRetries", engine::kDefaultMaxRetries);
   task.depends_on = row.value("dependsOn", std::vector<std::string>{});
@@ -149,6 +151,12 @@ void SaveExecutions(soci::session& session,
   }
   ExecuteWithRows(session, queries::kUpsertExecutions, executions);
   ExecuteWithRows(session, queries::kUpsertTasks, tasks);
+}
+
+void DeleteExecutions(soci::session& session, const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  const std::string text = Json(ids).dump();
+  session << std::string(queries::kDeleteExecutions), soci::use(text, "ids");
 }
 
 void InsertEvents(soci::session& session, const std::vector<WorkflowEventRow>& events) {

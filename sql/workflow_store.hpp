@@ -29,6 +29,9 @@ std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& sessi
 void SaveExecutions(soci::session& session,
                     const std::vector<const engine::WorkflowState*>& states);
 
+// Deletes executions with their tasks, event log and checkpoints.
+void DeleteExecutions(soci::session& session, const std::vector<std::string>& ids);
+
 using WorkflowEventRow = std::pair<std::string, engine::ExecutionEvent>;  // (workflow id, event)
 using CheckpointRow = std::pair<std::string, engine::Checkpoint>;  // (workflow id, checkpoint)
 

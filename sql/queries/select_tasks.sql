@@ -1,7 +1,7 @@
 -- ids = JSON array of execution ids. Tasks in execution then step order.
 SELECT cast(jsonb_build_object(
   'id', t.id, 'workflowId', t.workflow_id, 'stepId', t.step_id, 'name', t.name,
-  'agentType', t.agent_type, 'status', t.status, 'attempt', t.attempt,
+  'agentType', t.agent_type, 'status', t.status, 'attempt', t.attempt, 'dispatched', t.dispatched,
   'retryCount', t.retry_count, 'maxRetries', t.max_retries, 'dependsOn', t.depends_on,
   'request', t.request, 'response', t.response, 'errorMessage', t.error_message,
   'progress', t.progress,

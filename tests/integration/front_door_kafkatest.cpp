@@ -2,6 +2,8 @@
 // the embedded broker and a real PostgreSQL.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/support/http_client.hpp"
 #include "tests/support/reference_examples.hpp"
 #include "tests/support/stack.hpp"
@@ -99,6 +101,109 @@ TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
   EXPECT_NE(checkpoints[0]["id"], checkpoints[1]["id"]);
   ExpectProblem(Http("GET", Url("/api/workflows/wf_missing/checkpoints")), 404,
                 "/api/workflows/wf_missing/checkpoints");
+}
+
+// Two sequential steps; the first takes `sleep_ms` (reporting progress), so a
+// test can act while it runs.
+std::string SlowWorkflow(int sleep_ms, const std::string& first_configuration = "{}") {
+  Json body = Json::parse(R"({"definition": {"id": "slow", "name": "Slow", "pattern": "sequential",
+    "maxRetries": 0, "steps": [{"id": "first", "name": "First", "agentType": "test-runner"},
+                               {"id": "second", "name": "Second", "agentType": "test-runner"}]}})");
+  body["definition"]["steps"][0]["configuration"] = Json::parse(first_configuration);
+  body["definition"]["steps"][0]["configuration"]["sleepMs"] = sleep_ms;
+  return body.dump();
+}
+
+TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndIgnoreItsLateResult) {
+  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(2000)).Json()["id"];
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    auto state = stack_.Load(id);
+    return state && state->tasks[0].status == engine::TaskStatus::kRunning;
+  }));
+  const auto cancelled = Http("POST", Url("/api/workflows/" + id + "/cancel"));
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(cancelled.Json()["message"], "Workflow '" + id + "' cancelled successfully");
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  EXPECT_EQ(state.status, engine::WorkflowStatus::kCancelled);
+  EXPECT_EQ(state.tasks[0].status, engine::TaskStatus::kSkipped);
+  EXPECT_EQ(state.tasks[1].status, engine::TaskStatus::kSkipped);
+  // The agent finishes the first step anyway: accepted + 4 progress + completion.
+  auto session = stack_.database().Connect();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    int events = 0;
+    *session << "SELECT count(*) FROM processed_messages WHERE id LIKE 'evt:%'", soci::into(events);
+    return events == 6;
+  }));
+  const engine::WorkflowState after = *stack_.Load(id);
+  EXPECT_EQ(after.status, engine::WorkflowStatus::kCancelled);
+  EXPECT_TRUE(after.tasks[0].response.is_null()) << "the late result was ignored";
+  const auto again = Http("POST", Url("/api/workflows/" + id + "/cancel"));
+  ExpectProblem(again, 409, "/api/workflows/" + id + "/cancel");
+  EXPECT_EQ(again.Json()["errors"][0]["code"], "INVALID_WORKFLOW_STATUS");
+  ExpectProblem(Http("POST", Url("/api/workflows/wf_nope/cancel")), 404,
+                "/api/workflows/wf_nope/cancel");
+}
+
+TEST_F(FrontDoorTest, ShouldPauseWithoutDispatchingAndResumeToTheEnd) {
+  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(1500)).Json()["id"];
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    auto state = stack_.Load(id);
+    return state && state->tasks[0].status == engine::TaskStatus::kRunning;
+  }));
+  ASSERT_EQ(Http("POST", Url("/api/workflows/" + id + "/pause")).status, 200);
+  // The running step still completes; the next one waits for resume.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return stack_.Load(id)->tasks[0].status == engine::TaskStatus::kCompleted; }));
+  engine::WorkflowState paused = *stack_.Load(id);
+  EXPECT_EQ(paused.status, engine::WorkflowStatus::kPaused);
+  EXPECT_EQ(paused.tasks[1].status, engine::TaskStatus::kPending);
+  EXPECT_EQ(paused.tasks[1].attempt, 0) << "not dispatched while paused";
+  const Json checkpoints = Http("GET", Url("/api/workflows/" + id + "/checkpoints")).Json();
+  EXPECT_EQ(std::count_if(checkpoints.begin(), checkpoints.end(),
+                          [](const Json& c) { return c["type"] == "paused"; }),
+            1);
+  ExpectProblem(Http("POST", Url("/api/workflows/" + id + "/pause")), 409,
+                "/api/workflows/" + id + "/pause");
+  ASSERT_EQ(Http("POST", Url("/api/workflows/" + id + "/resume")).status, 200);
+  EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
+}
+
+TEST_F(FrontDoorTest, ShouldResumeAFailedWorkflowFromWhereItFailed) {
+  const std::string id =
+      Http("POST", Url("/api/workflows"), SlowWorkflow(0, R"({"failTimes": 1})")).Json()["id"];
+  ASSERT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kFailed);
+  ASSERT_EQ(Http("POST", Url("/api/workflows/" + id + "/resume")).status, 200);
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return stack_.Load(id)->status == engine::WorkflowStatus::kCompleted; }));
+  const engine::WorkflowState done = *stack_.Load(id);
+  EXPECT_EQ(done.tasks[0].attempt, 2);
+  EXPECT_EQ(done.tasks[1].attempt, 1);
+}
+
+TEST_F(FrontDoorTest, ShouldDeleteAFinishedWorkflowButNotARunningOne) {
+  const std::string running = Http("POST", Url("/api/workflows"), SlowWorkflow(1500)).Json()["id"];
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    auto state = stack_.Load(running);
+    return state && state->status == engine::WorkflowStatus::kRunning;
+  }));
+  const auto refused = Http("DELETE", Url("/api/workflows/" + running));
+  ExpectProblem(refused, 409, "/api/workflows/" + running);
+  EXPECT_EQ(refused.Json()["errors"][0]["code"], "WORKFLOW_ALREADY_RUNNING");
+  ASSERT_EQ(stack_.WaitForEnd(running).status, engine::WorkflowStatus::kCompleted);
+  const auto deleted = Http("DELETE", Url("/api/workflows/" + running));
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.Json()["message"], "Workflow '" + running + "' deleted successfully");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return Http("GET", Url("/api/workflows/" + running)).status == 404; }));
+  auto session = stack_.database().Connect();
+  int left = 0;
+  *session << "SELECT (SELECT count(*) FROM tasks WHERE workflow_id = :id) + "
+              "(SELECT count(*) FROM checkpoints WHERE workflow_id = :id2) + "
+              "(SELECT count(*) FROM workflow_events WHERE workflow_id = :id3)",
+      soci::use(running, "id"), soci::use(running, "id2"), soci::use(running, "id3"),
+      soci::into(left);
+  EXPECT_EQ(left, 0);
+  ExpectProblem(Http("DELETE", Url("/api/workflows/wf_nope")), 404, "/api/workflows/wf_nope");
 }
 
 TEST_F(FrontDoorTest, ShouldAnswerValidationErrorsWithEveryProblem) {

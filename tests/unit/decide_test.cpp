@@ -236,3 +236,86 @@ TEST(Decide, ShouldNumberEventsConsecutivelyAndBumpTheVersion) {
 
 }  // namespace
 }  // namespace agentstudio::engine
+
+namespace agentstudio::engine {
+namespace {
+
+TEST(DecideControls, ShouldCancelARunningWorkflowAndStopItsDispatchedTasks) {
+  WorkflowState s = Apply(Plan(kDiamond), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1});
+  Decision d;
+  s = Apply(s, CancelInput{"user asked", kT0 + 2}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kCancelled);
+  EXPECT_EQ(s.completed_at, kT0 + 2);
+  EXPECT_EQ(d.cancel_task_ids, (std::vector<std::string>{"task_b", "task_c"}));
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kCompleted);
+  for (int i = 1; i < 4; ++i) EXPECT_EQ(s.tasks[i].status, TaskStatus::kSkipped);
+  EXPECT_EQ(d.events.back().type, "WorkflowCancelled");
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_b", 1, Result(2), kT0 + 3}).outcome,
+            Outcome::kStale);
+  EXPECT_EQ(Decide(s, CancelInput{"", kT0 + 4}).outcome, Outcome::kDuplicate);
+}
+
+TEST(DecideControls, ShouldRefuseControlsTheStatusDoesNotAllow) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  for (const char* t : {"task_a", "task_b", "task_c"}) {
+    s = Apply(s, TaskCompletedInput{t, 1, Result(1), kT0 + 1});
+  }
+  ASSERT_EQ(s.status, WorkflowStatus::kCompleted);
+  EXPECT_EQ(Decide(s, CancelInput{"", kT0 + 2}).outcome, Outcome::kNotAllowed);
+  EXPECT_EQ(Decide(s, PauseInput{kT0 + 2}).outcome, Outcome::kNotAllowed);
+  EXPECT_EQ(Decide(s, ResumeInput{kT0 + 2}).outcome, Outcome::kNotAllowed);
+  EXPECT_TRUE(IsAllowed(Control::kDelete, WorkflowStatus::kCompleted));
+  EXPECT_FALSE(IsAllowed(Control::kDelete, WorkflowStatus::kRunning));
+}
+
+TEST(DecideControls, ShouldHoldBackDispatchWhilePausedAndSendOnResume) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  Decision d;
+  s = Apply(s, PauseInput{kT0 + 1}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kPaused);
+  ASSERT_EQ(d.checkpoints.size(), 1u);
+  EXPECT_EQ(d.checkpoints[0].type, "paused");
+  EXPECT_EQ(Decide(s, PauseInput{kT0 + 2}).outcome, Outcome::kDuplicate);
+  // The task in flight still completes, but its successor is not sent.
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 3}, &d);
+  EXPECT_TRUE(d.dispatch_task_ids.empty());
+  EXPECT_EQ(s.tasks[1].status, TaskStatus::kPending);
+  EXPECT_FALSE(s.tasks[1].dispatched);
+  EXPECT_EQ(s.tasks[1].attempt, 0);
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_b", 0, Result(2), kT0 + 4}).outcome,
+            Outcome::kStale);
+  s = Apply(s, ResumeInput{kT0 + 5}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kRunning);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_b"});
+  EXPECT_EQ(s.tasks[1].attempt, 1);
+  EXPECT_EQ(d.events[0].type, "WorkflowResumed");
+  s = Apply(s, TaskCompletedInput{"task_b", 1, Result(2), kT0 + 6});
+  s = Apply(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 7});
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+}
+
+TEST(DecideControls, ShouldResumeAFailedWorkflowRerunningOnlyWhatDidNotComplete) {
+  WorkflowState s = Apply(Plan(kSequential, 0), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1});
+  s = Apply(s, TaskFailedInput{"task_b", 1, "E", "boom", true, kT0 + 2});
+  ASSERT_EQ(s.status, WorkflowStatus::kFailed);
+  Decision d;
+  s = Apply(s, ResumeInput{kT0 + 3}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kRunning);
+  EXPECT_TRUE(s.error_message.empty());
+  EXPECT_EQ(s.completed_at, 0);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_b"});
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kCompleted) << "kept";
+  EXPECT_EQ(s.tasks[1].attempt, 2) << "a new attempt: events of the failed one stay stale";
+  EXPECT_EQ(s.tasks[2].status, TaskStatus::kWaiting);
+  EXPECT_EQ(Decide(s, TaskCompletedInput{"task_b", 1, Result(9), kT0 + 4}).outcome,
+            Outcome::kStale);
+  s = Apply(s, TaskCompletedInput{"task_b", 2, Result(2), kT0 + 5});
+  s = Apply(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 6});
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+  EXPECT_EQ(Results(s)["task_a"]["result"]["value"], 1);
+}
+
+}  // namespace
+}  // namespace agentstudio::engine
