@@ -9,6 +9,7 @@
 #include "agents/reference/reference_agents.hpp"
 #include "consumers/heartbeat_consumer.hpp"
 #include "consumers/scheduler_consumer.hpp"
+#include "consumers/timer_sweeper.hpp"
 #include "daemon/blocking_executor.hpp"
 #include "daemon/embedded_broker.hpp"
 #include "daemon/front_door.hpp"
@@ -54,11 +55,12 @@ struct RoleRunner::Parts {
   std::unique_ptr<FrontDoor> front_door;
   std::unique_ptr<kafka::SchedulerConsumer> scheduler;
   std::unique_ptr<kafka::HeartbeatConsumer> heartbeats;
+  std::unique_ptr<kafka::TimerSweeper> sweeper;
   std::unique_ptr<kafka::OutboxRelay> relay;
   std::unique_ptr<agents::AgentRuntime> agent;
 
   std::atomic<bool> stop_agent{false}, stop_scheduler{false}, stop_relay{false};
-  std::thread agent_thread, scheduler_thread, heartbeat_thread, relay_thread;
+  std::thread agent_thread, scheduler_thread, heartbeat_thread, sweeper_thread, relay_thread;
   bool stopped = false;
 
   explicit Parts(Config c) : config(std::move(c)), topics(config.topic_prefix) {}
@@ -123,7 +125,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.relay_thread = std::thread([&p] { p.relay->Run(p.stop_relay); });
   }
   if (c.Has(Role::kScheduler)) {
-    p.scheduler_pool = OpenPool(c.database_url, 2);
+    p.scheduler_pool = OpenPool(c.database_url, 3);  // consumer, heartbeats, timers
     p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
         kafka::BaseProperties(p.brokers, "agentstudiod-scheduler"), p.topics, *p.scheduler_pool,
         *p.producer);
@@ -132,6 +134,8 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
         *p.producer);
     p.scheduler_thread = std::thread([&p] { p.scheduler->Run(p.stop_scheduler); });
     p.heartbeat_thread = std::thread([&p] { p.heartbeats->Run(p.stop_scheduler); });
+    p.sweeper = std::make_unique<kafka::TimerSweeper>(*p.scheduler_pool, p.topics);
+    p.sweeper_thread = std::thread([&p] { p.sweeper->Run(p.stop_scheduler); });
   }
   if (c.Has(Role::kAgent)) {
     agents::AgentRuntimeOptions options{kafka::BaseProperties(p.brokers, c.agent_id), p.topics,
@@ -181,6 +185,7 @@ void RoleRunner::Stop() {
   p.stop_scheduler = true;
   if (p.scheduler_thread.joinable()) p.scheduler_thread.join();
   if (p.heartbeat_thread.joinable()) p.heartbeat_thread.join();
+  if (p.sweeper_thread.joinable()) p.sweeper_thread.join();
   p.stop_relay = true;
   if (p.relay_thread.joinable()) p.relay_thread.join();
   if (p.producer) p.producer->Flush(std::chrono::seconds(5));
@@ -189,6 +194,7 @@ void RoleRunner::Stop() {
   p.executor.reset();
   p.agent.reset();
   p.heartbeats.reset();
+  p.sweeper.reset();
   p.scheduler.reset();
   p.relay.reset();
   p.commands.reset();

@@ -17,7 +17,9 @@ const StepDefinition* FindStep(const WorkflowState& state, const std::string& st
 // Collects the effects of one decision while it mutates the state.
 class DecisionBuilder {
  public:
-  explicit DecisionBuilder(WorkflowState state) { decision_.state = std::move(state); }
+  DecisionBuilder(WorkflowState state, TimeMs now) : now_(now) {
+    decision_.state = std::move(state);
+  }
 
   WorkflowState& state() { return decision_.state; }
 
@@ -43,6 +45,14 @@ class DecisionBuilder {
     task.dispatched = true;
     task.request = BuildAgentRequest(decision_.state, task);
     decision_.dispatch_task_ids.push_back(task.id);
+    if (const StepDefinition* step = FindStep(decision_.state, task.step_id);
+        step && step->timeout_value) {
+      Schedule("step_timeout", task.id, task.attempt, now_ + step->timeout_value->count());
+    }
+  }
+
+  void Schedule(std::string kind, std::string task_id, int attempt, TimeMs fire_at) {
+    decision_.timers.push_back({std::move(kind), std::move(task_id), attempt, fire_at});
   }
 
   void Cancel(const std::string& task_id) { decision_.cancel_task_ids.push_back(task_id); }
@@ -77,6 +87,7 @@ class DecisionBuilder {
 
  private:
   Decision decision_;
+  const TimeMs now_;
 };
 
 Decision Unchanged(WorkflowState state, Outcome outcome) {
@@ -111,12 +122,15 @@ void ReleaseReadyTasks(DecisionBuilder& builder) {
 Decision ApplyStart(WorkflowState state, const StartInput& input) {
   if (state.status != WorkflowStatus::kPending)
     return Unchanged(std::move(state), Outcome::kDuplicate);
-  DecisionBuilder builder(std::move(state));
+  DecisionBuilder builder(std::move(state), input.now);
   WorkflowState& s = builder.state();
   s.status = WorkflowStatus::kRunning;
   s.started_at = input.now;
   builder.Event("WorkflowStarted", "Information",
                 {{"workflowId", s.id}, {"totalTasks", s.tasks.size()}}, input.now);
+  if (s.definition.timeout_value) {
+    builder.Schedule("workflow_timeout", "", 0, input.now + s.definition.timeout_value->count());
+  }
   for (TaskState& task : s.tasks) {
     if (task.status == TaskStatus::kPending && !task.dispatched) builder.Dispatch(task);
   }
@@ -148,7 +162,7 @@ Decision ApplyProgress(WorkflowState state, const TaskProgressInput& input) {
   if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
     return Unchanged(std::move(state), *outcome);
   }
-  DecisionBuilder builder(std::move(state));
+  DecisionBuilder builder(std::move(state), input.now);
   TaskState& task = *builder.state().FindTask(input.task_id);
   const bool was_pending = task.status == TaskStatus::kPending;
   MarkStarted(builder, task, input.now);
@@ -195,7 +209,7 @@ Decision ApplyCancel(WorkflowState state, const CancelInput& input) {
     return Unchanged(std::move(state), Outcome::kDuplicate);
   if (!IsAllowed(Control::kCancel, state.status))
     return Unchanged(std::move(state), Outcome::kNotAllowed);
-  DecisionBuilder builder(std::move(state));
+  DecisionBuilder builder(std::move(state), input.now);
   WorkflowState& s = builder.state();
   s.status = WorkflowStatus::kCancelled;
   s.completed_at = input.now;
@@ -211,7 +225,7 @@ Decision ApplyPause(WorkflowState state, const PauseInput& input) {
     return Unchanged(std::move(state), Outcome::kDuplicate);
   if (!IsAllowed(Control::kPause, state.status))
     return Unchanged(std::move(state), Outcome::kNotAllowed);
-  DecisionBuilder builder(std::move(state));
+  DecisionBuilder builder(std::move(state), input.now);
   builder.state().status = WorkflowStatus::kPaused;
   builder.Event("WorkflowPaused", "Information", {{"workflowId", builder.state().id}}, input.now);
   builder.Checkpoint("paused", "", input.now);
@@ -223,7 +237,7 @@ Decision ApplyResume(WorkflowState state, const ResumeInput& input) {
     return Unchanged(std::move(state), Outcome::kDuplicate);
   if (!IsAllowed(Control::kResume, state.status))
     return Unchanged(std::move(state), Outcome::kNotAllowed);
-  DecisionBuilder builder(std::move(state));
+  DecisionBuilder builder(std::move(state), input.now);
   WorkflowState& s = builder.state();
   const std::string from(ToString(s.status));
   if (s.status == WorkflowStatus::kFailed) {
@@ -256,20 +270,25 @@ Decision ApplyFailure(WorkflowState state, const TaskFailedInput& input) {
   if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
     return Unchanged(std::move(state), *outcome);
   }
-  DecisionBuilder builder(std::move(state));
+  DecisionBuilder builder(std::move(state), input.now);
   TaskState& task = *builder.state().FindTask(input.task_id);
   MarkStarted(builder, task, input.now);
   task.error_message = input.message;
   if (input.retryable && task.retry_count < task.max_retries) {
     ++task.retry_count;
     task.progress = 0;
+    // The next attempt waits out its backoff (a "retry" timer sends it).
+    task.status = TaskStatus::kPending;
+    task.dispatched = false;
+    const auto delay = RetryDelay(task.id, task.retry_count);
     builder.Event("TaskRetried", "Warning",
                   {{"taskId", task.id},
                    {"attempt", task.attempt + 1},
                    {"retryCount", task.retry_count},
+                   {"retryInMs", delay.count()},
                    {"error", input.message}},
                   input.now);
-    builder.Dispatch(task);
+    builder.Schedule("retry", task.id, task.attempt, input.now + delay.count());
     return builder.Applied(input.now);
   }
   task.status = TaskStatus::kFailed;
@@ -298,7 +317,7 @@ Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
   if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
     return Unchanged(std::move(state), *outcome);
   }
-  DecisionBuilder builder(std::move(state));
+  DecisionBuilder builder(std::move(state), input.now);
   WorkflowState& s = builder.state();
   TaskState& task = *s.FindTask(input.task_id);
   MarkStarted(builder, task, input.now);
@@ -326,7 +345,66 @@ Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
   return builder.Applied(input.now);
 }
 
+Decision ApplyTimer(WorkflowState state, const TimerFiredInput& input) {
+  if (IsTerminal(state.status)) return Unchanged(std::move(state), Outcome::kStale);
+  if (input.kind == "workflow_timeout") {
+    DecisionBuilder builder(std::move(state), input.now);
+    WorkflowState& s = builder.state();
+    s.status = WorkflowStatus::kFailed;
+    s.completed_at = input.now;
+    s.error_message = "Workflow timed out after " + s.definition.timeout;
+    SkipUnfinished(builder, "", "Skipped: the workflow timed out", input.now);
+    builder.Event("WorkflowFailed", "Error",
+                  {{"workflowId", s.id}, {"error", s.error_message}, {"reason", "timeout"}},
+                  input.now);
+    builder.Checkpoint("failure", "", input.now);
+    return builder.Applied(input.now);
+  }
+  const TaskState* task = state.FindTask(input.task_id);
+  if (task == nullptr || task->attempt != input.attempt || IsTerminal(task->status)) {
+    return Unchanged(std::move(state), Outcome::kStale);
+  }
+  if (input.kind == "retry") {
+    // While paused the task stays undispatched; resume sends it.
+    if (task->status != TaskStatus::kPending || task->dispatched ||
+        state.status == WorkflowStatus::kPaused) {
+      return Unchanged(std::move(state), Outcome::kStale);
+    }
+    DecisionBuilder builder(std::move(state), input.now);
+    builder.Dispatch(*builder.state().FindTask(input.task_id));
+    return builder.Applied(input.now);
+  }
+  if (input.kind == "step_timeout") {
+    if (!task->dispatched) return Unchanged(std::move(state), Outcome::kStale);
+    std::string timeout;
+    for (const StepDefinition& step : state.definition.steps) {
+      if (step.id == task->step_id) timeout = step.timeout;
+    }
+    Decision decision = ApplyFailure(
+        std::move(state), TaskFailedInput{input.task_id, input.attempt, "STEP_TIMEOUT",
+                                          "Step timed out after " + timeout, true, input.now});
+    // The attempt that ran too long is told to stop.
+    if (decision.outcome == Outcome::kApplied) decision.cancel_task_ids.push_back(input.task_id);
+    return decision;
+  }
+  return Unchanged(std::move(state), Outcome::kStale);
+}
+
 }  // namespace
+
+std::chrono::milliseconds RetryDelay(const std::string& task_id, int retry) {
+  constexpr int64_t kBaseMs = 1000;
+  constexpr int64_t kMaxMs = 60000;
+  const int64_t exponential = kBaseMs << std::clamp(retry - 1, 0, 16);
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a of (task id, retry)
+  for (const unsigned char c : task_id + "#" + std::to_string(retry)) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  const double jitter = 0.8 + 0.4 * static_cast<double>(hash % 1001) / 1000.0;
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(static_cast<double>(std::min(exponential, kMaxMs)) * jitter));
+}
 
 std::string_view ToString(Outcome outcome) {
   switch (outcome) {
@@ -396,9 +474,11 @@ Decision Decide(WorkflowState state, const Input& input) {
           return ApplyCancel(std::move(state), in);
         } else if constexpr (std::is_same_v<T, PauseInput>) {
           return ApplyPause(std::move(state), in);
-        } else {
-          static_assert(std::is_same_v<T, ResumeInput>);
+        } else if constexpr (std::is_same_v<T, ResumeInput>) {
           return ApplyResume(std::move(state), in);
+        } else {
+          static_assert(std::is_same_v<T, TimerFiredInput>);
+          return ApplyTimer(std::move(state), in);
         }
       },
       input);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <variant>
 #include <vector>
@@ -58,8 +59,34 @@ struct ResumeInput {
   TimeMs now = 0;
 };
 
+// A timer the engine asked for (Decision::timers) came due. Kinds:
+//   "retry"            send the next attempt of a task after its backoff
+//   "step_timeout"     the task's attempt took longer than its step timeout
+//   "workflow_timeout" the workflow took longer than its timeout
+// A timer that no longer matches the state (the attempt moved on, the
+// workflow ended) is stale.
+struct TimerFiredInput {
+  std::string kind;
+  std::string task_id;  // empty for workflow_timeout
+  int attempt = 0;
+  TimeMs now = 0;
+};
+
 using Input = std::variant<StartInput, TaskProgressInput, TaskCompletedInput, TaskFailedInput,
-                           CancelInput, PauseInput, ResumeInput>;
+                           CancelInput, PauseInput, ResumeInput, TimerFiredInput>;
+
+// A timer to store; it comes back as a TimerFiredInput at `fire_at`.
+struct Timer {
+  std::string kind;
+  std::string task_id;
+  int attempt = 0;
+  TimeMs fire_at = 0;
+};
+
+// The wait before retry number `retry` (1, 2, ...) of a task: exponential
+// from 1 s, doubling, at most 60 s, spread by a jitter of -20%..+20% derived
+// from (task id, retry) so it is deterministic yet differs between tasks.
+std::chrono::milliseconds RetryDelay(const std::string& task_id, int retry);
 
 enum class Control { kCancel, kPause, kResume, kDelete };
 
@@ -87,6 +114,7 @@ struct Decision {
   std::vector<std::string> dispatch_task_ids;  // send their current attempt to agents
   std::vector<std::string> cancel_task_ids;    // tell agents to stop these
   std::vector<Checkpoint> checkpoints;
+  std::vector<Timer> timers;
 };
 
 // The state machine. Pure and deterministic: the same state and input give the

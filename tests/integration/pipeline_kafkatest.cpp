@@ -110,7 +110,17 @@ TEST_F(PipelineTest, ShouldRetryAFlakyStepUntilItSucceeds) {
   ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
   EXPECT_EQ(state.tasks[0].attempt, 3);
   EXPECT_EQ(state.tasks[0].retry_count, 2);
-  EXPECT_EQ(Count(Events(id), "TaskRetried"), 2u);
+  const auto events = Events(id);
+  EXPECT_EQ(Count(events, "TaskRetried"), 2u);
+  // Each next attempt started only after the backoff its TaskRetried announced.
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].type != "TaskRetried") continue;
+    const auto next = std::find_if(events.begin() + i, events.end(),
+                                   [](const auto& e) { return e.type == "TaskStarted"; });
+    ASSERT_NE(next, events.end());
+    EXPECT_GE(next->timestamp - events[i].timestamp, events[i].data["retryInMs"].get<int64_t>());
+    EXPECT_GE(events[i].data["retryInMs"].get<int64_t>(), 800);
+  }
 }
 
 TEST_F(PipelineTest, ShouldFailTheWorkflowAndSkipTheRestWhenRetriesRunOut) {
@@ -124,6 +134,44 @@ TEST_F(PipelineTest, ShouldFailTheWorkflowAndSkipTheRestWhenRetriesRunOut) {
   EXPECT_EQ(state.tasks[0].attempt, 2);
   EXPECT_EQ(state.tasks[1].status, engine::TaskStatus::kSkipped);
   EXPECT_NE(state.error_message.find("failTimes"), std::string::npos) << state.error_message;
+}
+
+TEST_F(PipelineTest, ShouldFailAStepThatOutlivesItsTimeout) {
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "slow", "name": "Slow",
+    "pattern": "sequential", "maxRetries": 0,
+    "steps": [{"id": "a", "name": "A", "agentType": "test-runner", "timeout": "PT1S",
+               "configuration": {"sleepMs": 2500}}]}})"));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kFailed);
+  EXPECT_EQ(state.tasks[0].status, engine::TaskStatus::kFailed);
+  EXPECT_EQ(state.tasks[0].error_message, "Step timed out after PT1S");
+  EXPECT_TRUE(state.tasks[0].response.is_null());
+  // It failed on the timer, before the agent's result (due at 2.5 s) could arrive.
+  EXPECT_LT(state.completed_at - state.tasks[0].started_at, 2500);
+}
+
+TEST_F(PipelineTest, ShouldFailAWorkflowWhenItsStoredTimeoutComesDue) {
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "long", "name": "Long",
+    "pattern": "sequential", "timeout": "PT1M",
+    "steps": [{"id": "a", "name": "A", "agentType": "test-runner", "configuration": {"sleepMs": 3000}},
+              {"id": "b", "name": "B", "agentType": "test-runner"}]}})"));
+  auto session = stack_.database().Connect();
+  int timers = 0;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    *session << "SELECT count(*) FROM timers WHERE workflow_id = :id AND kind = 'workflow_timeout' "
+                "AND fire_at > now() + interval '50 seconds'",
+        soci::use(id, "id"), soci::into(timers);
+    return timers == 1;
+  })) << "the start stored a timer a minute ahead";
+  // Let the minute pass: the sweeper must fire the stored timer.
+  *session << "UPDATE timers SET fire_at = now() WHERE workflow_id = :id", soci::use(id, "id");
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kFailed);
+  EXPECT_EQ(state.error_message, "Workflow timed out after PT1M");
+  EXPECT_EQ(state.tasks[1].status, engine::TaskStatus::kSkipped);
+  *session << "SELECT count(*) FROM timers WHERE workflow_id = :id", soci::use(id, "id"),
+      soci::into(timers);
+  EXPECT_EQ(timers, 0) << "a fired timer is gone";
 }
 
 TEST_F(PipelineTest, ShouldApplyARedeliveredCommandOnce) {

@@ -6,6 +6,7 @@
 #include "engine/planner.hpp"
 #include "sql/migrator.hpp"
 #include "sql/outbox_store.hpp"
+#include "sql/timer_store.hpp"
 #include "sql/workflow_store.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -138,6 +139,30 @@ TEST_F(StoreTest, ShouldNotHandTheSameOutboxRowToTwoRelays) {
   second.rollback();
   soci::transaction third(*other);
   EXPECT_EQ(ClaimOutbox(*other, 10).size(), 3u);
+}
+
+TEST_F(StoreTest, ShouldHandEachDueTimerToOneSweeperOnly) {
+  const engine::WorkflowState state = RunningWorkflow("wf_1");
+  SaveExecutions(*session_, {&state});
+  InsertTimers(*session_, {{"wf_1", {"retry", "wf_1_a", 1, 1000}},
+                           {"wf_1", {"step_timeout", "wf_1_a", 1, 2000}},
+                           {"wf_1", {"workflow_timeout", "", 0, 9000}}});
+  auto other = database_.Connect();
+  soci::transaction first(*session_);
+  const auto mine = ClaimDueTimers(*session_, 5000, 10);
+  ASSERT_EQ(mine.size(), 2u) << "the 9000 ms one is not due";
+  EXPECT_EQ(mine[0].timer.kind, "retry");
+  EXPECT_EQ(mine[0].workflow_id, "wf_1");
+  EXPECT_EQ(mine[1].timer.attempt, 1);
+  soci::transaction second(*other);
+  EXPECT_TRUE(ClaimDueTimers(*other, 5000, 10).empty()) << "held by the first sweeper";
+  second.rollback();
+  DeleteTimers(*session_, {mine[0].id, mine[1].id});
+  first.commit();
+  soci::transaction third(*other);
+  const auto later = ClaimDueTimers(*other, 10000, 10);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].timer.kind, "workflow_timeout");
 }
 
 }  // namespace

@@ -118,23 +118,52 @@ TEST(Decide, ShouldDispatchEveryRootOfAParallelWorkflowAtStart) {
   EXPECT_EQ(d.dispatch_task_ids, (std::vector<std::string>{"task_a", "task_b"}));
 }
 
-TEST(Decide, ShouldRetryARetryableErrorWithANewAttempt) {
+TEST(Decide, ShouldRetryARetryableErrorAfterItsBackoff) {
   WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
   Decision d;
   s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1}, &d);
-  EXPECT_EQ(s.tasks[0].attempt, 2);
   EXPECT_EQ(s.tasks[0].retry_count, 1);
   EXPECT_EQ(s.tasks[0].status, TaskStatus::kPending);
-  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_a"});
+  EXPECT_FALSE(s.tasks[0].dispatched);
+  EXPECT_TRUE(d.dispatch_task_ids.empty()) << "not before the backoff";
   EXPECT_EQ(d.events.back().type, "TaskRetried");
-  s = Apply(s, TaskCompletedInput{"task_a", 2, Result(1), kT0 + 2});
+  ASSERT_EQ(d.timers.size(), 1u);
+  EXPECT_EQ(d.timers[0].kind, "retry");
+  EXPECT_EQ(d.timers[0].attempt, 1);
+  EXPECT_EQ(d.timers[0].fire_at, kT0 + 1 + RetryDelay("task_a", 1).count());
+  s = Apply(s, TimerFiredInput{"retry", "task_a", 1, d.timers[0].fire_at}, &d);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_a"});
+  EXPECT_EQ(s.tasks[0].attempt, 2);
+  EXPECT_EQ(Decide(s, TimerFiredInput{"retry", "task_a", 1, kT0 + 9000}).outcome, Outcome::kStale)
+      << "a timer fires once";
+  s = Apply(s, TaskCompletedInput{"task_a", 2, Result(1), kT0 + 9001});
   EXPECT_EQ(s.tasks[0].status, TaskStatus::kCompleted);
   EXPECT_TRUE(s.tasks[0].error_message.empty());
 }
 
+TEST(RetryDelay, ShouldGrowExponentiallyWithBoundedJitter) {
+  for (int retry = 1; retry <= 10; ++retry) {
+    const int64_t base = std::min<int64_t>(1000LL << (retry - 1), 60000);
+    const int64_t delay = RetryDelay("task_x", retry).count();
+    EXPECT_GE(delay, base * 8 / 10) << retry;
+    EXPECT_LE(delay, base * 12 / 10) << retry;
+  }
+  EXPECT_NE(RetryDelay("task_x", 3), RetryDelay("task_y", 3)) << "jitter spreads tasks apart";
+  EXPECT_EQ(RetryDelay("task_x", 3), RetryDelay("task_x", 3));
+}
+
+// Fails the current attempt of `task` and fires its retry timer.
+WorkflowState FailAndRetry(WorkflowState s, const std::string& task, TimeMs now) {
+  const int attempt = s.FindTask(task)->attempt;
+  Decision d;
+  s = Apply(s, TaskFailedInput{task, attempt, "E", "flaky", true, now}, &d);
+  if (d.timers.empty()) return s;
+  return Apply(s, TimerFiredInput{"retry", task, attempt, d.timers[0].fire_at});
+}
+
 TEST(Decide, ShouldFailTheWorkflowWhenRetriesAreExhaustedAndSkipTheRest) {
   WorkflowState s = Apply(Plan(kSequential, /*max_retries=*/1), StartInput{kT0});
-  s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1});
+  s = FailAndRetry(s, "task_a", kT0 + 1);
   Decision d;
   s = Apply(s, TaskFailedInput{"task_a", 2, "E", "still flaky", true, kT0 + 2}, &d);
   EXPECT_EQ(s.status, WorkflowStatus::kFailed);
@@ -179,7 +208,7 @@ TEST(Decide, ShouldCancelRunningSiblingsWhenTheWorkflowFails) {
 
 TEST(Decide, ShouldIgnoreEventsOfAnOlderAttempt) {
   WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
-  s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1});
+  s = FailAndRetry(s, "task_a", kT0 + 1);
   const Decision late = Decide(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 2});
   EXPECT_EQ(late.outcome, Outcome::kStale);
   EXPECT_TRUE(late.events.empty());
@@ -315,6 +344,78 @@ TEST(DecideControls, ShouldResumeAFailedWorkflowRerunningOnlyWhatDidNotComplete)
   s = Apply(s, TaskCompletedInput{"task_c", 1, Result(3), kT0 + 6});
   EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
   EXPECT_EQ(Results(s)["task_a"]["result"]["value"], 1);
+}
+
+}  // namespace
+}  // namespace agentstudio::engine
+
+namespace agentstudio::engine {
+namespace {
+
+const char* kTimed = R"({"id": "t", "name": "T", "pattern": "sequential", "timeout": "PT10M",
+  "steps": [{"id": "a", "name": "A", "agentType": "t", "timeout": "PT30S"},
+            {"id": "b", "name": "B", "agentType": "t"}]})";
+
+TEST(DecideTimers, ShouldScheduleTheWorkflowAndStepTimeouts) {
+  Decision d;
+  Apply(Plan(kTimed), StartInput{kT0}, &d);
+  ASSERT_EQ(d.timers.size(), 2u);
+  EXPECT_EQ(d.timers[0].kind, "workflow_timeout");
+  EXPECT_EQ(d.timers[0].fire_at, kT0 + 600000);
+  EXPECT_EQ(d.timers[1].kind, "step_timeout");
+  EXPECT_EQ(d.timers[1].task_id, "task_a");
+  EXPECT_EQ(d.timers[1].attempt, 1);
+  EXPECT_EQ(d.timers[1].fire_at, kT0 + 30000);
+}
+
+TEST(DecideTimers, ShouldFailAnAttemptThatOutlivesItsStepTimeout) {
+  WorkflowState s = Apply(Plan(kTimed, 0), StartInput{kT0});
+  s = Apply(s, TaskProgressInput{"task_a", 1, 10, "", kT0 + 1});
+  Decision d;
+  s = Apply(s, TimerFiredInput{"step_timeout", "task_a", 1, kT0 + 30000}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kFailed);
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kFailed);
+  EXPECT_NE(s.tasks[0].error_message.find("timed out"), std::string::npos);
+  EXPECT_EQ(d.cancel_task_ids, std::vector<std::string>{"task_a"});
+}
+
+TEST(DecideTimers, ShouldRetryATimedOutStepWhenRetriesRemain) {
+  WorkflowState s = Apply(Plan(kTimed, 2), StartInput{kT0});
+  Decision d;
+  s = Apply(s, TimerFiredInput{"step_timeout", "task_a", 1, kT0 + 30000}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kRunning);
+  EXPECT_EQ(s.tasks[0].retry_count, 1);
+  EXPECT_EQ(d.timers.back().kind, "retry");
+}
+
+TEST(DecideTimers, ShouldIgnoreAStepTimeoutOfAFinishedAttempt) {
+  WorkflowState s = Apply(Plan(kTimed), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 10});
+  EXPECT_EQ(Decide(s, TimerFiredInput{"step_timeout", "task_a", 1, kT0 + 30000}).outcome,
+            Outcome::kStale);
+}
+
+TEST(DecideTimers, ShouldFailTheWorkflowWhenItTimesOut) {
+  WorkflowState s = Apply(Plan(kTimed), StartInput{kT0});
+  Decision d;
+  s = Apply(s, TimerFiredInput{"workflow_timeout", "", 0, kT0 + 600000}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kFailed);
+  EXPECT_EQ(s.error_message, "Workflow timed out after PT10M");
+  EXPECT_EQ(d.cancel_task_ids, std::vector<std::string>{"task_a"});
+  EXPECT_EQ(s.tasks[1].status, TaskStatus::kSkipped);
+  EXPECT_EQ(Decide(s, TimerFiredInput{"workflow_timeout", "", 0, kT0 + 600001}).outcome,
+            Outcome::kStale);
+}
+
+TEST(DecideTimers, ShouldKeepARetryDueWhilePausedForResume) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  Decision d;
+  s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1}, &d);
+  s = Apply(s, PauseInput{kT0 + 2});
+  EXPECT_EQ(Decide(s, TimerFiredInput{"retry", "task_a", 1, kT0 + 5000}).outcome, Outcome::kStale);
+  s = Apply(s, ResumeInput{kT0 + 6000}, &d);
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_a"});
+  EXPECT_EQ(s.tasks[0].attempt, 2);
 }
 
 }  // namespace

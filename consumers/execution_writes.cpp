@@ -1,0 +1,86 @@
+#include "consumers/execution_writes.hpp"
+
+#include "agentstudio/v1/task_control.pb.h"
+#include "agentstudio/v1/task_message.pb.h"
+#include "agentstudio/v1/workflow_event.pb.h"
+#include "schemas/agent_codec.hpp"
+#include "schemas/command_codec.hpp"
+#include "sql/timer_store.hpp"
+
+namespace agentstudio::kafka {
+
+void ExecutionWrites::Record(const engine::Decision& decision, const std::string& traceparent,
+                             engine::TimeMs now) {
+  const engine::WorkflowState& state = decision.state;
+  touched_.insert(state.id);
+  const std::map<std::string, std::string> headers = {{"traceparent", traceparent},
+                                                      {"correlation-id", state.id}};
+  for (const engine::ExecutionEvent& event : decision.events) {
+    events_.emplace_back(state.id, event);
+    agentstudio::v1::WorkflowEvent message;
+    message.set_schema_version(schemas::kSchemaVersion);
+    message.set_workflow_id(state.id);
+    message.set_sequence(event.sequence);
+    message.set_type(event.type);
+    *message.mutable_timestamp() = schemas::ToTimestamp(event.timestamp);
+    message.set_severity(event.severity);
+    *message.mutable_data() = schemas::ToStruct(event.data);
+    message.set_workflow_status(std::string(engine::ToString(state.status)));
+    outbox_.push_back({topics_.workflow_events(), state.id, message.SerializeAsString(), headers});
+  }
+  for (const std::string& task_id : decision.dispatch_task_ids) {
+    const engine::TaskState& task = *state.FindTask(task_id);
+    agentstudio::v1::TaskMessage message;
+    message.set_schema_version(schemas::kSchemaVersion);
+    message.set_task_id(task.id);
+    message.set_workflow_id(state.id);
+    message.set_attempt(task.attempt);
+    message.set_step_id(task.step_id);
+    message.set_agent_type(task.agent_type);
+    *message.mutable_request() = schemas::AgentRequestFromJson(task.request);
+    for (const auto& step : state.definition.steps) {
+      if (step.id == task.step_id && step.timeout_value) {
+        *message.mutable_deadline() = schemas::ToTimestamp(now + step.timeout_value->count());
+      }
+    }
+    outbox_.push_back(
+        {topics_.tasks(task.agent_type), task.id, message.SerializeAsString(), headers});
+  }
+  for (const std::string& task_id : decision.cancel_task_ids) {
+    const engine::TaskState& task = *state.FindTask(task_id);
+    agentstudio::v1::TaskControl message;
+    message.set_schema_version(schemas::kSchemaVersion);
+    message.set_task_id(task.id);
+    message.set_workflow_id(state.id);
+    message.set_attempt(task.attempt);
+    message.set_action(agentstudio::v1::TaskControl::ACTION_CANCEL);
+    message.set_reason(state.error_message);
+    outbox_.push_back(
+        {topics_.agent_control(), task.agent_type, message.SerializeAsString(), headers});
+  }
+  for (const engine::Timer& timer : decision.timers) timers_.emplace_back(state.id, timer);
+  for (const engine::Checkpoint& checkpoint : decision.checkpoints) {
+    checkpoints_.emplace_back(state.id, checkpoint);
+  }
+}
+
+void ExecutionWrites::Forget(const std::string& workflow_id) {
+  touched_.erase(workflow_id);
+  std::erase_if(events_, [&](const auto& row) { return row.first == workflow_id; });
+  std::erase_if(checkpoints_, [&](const auto& row) { return row.first == workflow_id; });
+  std::erase_if(timers_, [&](const auto& row) { return row.first == workflow_id; });
+  deleted_.push_back(workflow_id);
+}
+
+void ExecutionWrites::Write(soci::session& session) {
+  store::DeleteExecutions(session, deleted_);
+  std::vector<const engine::WorkflowState*> changed;
+  for (const std::string& id : touched_) changed.push_back(&states_.at(id));
+  store::SaveExecutions(session, changed);
+  store::InsertEvents(session, events_);
+  store::InsertCheckpoints(session, checkpoints_);
+  store::InsertTimers(session, timers_);
+  store::EnqueueOutbox(session, outbox_);
+}
+
+}  // namespace agentstudio::kafka

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <soci/soci.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/decide.hpp"
+#include "producers/topics.hpp"
+#include "sql/outbox_store.hpp"
+#include "sql/workflow_store.hpp"
+
+namespace agentstudio::kafka {
+
+// Collects what applying decisions must write, then writes it all in one go:
+// the changed executions, their new events, checkpoints and timers, and the
+// outbox messages (task dispatches, workflow events, cancels). Used by the
+// scheduler for a poll batch and by the timer sweeper for a round of timers;
+// Write() runs on the caller's transaction.
+class ExecutionWrites {
+ public:
+  // `states` holds the executions being worked on; Write() saves the touched ones.
+  ExecutionWrites(const Topics& topics, std::map<std::string, engine::WorkflowState>& states)
+      : topics_(topics), states_(states) {}
+
+  // Records an applied decision; `traceparent` goes on the outbox messages.
+  void Record(const engine::Decision& decision, const std::string& traceparent, engine::TimeMs now);
+
+  // The execution was deleted: drop what was queued for its rows (messages
+  // already queued for Kafka still go out).
+  void Forget(const std::string& workflow_id);
+
+  void Write(soci::session& session);
+
+ private:
+  const Topics& topics_;
+  std::map<std::string, engine::WorkflowState>& states_;
+  std::set<std::string> touched_;
+  std::vector<store::WorkflowEventRow> events_;
+  std::vector<store::CheckpointRow> checkpoints_;
+  std::vector<std::pair<std::string, engine::Timer>> timers_;
+  std::vector<store::OutboxMessage> outbox_;
+  std::vector<std::string> deleted_;
+};
+
+}  // namespace agentstudio::kafka
