@@ -12,6 +12,7 @@
 #include "schemas/command_codec.hpp"
 #include "schemas/execution_json.hpp"
 #include "schemas/ids.hpp"
+#include "sql/agent_store.hpp"
 #include "sql/workflow_store.hpp"
 
 namespace agentstudio::daemon {
@@ -65,6 +66,8 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
                    ControlWorkflow(request, std::move(w), engine::Control::kDelete);
                    return Route::Result::Ok;
                  });
+  Routes::Get(router_, "/api/meta-agent/types", Routes::bind(&FrontDoor::AgentTypes, this));
+  Routes::Get(router_, "/api/meta-agent/health", Routes::bind(&FrontDoor::AgentHealth, this));
   Routes::Get(router_, "/health", Routes::bind(&FrontDoor::Health, this));
   router_.addNotFoundHandler(Routes::bind(&FrontDoor::NotFound, this));
 }
@@ -134,7 +137,7 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
   commands_.Submit(
       command, trace,
-      [writer, created = std::move(created), workflow_id, instance,
+      [this, writer, created = std::move(created), workflow_id, instance,
        trace](const kafka::DeliveryResult& result) {
         if (!result.ok) {
           spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}", workflow_id,
@@ -145,6 +148,9 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
                       instance, trace);
           return;
         }
+        // Before answering: a GET that follows the 201 finds it even if no
+        // scheduler has applied the start yet.
+        accepted_.Put(workflow_id, created, engine::WallClockNow());
         writer->headers().add<Pistache::Http::Header::Location>("/api/workflows/" + workflow_id);
         writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
         SendJson(*writer, Code::Created, created);
@@ -190,18 +196,26 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
     SendProblem(response, not_found, instance, trace);
     return;
   }
-  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
-                   auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
-                   if (states.empty()) {
-                     SendProblem(writer, not_found, instance, trace);
-                     return;
-                   }
-                   const auto events = store::LoadEvents(session, id);
-                   const engine::WorkflowState& state = states.begin()->second;
-                   writer.headers().add(std::make_shared<ETagHeader>(schemas::ETagOf(state)));
-                   SendJson(writer, Code::Ok, schemas::ExecutionToJson(state, events));
-                 });
+  RunDatabaseJob(
+      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+      [this, id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
+        auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
+        if (states.empty()) {
+          // Accepted here a moment ago and not applied yet: pending.
+          if (auto accepted = accepted_.Get(id, engine::WallClockNow())) {
+            writer.headers().add(std::make_shared<ETagHeader>(accepted->value("etag", "")));
+            SendJson(writer, Code::Ok, *accepted);
+            return;
+          }
+          SendProblem(writer, not_found, instance, trace);
+          return;
+        }
+        accepted_.Erase(id);  // from now on the database answers
+        const auto events = store::LoadEvents(session, id);
+        const engine::WorkflowState& state = states.begin()->second;
+        writer.headers().add(std::make_shared<ETagHeader>(schemas::ETagOf(state)));
+        SendJson(writer, Code::Ok, schemas::ExecutionToJson(state, events));
+      });
 }
 
 void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseWriter response) {
@@ -275,7 +289,9 @@ void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, Response
         commands_.Submit(
             schemas::MakeControlCommand(id, control, "requested through the REST API",
                                         engine::WallClockNow()),
-            trace, [shared, id, instance, trace, index](const kafka::DeliveryResult& result) {
+            trace,
+            [this, shared, id, instance, trace, control,
+             index](const kafka::DeliveryResult& result) {
               if (!result.ok) {
                 SendProblem(*shared,
                             Unavailable("The command could not be stored durably (Kafka: " +
@@ -283,6 +299,7 @@ void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, Response
                             instance, trace);
                 return;
               }
+              if (control == engine::Control::kDelete) accepted_.Erase(id);
               SendJson(*shared, Code::Ok,
                        {{"message", "Workflow '" + id + "' " + kDone[index] + " successfully"}});
             });
@@ -346,6 +363,41 @@ void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter re
               {"checks", std::move(checks)}});
   });
   if (!queued) SendProblem(*writer, Unavailable("Too many requests in flight"), "/health", trace);
+}
+
+// An agent counts as live while its last heartbeat is younger than this.
+constexpr engine::TimeMs kAgentLivenessMs = 60000;
+
+void FrontDoor::AgentTypes(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
+  RunDatabaseJob(request.resource(), TraceparentOf(request),
+                 std::make_shared<ResponseWriter>(std::move(response)),
+                 [](soci::session& session, ResponseWriter& writer) {
+                   SendJson(
+                       writer, Code::Ok,
+                       store::LiveAgentTypes(session, engine::WallClockNow() - kAgentLivenessMs));
+                 });
+}
+
+void FrontDoor::AgentHealth(const Pistache::Rest::Request& request, ResponseWriter response) {
+  if (RefuseWhileDraining(request, response)) return;
+  RunDatabaseJob(request.resource(), TraceparentOf(request),
+                 std::make_shared<ResponseWriter>(std::move(response)),
+                 [](soci::session& session, ResponseWriter& writer) {
+                   const engine::TimeMs now = engine::WallClockNow();
+                   const auto types = store::LiveAgentTypes(session, now - kAgentLivenessMs);
+                   const std::string timestamp = engine::FormatTimestamp(now);
+                   if (types.empty()) {
+                     SendJson(writer, Code::Service_Unavailable,
+                              {{"status", "unhealthy"},
+                               {"error", "No agent has sent a heartbeat in the last 60 s"},
+                               {"timestamp", timestamp}});
+                     return;
+                   }
+                   SendJson(
+                       writer, Code::Ok,
+                       {{"status", "healthy"}, {"agentTypes", types}, {"timestamp", timestamp}});
+                 });
 }
 
 void FrontDoor::NotFound(const Pistache::Rest::Request& request, ResponseWriter response) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/accepted_executions.hpp"
 #include "daemon/blocking_executor.hpp"
 #include "engine/decide.hpp"
 #include "producers/command_producer.hpp"
@@ -30,6 +31,7 @@ struct FrontDoorOptions {
 //   GET  /api/workflows/{id}   the execution from PostgreSQL
 //   GET  /api/workflows/{id}/checkpoints
 //   POST /api/workflows/{id}/cancel|pause|resume, DELETE /api/workflows/{id}
+//   GET  /api/meta-agent/types, /api/meta-agent/health   from agent heartbeats
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
@@ -62,6 +64,8 @@ class FrontDoor {
   void ControlWorkflow(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, engine::Control control);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void AgentTypes(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void AgentHealth(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   // Runs `job` on the executor with a pooled session; database failures
   // become 503 (retryable) or 500 problems, a full queue 503.
@@ -77,6 +81,7 @@ class FrontDoor {
   kafka::WorkflowCommandProducer& commands_;
   kafka::MessageProducer& producer_;
   BlockingExecutor& executor_;
+  AcceptedExecutions accepted_;
   Pistache::Rest::Router router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   bool started_ = false;

@@ -271,6 +271,37 @@ TEST_F(FrontDoorTest, ShouldRefuseBadListParametersWith400) {
   EXPECT_EQ(response.Json()["errors"].size(), 3u);
 }
 
+TEST_F(FrontDoorTest, ShouldListTheAgentTypesKnownFromHeartbeats) {
+  Json types;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    types = Http("GET", Url("/api/meta-agent/types")).Json();
+    return types.size() == 6;
+  })) << types.dump();
+  EXPECT_EQ(types, Json::array({"code-analyzer", "data-analyzer", "data-collector",
+                                "report-generator", "sentiment-analyzer", "test-runner"}));
+  const auto health = Http("GET", Url("/api/meta-agent/health"));
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.Json()["status"], "healthy");
+}
+
+// A front door with no scheduler behind it: accepted work is never applied.
+TEST(FrontDoorAloneTest, ShouldAnswerAGetRightAfterTheCreateWithThePendingExecution) {
+  testing::InProcessStack stack({Role::kFrontdoor});
+  const auto created =
+      Http("POST", stack.base_url() + "/api/workflows", testing::kCustomerAnalysisCurlBody);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto got =
+      Http("GET", stack.base_url() + "/api/workflows/" + created.Json()["id"].get<std::string>());
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.Json(), created.Json());
+  EXPECT_EQ(got.Header("etag"), created.Header("etag"));
+  // Without agents the agent service is reported unhealthy.
+  EXPECT_EQ(Http("GET", stack.base_url() + "/api/meta-agent/types").Json(), Json::array());
+  const auto health = Http("GET", stack.base_url() + "/api/meta-agent/health");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_EQ(health.Json()["status"], "unhealthy");
+}
+
 TEST_F(FrontDoorTest, ShouldReportHealthOfPostgresqlAndKafka) {
   const auto response = Http("GET", Url("/health"));
   EXPECT_EQ(response.status, 200) << response.body;
