@@ -58,12 +58,7 @@ void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
         done = true;
       } catch (const std::exception& error) {
         spdlog::error("heartbeats: {}", store::ClassifyDatabaseError(error).what());
-        if (!store::IsConnectionAlive(*session)) {
-          try {
-            session.Reconnect();
-          } catch (const std::exception&) {
-          }
-        }
+        session.ReconnectIfLost();
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
       }
     }

@@ -42,13 +42,7 @@ bool SchedulerConsumer::ApplyWithRetry(const std::vector<InboundMessage>& batch,
       ++counters_.retried_batches;
       spdlog::error("scheduler: batch of {} failed, retrying in {} ms: {}", batch.size(),
                     backoff.count(), classified.what());
-      if (!store::IsConnectionAlive(*session)) {
-        try {
-          session.Reconnect();
-        } catch (const std::exception& reconnect_error) {
-          spdlog::warn("scheduler: {}", reconnect_error.what());
-        }
-      }
+      session.ReconnectIfLost();
     }
     if (stop) return false;
     std::this_thread::sleep_for(backoff);

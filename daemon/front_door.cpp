@@ -95,6 +95,21 @@ void FrontDoor::Stop() {
 
 uint16_t FrontDoor::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }
 
+std::optional<FrontDoor::Target> FrontDoor::TargetOf(const Pistache::Rest::Request& request,
+                                                     ResponseWriter& response) {
+  if (RefuseWhileDraining(request, response)) return std::nullopt;
+  Target target{
+      TraceparentOf(request), request.resource(), request.param(":id").as<std::string>(), {}};
+  target.not_found = {404, "not-found", "Not Found", "Workflow '" + target.id + "' not found", {},
+                      0};
+  // An id that cannot name a workflow is not looked up.
+  if (!engine::IsValidIdentifier(target.id)) {
+    SendProblem(response, target.not_found, target.instance, target.trace);
+    return std::nullopt;
+  }
+  return target;
+}
+
 bool FrontDoor::RefuseWhileDraining(const Pistache::Rest::Request& request,
                                     ResponseWriter& response) {
   if (!draining_) return false;
@@ -166,7 +181,7 @@ void FrontDoor::RunDatabaseJob(const std::string& instance, const std::string& t
       try {
         job(*session, *writer);
       } catch (const std::exception&) {
-        if (!store::IsConnectionAlive(*session)) session.Reconnect();
+        session.ReconnectIfLost();
         throw;
       }
     } catch (const std::exception& error) {
@@ -187,15 +202,9 @@ void FrontDoor::RunDatabaseJob(const std::string& instance, const std::string& t
 }
 
 void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
-  if (RefuseWhileDraining(request, response)) return;
-  const std::string trace = TraceparentOf(request);
-  const std::string instance = request.resource();
-  const std::string id = request.param(":id").as<std::string>();
-  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
-  if (!engine::IsValidIdentifier(id)) {
-    SendProblem(response, not_found, instance, trace);
-    return;
-  }
+  const auto target = TargetOf(request, response);
+  if (!target) return;
+  const auto& [trace, instance, id, not_found] = *target;
   RunDatabaseJob(
       instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
       [this, id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
@@ -219,15 +228,9 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
 }
 
 void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseWriter response) {
-  if (RefuseWhileDraining(request, response)) return;
-  const std::string trace = TraceparentOf(request);
-  const std::string instance = request.resource();
-  const std::string id = request.param(":id").as<std::string>();
-  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
-  if (!engine::IsValidIdentifier(id)) {
-    SendProblem(response, not_found, instance, trace);
-    return;
-  }
+  const auto target = TargetOf(request, response);
+  if (!target) return;
+  const auto& [trace, instance, id, not_found] = *target;
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
                  [id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
                    if (store::LoadExecutions(session, {id}, /*for_update=*/false).empty()) {
@@ -244,15 +247,9 @@ void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseW
 
 void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
                                 engine::Control control) {
-  if (RefuseWhileDraining(request, response)) return;
-  const std::string trace = TraceparentOf(request);
-  const std::string instance = request.resource();
-  const std::string id = request.param(":id").as<std::string>();
-  const Problem not_found{404, "not-found", "Not Found", "Workflow '" + id + "' not found", {}, 0};
-  if (!engine::IsValidIdentifier(id)) {
-    SendProblem(response, not_found, instance, trace);
-    return;
-  }
+  const auto target = TargetOf(request, response);
+  if (!target) return;
+  const auto& [trace, instance, id, not_found] = *target;
   static constexpr const char* kVerbs[] = {"cancel", "pause", "resume", "delete"};
   static constexpr const char* kDone[] = {"cancelled", "paused", "resumed", "deleted"};
   const auto index = static_cast<size_t>(control);
@@ -344,7 +341,7 @@ void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter re
         *session << "SELECT 1", soci::into(one);
         checks["postgresql"] = {{"status", "up"}};
       } catch (const std::exception&) {
-        if (!store::IsConnectionAlive(*session)) session.Reconnect();
+        session.ReconnectIfLost();
         throw;
       }
     } catch (const std::exception& error) {

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "daemon/accepted_executions.hpp"
 #include "daemon/blocking_executor.hpp"
+#include "daemon/problem.hpp"
 #include "engine/decide.hpp"
 #include "producers/command_producer.hpp"
 #include "sql/database.hpp"
@@ -72,6 +74,17 @@ class FrontDoor {
   void RunDatabaseJob(const std::string& instance, const std::string& trace,
                       std::shared_ptr<Pistache::Http::ResponseWriter> writer,
                       std::function<void(soci::session&, Pistache::Http::ResponseWriter&)> job);
+  // What a /api/workflows/{id} handler works with.
+  struct Target {
+    std::string trace;
+    std::string instance;
+    std::string id;
+    Problem not_found;
+  };
+  // Reads the target of a /api/workflows/{id} request; answers (and returns
+  // nullopt) while draining or when the id cannot name a workflow.
+  std::optional<Target> TargetOf(const Pistache::Rest::Request& request,
+                                 Pistache::Http::ResponseWriter& response);
   // Answers 503 and returns true while draining.
   bool RefuseWhileDraining(const Pistache::Rest::Request& request,
                            Pistache::Http::ResponseWriter& response);

@@ -56,13 +56,7 @@ size_t OutboxRelay::RunOnce() {
     return delivered.size();
   } catch (const std::exception& error) {
     store::DatabaseError classified = store::ClassifyDatabaseError(error);
-    if (!store::IsConnectionAlive(*session)) {
-      try {
-        session.Reconnect();
-      } catch (const std::exception&) {
-        // Still down; the next round tries again.
-      }
-    }
+    session.ReconnectIfLost();
     throw classified;
   }
 }

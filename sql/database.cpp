@@ -99,6 +99,15 @@ SessionPool::Lease::~Lease() {
   pool_->freed_.notify_one();
 }
 
+void SessionPool::Lease::ReconnectIfLost() noexcept {
+  if (IsConnectionAlive(**this)) return;
+  try {
+    Reconnect();
+  } catch (const std::exception& error) {
+    spdlog::warn("{}", error.what());
+  }
+}
+
 void SessionPool::Lease::Reconnect() {
   auto& slot = pool_->sessions_[index_];
   try {

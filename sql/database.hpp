@@ -53,6 +53,9 @@ class SessionPool {
     soci::session* operator->() { return pool_->sessions_[index_].get(); }
     // Drops the session and opens a new one (throws DatabaseError on failure).
     void Reconnect();
+    // After a failure: reconnects if the connection is gone. Never throws; if
+    // the server is still down, the next user of the session tries again.
+    void ReconnectIfLost() noexcept;
 
    private:
     SessionPool* pool_;
