@@ -52,7 +52,7 @@ void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
       auto session = pool_.Acquire();
       try {
         store::InTransaction(*session, [&](soci::session& s) {
-          for (const store::AgentRecord& agent : agents) store::UpsertAgent(s, agent);
+          store::UpsertAgents(s, agents);
           dead_letters_.PublishAll(poison);
         });
         done = true;

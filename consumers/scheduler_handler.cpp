@@ -1,23 +1,17 @@
 #include "consumers/scheduler_handler.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <map>
 #include <optional>
 #include <set>
 #include <variant>
 
-#include "agentstudio/v1/task_control.pb.h"
 #include "agentstudio/v1/task_event.pb.h"
-#include "agentstudio/v1/task_message.pb.h"
 #include "agentstudio/v1/workflow_command.pb.h"
-#include "agentstudio/v1/workflow_event.pb.h"
 #include "consumers/execution_writes.hpp"
 #include "engine/decide.hpp"
 #include "engine/planner.hpp"
 #include "schemas/agent_codec.hpp"
 #include "schemas/command_codec.hpp"
-#include "sql/outbox_store.hpp"
 #include "sql/workflow_store.hpp"
 
 namespace agentstudio::kafka {

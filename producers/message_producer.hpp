@@ -64,8 +64,6 @@ class MessageProducer {
   // Asks the cluster for metadata: true when a broker answers within `timeout`.
   bool Ping(std::chrono::milliseconds timeout);
 
-  RdKafka::Producer& handle() { return *producer_; }
-
  private:
   class DeliveryReports : public RdKafka::DeliveryReportCb {
    public:

@@ -6,15 +6,26 @@
 
 namespace agentstudio::store {
 
-void UpsertAgent(soci::session& session, const AgentRecord& agent) {
-  const std::string types = nlohmann::json(agent.agent_types).dump();
-  const std::string metrics = nlohmann::json(agent.metrics).dump();
-  double load = agent.load;
-  int active = agent.active_tasks;
-  long long at = agent.last_heartbeat_at;
-  session << std::string(queries::kUpsertAgent), soci::use(agent.id, "id"),
-      soci::use(types, "agent_types"), soci::use(agent.status, "status"), soci::use(load, "load"),
-      soci::use(active, "active_tasks"), soci::use(metrics, "metrics"), soci::use(at, "at");
+void UpsertAgents(soci::session& session, const std::vector<AgentRecord>& agents) {
+  // One row per id: ON CONFLICT cannot update the same row twice in a statement.
+  std::map<std::string, const AgentRecord*> newest;
+  for (const AgentRecord& agent : agents) {
+    auto [it, inserted] = newest.emplace(agent.id, &agent);
+    if (!inserted && it->second->last_heartbeat_at < agent.last_heartbeat_at) it->second = &agent;
+  }
+  if (newest.empty()) return;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [id, agent] : newest) {
+    rows.push_back({{"id", id},
+                    {"agent_types", agent->agent_types},
+                    {"status", agent->status},
+                    {"load", agent->load},
+                    {"active_tasks", agent->active_tasks},
+                    {"metrics", agent->metrics},
+                    {"at", agent->last_heartbeat_at}});
+  }
+  const std::string text = rows.dump();
+  session << std::string(queries::kUpsertAgents), soci::use(text, "rows");
 }
 
 std::vector<std::string> LiveAgentTypes(soci::session& session, engine::TimeMs since) {

@@ -20,8 +20,9 @@ struct AgentRecord {
   engine::TimeMs last_heartbeat_at = 0;
 };
 
-// Records a heartbeat (newest heartbeat time wins).
-void UpsertAgent(soci::session& session, const AgentRecord& agent);
+// Records heartbeats in one statement. Per agent the newest heartbeat wins,
+// within the batch and against what is stored (late deliveries change nothing).
+void UpsertAgents(soci::session& session, const std::vector<AgentRecord>& agents);
 
 // Agent types served by agents whose last heartbeat is newer than `since`.
 std::vector<std::string> LiveAgentTypes(soci::session& session, engine::TimeMs since);

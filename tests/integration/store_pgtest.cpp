@@ -4,6 +4,7 @@
 #include "engine/decide.hpp"
 #include "engine/definition_parser.hpp"
 #include "engine/planner.hpp"
+#include "sql/agent_store.hpp"
 #include "sql/migrator.hpp"
 #include "sql/outbox_store.hpp"
 #include "sql/timer_store.hpp"
@@ -139,6 +140,22 @@ TEST_F(StoreTest, ShouldNotHandTheSameOutboxRowToTwoRelays) {
   second.rollback();
   soci::transaction third(*other);
   EXPECT_EQ(ClaimOutbox(*other, 10).size(), 3u);
+}
+
+TEST_F(StoreTest, ShouldRecordABatchOfHeartbeatsKeepingTheNewestPerAgent) {
+  UpsertAgents(*session_, {{"a1", {"data-analyzer"}, "healthy", 0.5, 1, {}, 3000},
+                           {"a1", {"data-analyzer"}, "stopping", 0, 0, {}, 2000},
+                           {"a2", {"test-runner", "code-analyzer"}, "healthy", 0, 0, {}, 3000}});
+  std::string status;
+  *session_ << "SELECT status FROM agents WHERE id = 'a1'", soci::into(status);
+  EXPECT_EQ(status, "healthy") << "the newer heartbeat of a1 wins";
+  EXPECT_EQ(LiveAgentTypes(*session_, 2500),
+            (std::vector<std::string>{"code-analyzer", "data-analyzer", "test-runner"}));
+  EXPECT_TRUE(LiveAgentTypes(*session_, 3500).empty());
+  UpsertAgents(*session_, {{"a1", {"data-analyzer"}, "stopping", 0, 0, {}, 1000}});
+  *session_ << "SELECT status FROM agents WHERE id = 'a1'", soci::into(status);
+  EXPECT_EQ(LiveAgentTypes(*session_, 2500).size(), 3u)
+      << "an older heartbeat never rewinds the time";
 }
 
 TEST_F(StoreTest, ShouldHandEachDueTimerToOneSweeperOnly) {
