@@ -18,6 +18,9 @@ struct TaskContext {
   Json request;  // REST AgentRequest: task, input, context, configuration, timeout
   // Reports progress (0-100) on `task-events`; cheap, never blocks on the broker.
   std::function<void(double percentage, const std::string& message)> report_progress;
+  // Reports a thought ({timestamp, type, content}) as it happens, so clients
+  // streaming the task see it before the response; cheap, never blocks.
+  std::function<void(const Json& thought)> report_thought;
   // True once the task was cancelled or the runtime is stopping: stop early.
   std::function<bool()> cancelled;
 };

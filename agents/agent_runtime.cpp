@@ -189,6 +189,12 @@ class AgentRuntime::Impl {
       producer_.Send(options_.topics.task_events(), task.workflow_id(), event.SerializeAsString(),
                      headers, [](const kafka::DeliveryResult&) {});
     };
+    context.report_thought = [&](const Json& thought) {
+      agentstudio::v1::TaskEvent event = NewEvent(task);
+      *event.mutable_progress()->mutable_thought() = schemas::AgentThoughtFromJson(thought);
+      producer_.Send(options_.topics.task_events(), task.workflow_id(), event.SerializeAsString(),
+                     headers, [](const kafka::DeliveryResult&) {});
+    };
     context.cancelled = [&stop] { return stop.load(); };
     context.report_progress(0, "accepted by " + options_.agent_id);
 

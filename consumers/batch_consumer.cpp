@@ -6,9 +6,8 @@
 #include <stdexcept>
 
 namespace agentstudio::kafka {
-namespace {
 
-InboundMessage Copy(RdKafka::Message& message) {
+InboundMessage CopyMessage(RdKafka::Message& message) {
   InboundMessage out;
   out.topic = message.topic_name();
   out.partition = message.partition();
@@ -27,8 +26,6 @@ InboundMessage Copy(RdKafka::Message& message) {
   }
   return out;
 }
-
-}  // namespace
 
 void BatchConsumer::Rebalance::rebalance_cb(RdKafka::KafkaConsumer* consumer,
                                             RdKafka::ErrorCode err,
@@ -80,7 +77,7 @@ std::vector<InboundMessage> BatchConsumer::Poll() {
     wait_ms = 0;  // after the first message, take only what is already here
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
-        batch.push_back(Copy(*message));
+        batch.push_back(CopyMessage(*message));
         continue;
       case RdKafka::ERR__TIMED_OUT:
       case RdKafka::ERR__PARTITION_EOF:

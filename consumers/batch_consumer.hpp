@@ -13,6 +13,9 @@
 
 namespace agentstudio::kafka {
 
+// Copies a consumed message (topic, partition, offset, key, payload, headers).
+InboundMessage CopyMessage(RdKafka::Message& message);
+
 struct BatchConsumerOptions {
   std::string group_id;
   std::vector<std::string> topics;

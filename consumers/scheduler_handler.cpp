@@ -75,10 +75,15 @@ std::variant<Decoded, std::string> Decode(const InboundMessage& message, const T
 // The engine input for a task event, or nullopt for kinds that change no state.
 std::optional<engine::Input> ToInput(const TaskEvent& event, engine::TimeMs now) {
   switch (event.kind_case()) {
-    case TaskEvent::kProgress:
-      return engine::TaskProgressInput{event.task_id(), event.attempt(),
-                                       event.progress().percentage(), event.progress().message(),
-                                       now};
+    case TaskEvent::kProgress: {
+      engine::TaskProgressInput progress{event.task_id(), event.attempt(),
+                                         event.progress().percentage(), event.progress().message(),
+                                         now};
+      if (event.progress().has_thought()) {
+        progress.thought = schemas::AgentThoughtToJson(event.progress().thought());
+      }
+      return progress;
+    }
     case TaskEvent::kCompletion:
       return engine::TaskCompletedInput{event.task_id(), event.attempt(),
                                         schemas::AgentResponseToJson(event.completion().response()),
@@ -87,7 +92,15 @@ std::optional<engine::Input> ToInput(const TaskEvent& event, engine::TimeMs now)
       return engine::TaskFailedInput{event.task_id(),           event.attempt(),
                                      event.error().code(),      event.error().message(),
                                      event.error().retryable(), now};
-    case TaskEvent::kHandoff:
+    case TaskEvent::kHandoff: {
+      // The agent is done and hands the work on: a completion whose response
+      // carries the handoff (the engine adds the step in `dynamic` workflows).
+      agentstudio::v1::AgentResponse response;
+      response.set_success(true);
+      *response.mutable_handoff() = event.handoff().handoff();
+      return engine::TaskCompletedInput{event.task_id(), event.attempt(),
+                                        schemas::AgentResponseToJson(response), now};
+    }
     case TaskEvent::kLog:
     case TaskEvent::KIND_NOT_SET:
       return std::nullopt;
@@ -102,6 +115,9 @@ engine::Input ControlInput(const Command& command, engine::TimeMs now) {
       return engine::CancelInput{command.cancel().reason(), now};
     case Command::kPause:
       return engine::PauseInput{now};
+    case Command::kCancelTask:
+      return engine::CancelTaskInput{command.cancel_task().task_id(),
+                                     command.cancel_task().reason(), now};
     default:
       return engine::ResumeInput{now};
   }
@@ -182,6 +198,11 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
           continue;
         }
         engine::Decision decision = engine::Decide(existing->second, ControlInput(*command, now));
+        if (decision.outcome == engine::Outcome::kUnknownTask) {
+          result.poison.push_back({d.message, "unknown task " + command->cancel_task().task_id() +
+                                                  " of workflow " + d.workflow_id});
+          continue;
+        }
         Count(decision.outcome, result);
         if (decision.outcome == engine::Outcome::kApplied) {
           writes.Record(decision, traceparent, now);
@@ -221,12 +242,7 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
     }
     std::optional<engine::Input> input = ToInput(event, now);
     if (!input) {
-      if (event.kind_case() == TaskEvent::kHandoff) {
-        result.poison.push_back(
-            {d.message, "handoff needs the dynamic pattern, not supported by this version"});
-      } else {
-        ++result.ignored;
-      }
+      ++result.ignored;
       continue;
     }
     engine::Decision decision = engine::Decide(existing->second, *input);

@@ -42,6 +42,9 @@ struct Config {
   int db_pool = 4;
   // AGENTSTUDIO_DELIVERY_TIMEOUT_MS: how long the front door waits for Kafka.
   int delivery_timeout_ms = 10000;
+  // AGENTSTUDIO_EXECUTE_TIMEOUT_MS: how long the waiting endpoints (/execute,
+  // resume, meta-agent execute) wait when the request sets no timeout.
+  int execute_timeout_ms = 600000;
   // AGENTSTUDIO_HEARTBEAT_MS: agent heartbeat interval.
   int heartbeat_ms = 5000;
   // AGENTSTUDIO_AGENT_ID: this process's agent id; default agent-<host>-<pid>.

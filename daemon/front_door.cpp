@@ -23,15 +23,6 @@ using Pistache::Http::Code;
 using Pistache::Http::ResponseWriter;
 using Json = nlohmann::json;
 
-std::string TraceparentOf(const Pistache::Rest::Request& request) {
-  if (auto raw = request.headers().tryGetRaw("traceparent")) return raw->value();
-  return kafka::NewTraceparent();
-}
-
-Problem Unavailable(const std::string& detail) {
-  return {503, "service-unavailable", "Service Unavailable", detail, {}, 5};
-}
-
 // ResponseWriter is move-only; callbacks that answer later share it.
 using SharedWriter = std::shared_ptr<ResponseWriter>;
 
@@ -39,14 +30,19 @@ using SharedWriter = std::shared_ptr<ResponseWriter>;
 
 FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
                      kafka::WorkflowCommandProducer& commands, kafka::MessageProducer& producer,
-                     BlockingExecutor& executor)
+                     BlockingExecutor& executor, kafka::WorkflowEventFeed& feed)
     : options_(std::move(options)),
       pool_(pool),
       commands_(commands),
       producer_(producer),
-      executor_(executor) {
+      executor_(executor),
+      feed_(feed),
+      waiter_(feed, pool),
+      streams_(feed, pool, executor) {
   using namespace Pistache::Rest;
   Routes::Post(router_, "/api/workflows", Routes::bind(&FrontDoor::CreateWorkflow, this));
+  Routes::Post(router_, "/api/workflows/execute", Routes::bind(&FrontDoor::ExecuteWorkflow, this));
+  Routes::Get(router_, "/api/workflows/:id/events", Routes::bind(&FrontDoor::StreamEvents, this));
   Routes::Get(router_, "/api/workflows", Routes::bind(&FrontDoor::ListWorkflows, this));
   Routes::Get(router_, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
   Routes::Get(router_, "/api/workflows/:id/checkpoints",
@@ -68,6 +64,17 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
                  });
   Routes::Get(router_, "/api/meta-agent/types", Routes::bind(&FrontDoor::AgentTypes, this));
   Routes::Get(router_, "/api/meta-agent/health", Routes::bind(&FrontDoor::AgentHealth, this));
+  for (const bool stream : {false, true}) {
+    Routes::Post(
+        router_,
+        stream ? "/api/meta-agent/:agentType/execute/stream" : "/api/meta-agent/:agentType/execute",
+        [this, stream](const Request& request, Pistache::Http::ResponseWriter w) {
+          ExecuteAgentTask(request, std::move(w), stream);
+          return Route::Result::Ok;
+        });
+  }
+  Routes::Post(router_, "/api/meta-agent/tasks/:taskId/cancel",
+               Routes::bind(&FrontDoor::CancelAgentTask, this));
   Routes::Get(router_, "/health", Routes::bind(&FrontDoor::Health, this));
   router_.addNotFoundHandler(Routes::bind(&FrontDoor::NotFound, this));
 }
@@ -87,6 +94,12 @@ void FrontDoor::Start() {
                port());
 }
 
+void FrontDoor::BeginDrain() {
+  draining_ = true;
+  waiter_.Stop();
+  streams_.CloseAll();
+}
+
 void FrontDoor::Stop() {
   if (!started_) return;
   started_ = false;
@@ -100,8 +113,7 @@ std::optional<FrontDoor::Target> FrontDoor::TargetOf(const Pistache::Rest::Reque
   if (RefuseWhileDraining(request, response)) return std::nullopt;
   Target target{
       TraceparentOf(request), request.resource(), request.param(":id").as<std::string>(), {}};
-  target.not_found = {404, "not-found", "Not Found", "Workflow '" + target.id + "' not found", {},
-                      0};
+  target.not_found = NotFoundProblem("Workflow '" + target.id + "' not found");
   // An id that cannot name a workflow is not looked up.
   if (!engine::IsValidIdentifier(target.id)) {
     SendProblem(response, target.not_found, target.instance, target.trace);
@@ -119,57 +131,16 @@ bool FrontDoor::RefuseWhileDraining(const Pistache::Rest::Request& request,
 }
 
 void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
-  if (RefuseWhileDraining(request, response)) return;
-  const std::string trace = TraceparentOf(request);
-  const std::string instance = request.resource();
-  const Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    SendProblem(
-        response,
-        {400, "malformed-request", "Bad Request", "The request body is not valid JSON", {}, 0},
-        instance, trace);
-    return;
-  }
-  engine::ParsedWorkflowRequest parsed = engine::ParseWorkflowRequest(body);
-  if (!parsed.ok()) {
-    SendProblem(response,
-                {422, "validation-error", "Validation Error",
-                 "One or more validation errors occurred", std::move(parsed.errors), 0},
-                instance, trace);
-    return;
-  }
-  const std::string workflow_id = schemas::NewWorkflowId();
-  std::vector<std::string> task_ids;
-  for (size_t i = 0; i < parsed.request.definition.steps.size(); ++i) {
-    task_ids.push_back(schemas::NewTaskId());
-  }
-  const int64_t now = engine::WallClockNow();
-  const auto command = schemas::MakeStartCommand(parsed.request, workflow_id, task_ids, now);
-  // The answer shows the execution as the scheduler will plan it: the same
-  // pure function over the same ids and time.
-  Json created = schemas::ExecutionToJson(
-      engine::PlanExecution(workflow_id, parsed.request, task_ids, now), {});
-  auto writer = std::make_shared<ResponseWriter>(std::move(response));
-  commands_.Submit(
-      command, trace,
-      [this, writer, created = std::move(created), workflow_id, instance,
-       trace](const kafka::DeliveryResult& result) {
-        if (!result.ok) {
-          spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}", workflow_id,
-                       result.error);
-          SendProblem(*writer,
-                      Unavailable("The workflow could not be stored durably (Kafka: " +
-                                  result.error + "); retry later"),
-                      instance, trace);
-          return;
-        }
-        // Before answering: a GET that follows the 201 finds it even if no
-        // scheduler has applied the start yet.
-        accepted_.Put(workflow_id, created, engine::WallClockNow());
-        writer->headers().add<Pistache::Http::Header::Location>("/api/workflows/" + workflow_id);
-        writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
-        SendJson(*writer, Code::Created, created);
-      });
+  auto parsed = ParseStartBody(request, response);
+  if (!parsed) return;
+  StartPlan plan{
+      std::move(*parsed), request.resource(), TraceparentOf(request), nullptr, nullptr, nullptr};
+  plan.on_durable = [](const std::string& workflow_id, const Json& created, SharedWriter writer) {
+    writer->headers().add<Pistache::Http::Header::Location>("/api/workflows/" + workflow_id);
+    writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
+    SendJson(*writer, Code::Created, created);
+  };
+  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)));
 }
 
 void FrontDoor::RunDatabaseJob(const std::string& instance, const std::string& trace,
@@ -281,15 +252,29 @@ void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, Response
               instance, trace);
           return;
         }
-        // The answer goes out from the delivery report; this worker moves on.
+        // The answer goes out from the delivery report (resume: when the
+        // workflow ends); this worker moves on.
         auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+        uint64_t wait = 0;
+        if (control == engine::Control::kResume) {
+          const int64_t after = states.begin()->second.last_event_sequence;
+          const auto timeout = WaitFor(states.begin()->second.definition);
+          wait =
+              waiter_.Wait(id, after, std::chrono::steady_clock::now() + timeout,
+                           [this, id, shared, instance, trace, timeout](WaitEnd how) {
+                             AnswerWorkflowResult(
+                                 id, how, shared, instance, trace,
+                                 std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+                           });
+        }
         commands_.Submit(
             schemas::MakeControlCommand(id, control, "requested through the REST API",
                                         engine::WallClockNow()),
             trace,
-            [this, shared, id, instance, trace, control,
-             index](const kafka::DeliveryResult& result) {
+            [this, shared, id, instance, trace, control, index,
+             wait](const kafka::DeliveryResult& result) {
               if (!result.ok) {
+                waiter_.Cancel(wait);
                 SendProblem(*shared,
                             Unavailable("The command could not be stored durably (Kafka: " +
                                         result.error + "); retry later"),
@@ -297,6 +282,7 @@ void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, Response
                 return;
               }
               if (control == engine::Control::kDelete) accepted_.Erase(id);
+              if (control == engine::Control::kResume) return;  // answered at the end
               SendJson(*shared, Code::Ok,
                        {{"message", "Workflow '" + id + "' " + kDone[index] + " successfully"}});
             });

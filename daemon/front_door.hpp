@@ -9,9 +9,13 @@
 #include <optional>
 #include <string>
 
+#include "consumers/workflow_event_feed.hpp"
 #include "daemon/accepted_executions.hpp"
 #include "daemon/blocking_executor.hpp"
+#include "daemon/known_agent_types.hpp"
 #include "daemon/problem.hpp"
+#include "daemon/workflow_end_waiter.hpp"
+#include "daemon/workflow_event_streams.hpp"
 #include "engine/decide.hpp"
 #include "producers/command_producer.hpp"
 #include "sql/database.hpp"
@@ -22,47 +26,99 @@ struct FrontDoorOptions {
   std::string address = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   int threads = 2;                         // Pistache reactor threads
   size_t max_body_bytes = 1 << 20;
+  // How long the waiting endpoints wait when the request sets no timeout.
+  std::chrono::milliseconds execute_timeout{600000};
 };
 
 // The Pistache REST front door. Handlers run on reactor threads and never
 // block there: commands go to Kafka with the answer sent from the delivery
-// report, and database reads run on the BlockingExecutor.
-//   POST /api/workflows        validate, assign ids, produce StartWorkflow,
+// report, database reads run on the BlockingExecutor, and the waiting
+// endpoints answer from the workflow-event feed (WorkflowEndWaiter).
+//   POST /api/workflows        validate, check agent types, produce StartWorkflow,
 //                              answer 201 once the command is durable in Kafka
+//   POST /api/workflows/execute  the same, answering when the workflow ends
 //   GET  /api/workflows        a page of executions (status filter, sort, paging)
 //   GET  /api/workflows/{id}   the execution from PostgreSQL
 //   GET  /api/workflows/{id}/checkpoints
+//   GET  /api/workflows/{id}/events   Server-Sent Events, Last-Event-ID
 //   POST /api/workflows/{id}/cancel|pause|resume, DELETE /api/workflows/{id}
 //   GET  /api/meta-agent/types, /api/meta-agent/health   from agent heartbeats
+//   POST /api/meta-agent/{agentType}/execute[/stream]     one task, waits (SSE)
+//   POST /api/meta-agent/tasks/{taskId}/cancel
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
  public:
+  // REQUIRES: `feed` stops before this is destroyed.
   FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
             kafka::WorkflowCommandProducer& commands, kafka::MessageProducer& producer,
-            BlockingExecutor& executor);
+            BlockingExecutor& executor, kafka::WorkflowEventFeed& feed);
   ~FrontDoor();
 
   // Binds and starts serving on background threads. Throws when it cannot bind.
   void Start();
-  // From now on every request is answered 503 at once (shutting down), so
-  // the caller can drain the executor and the producer before Stop().
-  void BeginDrain() { draining_ = true; }
+  // From now on every request is answered 503 at once (shutting down),
+  // waiting requests get 503 and event streams end, so the caller can drain
+  // the executor and the producer before Stop().
+  void BeginDrain();
   // Stops accepting and closes connections. REQUIRES: nothing will answer a
   // request any more (executor and producer drained).
   void Stop();
   uint16_t port() const;
 
  private:
+  using SharedWriter = std::shared_ptr<Pistache::Http::ResponseWriter>;
+
+  // What a validated start request becomes; see StartWorkflow().
+  struct StartPlan {
+    engine::WorkflowRequest request;
+    std::string instance;
+    std::string trace;
+    // The problem for agent types no agent serves (index of the step, type).
+    std::function<Problem(const std::vector<std::pair<size_t, std::string>>&)> unknown_types;
+    // Runs before the command is sent (register waits here); returns a wait
+    // id to cancel if the command is not accepted, or 0.
+    std::function<uint64_t(const std::string& workflow_id, SharedWriter writer)> before_send;
+    // Runs once the command is durable; `created` is the planned execution.
+    std::function<void(const std::string& workflow_id, const nlohmann::json& created,
+                       SharedWriter writer)>
+        on_durable;
+  };
+  // On the executor: refuses unknown agent types (400 AGENT_TYPE_NOT_FOUND),
+  // assigns ids, produces StartWorkflow and remembers the accepted execution;
+  // 503 when Kafka cannot confirm.
+  void StartWorkflow(StartPlan plan, SharedWriter writer);
+  // Parses a `POST /api/workflows` body; answers 400/422 and returns nullopt
+  // when it is not a valid request.
+  std::optional<engine::WorkflowRequest> ParseStartBody(const Pistache::Rest::Request& request,
+                                                        Pistache::Http::ResponseWriter& response);
+  // Answers a waiting request once its workflow ended: the WorkflowResult,
+  // or 408 when the workflow (or the wait) timed out.
+  void AnswerWorkflowResult(const std::string& workflow_id, WaitEnd how, SharedWriter writer,
+                            const std::string& instance, const std::string& trace,
+                            int64_t timeout_seconds);
+  // How long a waiting request for `definition` waits.
+  std::chrono::milliseconds WaitFor(const engine::WorkflowDefinition& definition) const;
+
   void CreateWorkflow(const Pistache::Rest::Request& request,
                       Pistache::Http::ResponseWriter response);
+  void ExecuteWorkflow(const Pistache::Rest::Request& request,
+                       Pistache::Http::ResponseWriter response);
+  void StreamEvents(const Pistache::Rest::Request& request,
+                    Pistache::Http::ResponseWriter response);
+  // One task with one agent, as a single-step workflow; `stream` answers SSE.
+  void ExecuteAgentTask(const Pistache::Rest::Request& request,
+                        Pistache::Http::ResponseWriter response, bool stream);
+  void CancelAgentTask(const Pistache::Rest::Request& request,
+                       Pistache::Http::ResponseWriter response);
   void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void ListWorkflows(const Pistache::Rest::Request& request,
                      Pistache::Http::ResponseWriter response);
   void GetCheckpoints(const Pistache::Rest::Request& request,
                       Pistache::Http::ResponseWriter response);
   // cancel, pause, resume, delete: 404 unknown, 409 when the status does not
-  // allow it, 200 once the command is durable in Kafka (applied right after).
+  // allow it, 200 once the command is durable in Kafka (applied right after);
+  // resume answers when the resumed workflow ends (WorkflowResult).
   void ControlWorkflow(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, engine::Control control);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
@@ -71,8 +127,7 @@ class FrontDoor {
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   // Runs `job` on the executor with a pooled session; database failures
   // become 503 (retryable) or 500 problems, a full queue 503.
-  void RunDatabaseJob(const std::string& instance, const std::string& trace,
-                      std::shared_ptr<Pistache::Http::ResponseWriter> writer,
+  void RunDatabaseJob(const std::string& instance, const std::string& trace, SharedWriter writer,
                       std::function<void(soci::session&, Pistache::Http::ResponseWriter&)> job);
   // What a /api/workflows/{id} handler works with.
   struct Target {
@@ -94,7 +149,11 @@ class FrontDoor {
   kafka::WorkflowCommandProducer& commands_;
   kafka::MessageProducer& producer_;
   BlockingExecutor& executor_;
+  kafka::WorkflowEventFeed& feed_;
   AcceptedExecutions accepted_;
+  KnownAgentTypes known_types_;
+  WorkflowEndWaiter waiter_;
+  WorkflowEventStreams streams_;
   Pistache::Rest::Router router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   bool started_ = false;

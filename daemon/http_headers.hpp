@@ -1,5 +1,6 @@
 #pragma once
 
+#include <pistache/http.h>
 #include <pistache/http_header.h>
 
 #include <algorithm>
@@ -35,5 +36,9 @@ class TextHeader : public Pistache::Http::Header::Header {
 using ETagHeader = TextHeader<"ETag">;
 using RetryAfterHeader = TextHeader<"Retry-After">;
 using TraceparentHeader = TextHeader<"traceparent">;
+
+// The request's W3C traceparent, or a fresh one (it becomes the problem's
+// traceId and travels on the Kafka messages the request causes).
+std::string TraceparentOf(const Pistache::Http::Request& request);
 
 }  // namespace agentstudio::daemon

@@ -4,6 +4,16 @@
 
 namespace agentstudio::daemon {
 
+Problem Unavailable(const std::string& detail) {
+  Problem problem{503, "service-unavailable", "Service Unavailable", detail, {}, 5};
+  return problem;
+}
+
+Problem NotFoundProblem(const std::string& detail) {
+  Problem problem{404, "not-found", "Not Found", detail, {}, 0};
+  return problem;
+}
+
 nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,
                            const std::string& trace_id) {
   nlohmann::json body = {{"type", "https://api.agentstudio.dev/errors/" + problem.type},
@@ -19,6 +29,7 @@ nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,
     }
     body["errors"] = std::move(errors);
   }
+  for (const auto& [key, value] : problem.extensions.items()) body.emplace(key, value);
   return body;
 }
 

@@ -17,7 +17,15 @@ struct Problem {
   std::string detail;
   engine::FieldErrors errors;
   int retry_after_seconds = 0;  // > 0 adds Retry-After
+  // Members added to the body (RFC 7807 extensions: workflowId, agentType...).
+  nlohmann::json extensions = nlohmann::json::object();
 };
+
+// 503 with Retry-After: a dependency (Kafka, PostgreSQL) cannot serve now.
+Problem Unavailable(const std::string& detail);
+
+// 404 "not-found".
+Problem NotFoundProblem(const std::string& detail);
 
 // The problem+json body, with `instance` (the request path) and `traceId`.
 nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -10,11 +11,13 @@
 #include "consumers/heartbeat_consumer.hpp"
 #include "consumers/scheduler_consumer.hpp"
 #include "consumers/timer_sweeper.hpp"
+#include "consumers/workflow_event_feed.hpp"
 #include "daemon/blocking_executor.hpp"
 #include "daemon/embedded_broker.hpp"
 #include "daemon/front_door.hpp"
 #include "producers/outbox_relay.hpp"
 #include "producers/topic_admin.hpp"
+#include "sql/agent_store.hpp"
 #include "sql/migrator.hpp"
 
 namespace agentstudio::daemon {
@@ -52,6 +55,7 @@ struct RoleRunner::Parts {
   std::unique_ptr<kafka::WorkflowCommandProducer> commands;
   std::unique_ptr<store::SessionPool> http_pool, scheduler_pool, relay_pool;
   std::unique_ptr<BlockingExecutor> executor;
+  std::unique_ptr<kafka::WorkflowEventFeed> feed;
   std::unique_ptr<FrontDoor> front_door;
   std::unique_ptr<kafka::SchedulerConsumer> scheduler;
   std::unique_ptr<kafka::HeartbeatConsumer> heartbeats;
@@ -156,6 +160,24 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
+    if (p.agent) {
+      // Likewise until this process's agent types are known from its
+      // heartbeats, so the first requests are not refused as unknown types.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+      auto session = store::Connect(c.database_url);
+      for (;;) {
+        const auto known = store::LiveAgentTypes(*session, 0);
+        const auto types = p.agent->agent_types();
+        const bool all = std::all_of(types.begin(), types.end(), [&](const std::string& t) {
+          return std::find(known.begin(), known.end(), t) != known.end();
+        });
+        if (all || std::chrono::steady_clock::now() > deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    p.feed = std::make_unique<kafka::WorkflowEventFeed>(
+        kafka::BaseProperties(p.brokers, "agentstudiod-feed"), p.topics);
+    p.feed->Start();
     p.command_producer = std::make_unique<kafka::MessageProducer>(
         kafka::BaseProperties(p.brokers, "agentstudiod-frontdoor"),
         std::chrono::milliseconds(c.delivery_timeout_ms),
@@ -164,8 +186,9 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.http_pool = OpenPool(c.database_url, static_cast<size_t>(c.db_pool));
     p.executor = std::make_unique<BlockingExecutor>(static_cast<size_t>(c.db_pool), 1024);
     p.front_door = std::make_unique<FrontDoor>(
-        FrontDoorOptions{c.http_addr, c.http_threads, static_cast<size_t>(c.http_max_body)},
-        *p.http_pool, *p.commands, *p.producer, *p.executor);
+        FrontDoorOptions{c.http_addr, c.http_threads, static_cast<size_t>(c.http_max_body),
+                         std::chrono::milliseconds(c.execute_timeout_ms)},
+        *p.http_pool, *p.commands, *p.producer, *p.executor, *p.feed);
     p.front_door->Start();
   }
 }
@@ -180,6 +203,7 @@ void RoleRunner::Stop() {
   if (p.executor) p.executor->Shutdown();
   if (p.command_producer) p.command_producer->Flush(std::chrono::seconds(5));
   if (p.front_door) p.front_door->Stop();
+  if (p.feed) p.feed->Stop();
   p.stop_agent = true;
   if (p.agent_thread.joinable()) p.agent_thread.join();
   p.stop_scheduler = true;
@@ -191,6 +215,7 @@ void RoleRunner::Stop() {
   if (p.producer) p.producer->Flush(std::chrono::seconds(5));
   // Destroy in reverse dependency order; the broker last.
   p.front_door.reset();
+  p.feed.reset();
   p.executor.reset();
   p.agent.reset();
   p.heartbeats.reset();

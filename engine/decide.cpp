@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/definition_parser.hpp"
+#include "engine/task_ids.hpp"
 #include "engine/timestamp.hpp"
 
 namespace agentstudio::engine {
@@ -102,6 +104,102 @@ void UpdateCurrentStep(WorkflowState& state) {
   for (const TaskState& task : state.tasks) started += task.started_at != 0;
   state.context_state["currentStep"] = started;
   state.context_state["totalSteps"] = state.tasks.size();
+  if (state.definition.pattern == Pattern::kIterative && !state.tasks.empty()) {
+    state.context_state["iteration"] = state.tasks.back().iteration;
+  }
+}
+
+// Appends a waiting task for `step` (ids derived from its position, so
+// replaying the decision gives the same id). Returns its id: references into
+// `tasks` do not survive the append.
+std::string AppendTask(WorkflowState& state, const StepDefinition& step,
+                       std::vector<std::string> depends_on, int iteration, TimeMs now) {
+  TaskState task;
+  task.id = DeriveTaskId(state.id, "#" + std::to_string(state.tasks.size()));
+  task.step_id = step.id;
+  task.name = step.name;
+  task.agent_type = step.agent_type;
+  task.max_retries = state.definition.max_retries;
+  task.iteration = iteration;
+  task.depends_on = std::move(depends_on);
+  task.created_at = now;
+  state.tasks.push_back(std::move(task));
+  return state.tasks.back().id;
+}
+
+// `iterative`: after the last step of an iteration completed, runs the step
+// list again unless its result says "done": true or maxIterations is reached.
+void ContinueIterating(DecisionBuilder& builder, const std::string& completed_id, TimeMs now) {
+  WorkflowState& s = builder.state();
+  const TaskState completed = *s.FindTask(completed_id);
+  if (completed.step_id != s.definition.steps.back().id) return;
+  const Json& result = completed.response.value("result", Json::object());
+  const bool done = result.is_object() && result.value("done", false) == true;
+  if (done) {
+    builder.Event("IterationsConverged", "Information",
+                  {{"iteration", completed.iteration}, {"taskId", completed.id}}, now);
+    return;
+  }
+  if (completed.iteration >= s.definition.max_iterations) {
+    builder.Event("IterationLimitReached", "Warning",
+                  {{"iteration", completed.iteration},
+                   {"maxIterations", s.definition.max_iterations},
+                   {"taskId", completed.id}},
+                  now);
+    return;
+  }
+  const int next = completed.iteration + 1;
+  std::string previous = completed.id;
+  for (const StepDefinition& step : s.definition.steps) {
+    previous = AppendTask(s, step, {previous}, next, now);
+  }
+  UpdateCurrentStep(s);
+  builder.Event("IterationStarted", "Information",
+                {{"iteration", next}, {"afterTaskId", completed.id}}, now);
+}
+
+// `dynamic`: a completed task's response asked another agent to continue.
+// Adds a step (and its task) depending on it, within maxSteps.
+void AddHandoffStep(DecisionBuilder& builder, const std::string& from_task_id, const Json& handoff,
+                    TimeMs now) {
+  WorkflowState& s = builder.state();
+  const TaskState from = *s.FindTask(from_task_id);
+  const std::string agent_type = handoff.value("agentType", "");
+  const std::string reason = handoff.value("reason", "");
+  std::string rejected;
+  if (!IsValidIdentifier(agent_type)) {
+    rejected = "handoff.agentType must be 1-128 characters of letters, digits, '.', '_' or '-'";
+  } else if (s.definition.steps.size() >= static_cast<size_t>(s.definition.max_steps)) {
+    rejected = "maxSteps (" + std::to_string(s.definition.max_steps) + ") reached";
+  }
+  if (!rejected.empty()) {
+    builder.Event("HandoffRejected", "Warning",
+                  {{"taskId", from.id}, {"agentType", agent_type}, {"error", rejected}}, now);
+    return;
+  }
+  StepDefinition step;
+  for (size_t n = s.definition.steps.size() + 1; step.id.empty() || FindStep(s, step.id); ++n) {
+    step.id = "handoff-" + std::to_string(n);
+  }
+  const std::string task_text = handoff.value("task", "");
+  step.name = task_text.empty() ? "Handoff to " + agent_type : task_text;
+  step.agent_type = agent_type;
+  step.depends_on = {from.step_id};
+  if (const auto it = handoff.find("input"); it != handoff.end() && it->is_object()) {
+    step.input = *it;
+  }
+  step.context = {
+      {"handoff", {{"fromTaskId", from.id}, {"fromStepId", from.step_id}, {"reason", reason}}}};
+  s.definition.steps.push_back(step);
+  const std::string added = AppendTask(s, step, {from.id}, 1, now);
+  UpdateCurrentStep(s);
+  builder.Event("TaskHandoff", "Information",
+                {{"taskId", from.id},
+                 {"newTaskId", added},
+                 {"stepId", step.id},
+                 {"agentType", agent_type},
+                 {"reason", reason}},
+                now);
 }
 
 // Moves waiting tasks whose dependencies all completed to pending and
@@ -167,12 +265,17 @@ Decision ApplyProgress(WorkflowState state, const TaskProgressInput& input) {
   const bool was_pending = task.status == TaskStatus::kPending;
   MarkStarted(builder, task, input.now);
   const double percentage = std::clamp(input.percentage, 0.0, 100.0);
+  const bool thought = input.thought.is_object();
+  if (thought) {
+    builder.Event("TaskThought", "Information", {{"taskId", task.id}, {"thought", input.thought}},
+                  input.now);
+  }
   if (percentage > task.progress) {
     task.progress = percentage;
     builder.Event("TaskProgressUpdated", "Information",
                   {{"taskId", task.id}, {"percentage", percentage}, {"message", input.message}},
                   input.now);
-  } else if (!was_pending) {
+  } else if (!was_pending && !thought) {
     return Unchanged(std::move(builder.state()), Outcome::kDuplicate);
   }
   return builder.Applied(input.now);
@@ -202,6 +305,23 @@ void FailWorkflow(DecisionBuilder& builder, TaskState& failed, TimeMs now) {
   SkipUnfinished(builder, failed.id, "Skipped: the workflow failed", now);
   builder.Event("WorkflowFailed", "Error", {{"workflowId", s.id}, {"error", s.error_message}}, now);
   builder.Checkpoint("failure", "", now);
+}
+
+Decision ApplyCancelTask(WorkflowState state, const CancelTaskInput& input) {
+  const TaskState* found = state.FindTask(input.task_id);
+  if (found == nullptr) return Unchanged(std::move(state), Outcome::kUnknownTask);
+  if (IsTerminal(state.status)) return Unchanged(std::move(state), Outcome::kStale);
+  if (IsTerminal(found->status)) return Unchanged(std::move(state), Outcome::kNotAllowed);
+  DecisionBuilder builder(std::move(state), input.now);
+  TaskState& task = *builder.state().FindTask(input.task_id);
+  if (task.dispatched) builder.Cancel(task.id);
+  task.status = TaskStatus::kFailed;
+  task.completed_at = input.now;
+  task.error_message = input.reason.empty() ? "Cancelled" : "Cancelled: " + input.reason;
+  builder.Event("TaskCancelled", "Warning", {{"taskId", task.id}, {"reason", input.reason}},
+                input.now);
+  FailWorkflow(builder, task, input.now);
+  return builder.Applied(input.now);
 }
 
 Decision ApplyCancel(WorkflowState state, const CancelInput& input) {
@@ -331,6 +451,13 @@ Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
   builder.Event("TaskCompleted", "Information", {{"taskId", task.id}, {"success", true}},
                 input.now);
   const std::string completed_id = task.id;
+  const Json handoff = task.response.value("handoff", Json());
+  // `task` is not used below: adding tasks may move it.
+  if (s.definition.pattern == Pattern::kIterative) {
+    ContinueIterating(builder, completed_id, input.now);
+  } else if (s.definition.pattern == Pattern::kDynamic && handoff.is_object()) {
+    AddHandoffStep(builder, completed_id, handoff, input.now);
+  }
   ReleaseReadyTasks(builder);
   builder.Checkpoint("automatic", completed_id, input.now);
   const bool all_done = std::all_of(s.tasks.begin(), s.tasks.end(), [](const TaskState& t) {
@@ -339,8 +466,9 @@ Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
   if (all_done) {
     s.status = WorkflowStatus::kCompleted;
     s.completed_at = input.now;
-    builder.Event("WorkflowCompleted", "Information",
-                  {{"workflowId", s.id}, {"durationMs", input.now - s.started_at}}, input.now);
+    Json data = {{"workflowId", s.id}, {"durationMs", input.now - s.started_at}};
+    if (s.definition.pattern == Pattern::kIterative) data["iterations"] = s.tasks.back().iteration;
+    builder.Event("WorkflowCompleted", "Information", std::move(data), input.now);
   }
   return builder.Applied(input.now);
 }
@@ -446,13 +574,29 @@ Json BuildAgentRequest(const WorkflowState& state, const TaskState& task) {
       previous[dep->step_id] = dep->response.value("result", Json::object());
     }
   }
+  Json context = step && step->context.is_object() ? step->context : Json::object();
+  context["workflowExecutionId"] = state.id;
+  context["stepId"] = task.step_id;
+  context["attempt"] = task.attempt;
+  context["previousResults"] = std::move(previous);
+  if (state.definition.pattern == Pattern::kIterative) {
+    Json earlier = Json::array();
+    for (int i = 1; i < task.iteration; ++i)
+      earlier.push_back({{"iteration", i}, {"results", Json::object()}});
+    for (const TaskState& t : state.tasks) {
+      if (t.iteration < task.iteration && t.response.is_object()) {
+        earlier[t.iteration - 1]["results"][t.step_id] = t.response.value("result", Json::object());
+      }
+    }
+    context["iteration"] = task.iteration;
+    context["previousIterations"] = std::move(earlier);
+  }
+  Json input = step && step->input.is_object() ? step->input
+               : state.input.is_object()       ? state.input
+                                               : Json::object();
   Json request = {{"task", task.name},
-                  {"input", state.input.is_object() ? state.input : Json::object()},
-                  {"context",
-                   {{"workflowExecutionId", state.id},
-                    {"stepId", task.step_id},
-                    {"attempt", task.attempt},
-                    {"previousResults", std::move(previous)}}},
+                  {"input", std::move(input)},
+                  {"context", std::move(context)},
                   {"configuration", step ? step->configuration : Json::object()}};
   if (step && !step->timeout.empty()) request["timeout"] = step->timeout;
   return request;
@@ -470,6 +614,8 @@ Decision Decide(WorkflowState state, const Input& input) {
           return ApplyCompletion(std::move(state), in);
         } else if constexpr (std::is_same_v<T, TaskFailedInput>) {
           return ApplyFailure(std::move(state), in);
+        } else if constexpr (std::is_same_v<T, CancelTaskInput>) {
+          return ApplyCancelTask(std::move(state), in);
         } else if constexpr (std::is_same_v<T, CancelInput>) {
           return ApplyCancel(std::move(state), in);
         } else if constexpr (std::is_same_v<T, PauseInput>) {

@@ -17,17 +17,23 @@ struct StartInput {
 };
 
 // An agent reported progress on (task, attempt); the first report marks the
-// task running.
+// task running. A report may carry a thought ({timestamp, type, content}),
+// logged as a TaskThought event so clients can stream it.
 struct TaskProgressInput {
   std::string task_id;
   int attempt = 0;
   double percentage = 0;
   std::string message;
   TimeMs now = 0;
+  Json thought = nullptr;
 };
 
 // An agent finished (task, attempt). `response` is the AgentResponse; one with
-// "success": false counts as a non-retryable failure.
+// "success": false counts as a non-retryable failure. In a `dynamic` workflow
+// a response with a `handoff` {agentType, task, input, reason} adds a step
+// that depends on this task (up to `maxSteps`); in an `iterative` one, the
+// completion of the last step starts the next iteration unless its result has
+// "done": true or `maxIterations` is reached.
 struct TaskCompletedInput {
   std::string task_id;
   int attempt = 0;
@@ -42,6 +48,15 @@ struct TaskFailedInput {
   std::string code;
   std::string message;
   bool retryable = true;
+  TimeMs now = 0;
+};
+
+// Stop one task: it fails as cancelled (not retried), its agent is told to
+// stop, and the workflow fails as with any task failing for good (so resume
+// can re-run it).
+struct CancelTaskInput {
+  std::string task_id;
+  std::string reason;
   TimeMs now = 0;
 };
 
@@ -73,7 +88,7 @@ struct TimerFiredInput {
 };
 
 using Input = std::variant<StartInput, TaskProgressInput, TaskCompletedInput, TaskFailedInput,
-                           CancelInput, PauseInput, ResumeInput, TimerFiredInput>;
+                           CancelTaskInput, CancelInput, PauseInput, ResumeInput, TimerFiredInput>;
 
 // A timer to store; it comes back as a TimerFiredInput at `fire_at`.
 struct Timer {
@@ -100,7 +115,7 @@ enum class Outcome {
   kDuplicate,    // already applied (task already in that state, workflow already started)
   kStale,        // an older attempt, or the workflow already ended: ignored
   kUnknownTask,  // refers to no task of this execution: a poison message
-  kNotAllowed,   // a control the workflow's status does not allow (IsAllowed)
+  kNotAllowed,   // a control the workflow's (or task's) status does not allow
 };
 
 std::string_view ToString(Outcome outcome);
@@ -122,8 +137,11 @@ struct Decision {
 Decision Decide(WorkflowState state, const Input& input);
 
 // The AgentRequest for a task's next dispatch: step name as `task`, the
-// workflow input, the step configuration and timeout, and in `context` the
-// results of the steps it depends on (`previousResults`, keyed by step id).
+// step's `input` or else the workflow input, the step configuration and
+// timeout, and in `context` (over the step's own `context`) the execution id,
+// step id, attempt, the results of the steps it depends on (`previousResults`,
+// keyed by step id) and, for `iterative`, `iteration` and `previousIterations`
+// ([{iteration, results: {stepId: result}}] of the earlier runs).
 Json BuildAgentRequest(const WorkflowState& state, const TaskState& task);
 
 }  // namespace agentstudio::engine

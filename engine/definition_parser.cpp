@@ -60,6 +60,36 @@ std::optional<std::chrono::milliseconds> ReadDuration(const Json& object, const 
   return value;
 }
 
+// An optional object member: null when absent, INVALID_FORMAT when not an object.
+Json ReadOptionalObject(const Json& object, const char* key, const std::string& path,
+                        FieldErrors& errors) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  if (!it->is_object()) {
+    Add(errors, path + "." + key, std::string(key) + " must be an object", "INVALID_FORMAT");
+    return nullptr;
+  }
+  return *it;
+}
+
+// An optional integer member in [min, max]; `value` keeps its default otherwise.
+void ReadBoundedInt(const Json& object, const char* key, const std::string& path, int min, int max,
+                    int& value, FieldErrors& errors) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return;
+  const std::string field = path + "." + key;
+  if (!it->is_number_integer()) {
+    Add(errors, field, std::string(key) + " must be an integer", "INVALID_FORMAT");
+  } else if (it->get<int64_t>() < min || it->get<int64_t>() > max) {
+    Add(errors, field,
+        std::string(key) + " must be between " + std::to_string(min) + " and " +
+            std::to_string(max),
+        "RANGE_ERROR");
+  } else {
+    value = it->get<int>();
+  }
+}
+
 StepDefinition ParseStep(const Json& step, const std::string& path, FieldErrors& errors) {
   StepDefinition out;
   if (!step.is_object()) {
@@ -92,6 +122,8 @@ StepDefinition ParseStep(const Json& step, const std::string& path, FieldErrors&
     }
   }
   out.timeout_value = ReadDuration(step, path + ".timeout", out.timeout, errors);
+  out.input = ReadOptionalObject(step, "input", path, errors);
+  out.context = ReadOptionalObject(step, "context", path, errors);
   return out;
 }
 
@@ -125,12 +157,6 @@ WorkflowDefinition ParseDefinition(const Json& definition, const std::string& pa
   if (errors.size() == errors_before_pattern) {
     if (auto parsed = ParsePattern(pattern)) {
       out.pattern = *parsed;
-      if (out.pattern == Pattern::kIterative || out.pattern == Pattern::kDynamic) {
-        Add(errors, path + ".pattern",
-            "Pattern '" + pattern +
-                "' is not supported by this version; use sequential or parallel",
-            "UNSUPPORTED_PATTERN");
-      }
     } else {
       Add(errors, path + ".pattern",
           "pattern must be one of sequential, parallel, iterative, dynamic", "INVALID_FORMAT");
@@ -156,14 +182,15 @@ WorkflowDefinition ParseDefinition(const Json& definition, const std::string& pa
         "RANGE_ERROR");
   }
 
-  if (const auto it = definition.find("maxRetries"); it != definition.end() && !it->is_null()) {
-    if (!it->is_number_integer()) {
-      Add(errors, path + ".maxRetries", "maxRetries must be an integer", "INVALID_FORMAT");
-    } else if (it->get<int64_t>() < 0 || it->get<int64_t>() > kMaxRetriesLimit) {
-      Add(errors, path + ".maxRetries", "maxRetries must be between 0 and 10", "RANGE_ERROR");
-    } else {
-      out.max_retries = it->get<int>();
-    }
+  ReadBoundedInt(definition, "maxRetries", path, 0, kMaxRetriesLimit, out.max_retries, errors);
+  ReadBoundedInt(definition, "maxIterations", path, 1, kMaxIterationsLimit, out.max_iterations,
+                 errors);
+  ReadBoundedInt(definition, "maxSteps", path, 1, kMaxStepsLimit, out.max_steps, errors);
+  if (out.pattern == Pattern::kDynamic && out.steps.size() > static_cast<size_t>(out.max_steps)) {
+    Add(errors, path + ".maxSteps",
+        "maxSteps (" + std::to_string(out.max_steps) + ") is below the number of steps (" +
+            std::to_string(out.steps.size()) + ")",
+        "RANGE_ERROR");
   }
   return out;
 }

@@ -54,7 +54,7 @@ class CycleFinder {
 }  // namespace
 
 std::vector<std::string> EffectiveDependencies(const WorkflowDefinition& definition, size_t index) {
-  if (definition.pattern == Pattern::kSequential) {
+  if (IsOrdered(definition.pattern)) {
     if (index == 0) return {};
     return {definition.steps[index - 1].id};
   }
@@ -91,13 +91,13 @@ FieldErrors ValidateDefinition(const WorkflowDefinition& definition, const std::
         edges[i].push_back(found->second);
       }
     }
-    if (definition.pattern == Pattern::kSequential && !step.depends_on.empty()) {
+    if (IsOrdered(definition.pattern) && !step.depends_on.empty()) {
       const std::vector<std::string> expected = EffectiveDependencies(definition, i);
       if (step.depends_on != expected) {
         const std::string want = expected.empty() ? "nothing" : "'" + expected.front() + "'";
         errors.push_back({StepPath(path, i) + ".dependsOn",
-                          "In a sequential workflow step '" + step.id + "' can only depend on " +
-                              want + " (the step before it)",
+                          "In a " + std::string(ToString(definition.pattern)) + " workflow step '" +
+                              step.id + "' can only depend on " + want + " (the step before it)",
                           "INVALID_FORMAT"});
       }
     }

@@ -17,6 +17,7 @@ WorkflowState PlanExecution(const std::string& workflow_id, const WorkflowReques
   state.created_at = now;
   state.updated_at = now;
   state.context_state = {{"currentStep", 0}, {"totalSteps", request.definition.steps.size()}};
+  if (request.definition.pattern == Pattern::kIterative) state.context_state["iteration"] = 1;
 
   std::unordered_map<std::string, std::string> task_of_step;
   for (size_t i = 0; i < request.definition.steps.size(); ++i) {

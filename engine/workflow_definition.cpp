@@ -33,6 +33,8 @@ Json ToJson(const WorkflowDefinition& definition) {
               {"configuration", step.configuration}};
     if (!step.depends_on.empty()) s["dependsOn"] = step.depends_on;
     if (!step.timeout.empty()) s["timeout"] = step.timeout;
+    if (step.input.is_object()) s["input"] = step.input;
+    if (step.context.is_object()) s["context"] = step.context;
     steps.push_back(std::move(s));
   }
   Json out = {{"id", definition.id},
@@ -42,6 +44,8 @@ Json ToJson(const WorkflowDefinition& definition) {
               {"maxRetries", definition.max_retries}};
   if (!definition.description.empty()) out["description"] = definition.description;
   if (!definition.timeout.empty()) out["timeout"] = definition.timeout;
+  if (definition.pattern == Pattern::kIterative) out["maxIterations"] = definition.max_iterations;
+  if (definition.pattern == Pattern::kDynamic) out["maxSteps"] = definition.max_steps;
   return out;
 }
 

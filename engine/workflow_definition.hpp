@@ -18,6 +18,12 @@ std::optional<Pattern> ParsePattern(std::string_view text);
 
 inline constexpr int kDefaultMaxRetries = 3;
 inline constexpr int kMaxRetriesLimit = 10;
+// `iterative`: how often the step list runs at most (1-100).
+inline constexpr int kDefaultMaxIterations = 3;
+inline constexpr int kMaxIterationsLimit = 100;
+// `dynamic`: how many steps handoffs may grow the workflow to (1-1000).
+inline constexpr int kDefaultMaxSteps = 50;
+inline constexpr int kMaxStepsLimit = 1000;
 
 // A step as the user wrote it (REST `WorkflowStepDefinition`).
 struct StepDefinition {
@@ -28,6 +34,13 @@ struct StepDefinition {
   Json configuration = Json::object();
   std::string timeout;  // as written ("PT5M", "00:05:00"); empty when absent
   std::optional<std::chrono::milliseconds> timeout_value;
+  // Extensions of the reference's step (null when absent): `input` replaces the
+  // workflow input in this step's AgentRequest, `context` is merged under the
+  // engine's own context keys. Steps added by a handoff carry the handoff's
+  // input and {"handoff": {fromTaskId, fromStepId, reason}}; a single-task run
+  // carries the caller's input and context.
+  Json input = nullptr;
+  Json context = nullptr;
 };
 
 // REST `WorkflowDefinition`.
@@ -40,6 +53,8 @@ struct WorkflowDefinition {
   std::string timeout;  // as written; empty when absent
   std::optional<std::chrono::milliseconds> timeout_value;
   int max_retries = kDefaultMaxRetries;
+  int max_iterations = kDefaultMaxIterations;  // used by `iterative`
+  int max_steps = kDefaultMaxSteps;            // used by `dynamic`
 };
 
 // The body of `POST /api/workflows` and of a StartWorkflow command.

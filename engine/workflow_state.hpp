@@ -39,6 +39,7 @@ struct TaskState {
   bool dispatched = false;
   int retry_count = 0;
   int max_retries = kDefaultMaxRetries;
+  int iteration = 1;  // `iterative`: which run of the step list this task belongs to
   std::vector<std::string> depends_on;  // task ids
   Json request = nullptr;               // AgentRequest sent with the current attempt
   Json response = nullptr;              // AgentResponse once completed

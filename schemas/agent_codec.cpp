@@ -37,6 +37,27 @@ Json AgentRequestToJson(const agentstudio::v1::AgentRequest& request) {
   return out;
 }
 
+agentstudio::v1::AgentThought AgentThoughtFromJson(const Json& thought) {
+  agentstudio::v1::AgentThought out;
+  if (!thought.is_object()) return out;
+  if (auto at = engine::ParseTimestamp(StringOr(thought, "timestamp"))) {
+    *out.mutable_timestamp() = ToTimestamp(*at);
+  }
+  out.set_type(StringOr(thought, "type"));
+  out.set_content(StringOr(thought, "content"));
+  if (thought.contains("metadata"))
+    *out.mutable_metadata() = ToStruct(ObjectOr(thought, "metadata"));
+  return out;
+}
+
+Json AgentThoughtToJson(const agentstudio::v1::AgentThought& thought) {
+  Json out = {{"timestamp", engine::FormatTimestamp(FromTimestamp(thought.timestamp()))},
+              {"type", thought.type()},
+              {"content", thought.content()}};
+  if (thought.has_metadata()) out["metadata"] = FromStruct(thought.metadata());
+  return out;
+}
+
 agentstudio::v1::AgentResponse AgentResponseFromJson(const Json& response) {
   agentstudio::v1::AgentResponse out;
   if (!response.is_object()) return out;
@@ -44,15 +65,7 @@ agentstudio::v1::AgentResponse AgentResponseFromJson(const Json& response) {
   *out.mutable_result() = ToStruct(ObjectOr(response, "result"));
   if (const auto it = response.find("thoughts"); it != response.end() && it->is_array()) {
     for (const Json& thought : *it) {
-      if (!thought.is_object()) continue;
-      auto* t = out.add_thoughts();
-      if (auto at = engine::ParseTimestamp(StringOr(thought, "timestamp"))) {
-        *t->mutable_timestamp() = ToTimestamp(*at);
-      }
-      t->set_type(StringOr(thought, "type"));
-      t->set_content(StringOr(thought, "content"));
-      if (thought.contains("metadata"))
-        *t->mutable_metadata() = ToStruct(ObjectOr(thought, "metadata"));
+      if (thought.is_object()) *out.add_thoughts() = AgentThoughtFromJson(thought);
     }
   }
   if (const auto it = response.find("handoff"); it != response.end() && it->is_object()) {
@@ -72,13 +85,7 @@ Json AgentResponseToJson(const agentstudio::v1::AgentResponse& response) {
   Json out = {{"success", response.success()}, {"result", FromStruct(response.result())}};
   if (response.thoughts_size() > 0) {
     Json thoughts = Json::array();
-    for (const auto& t : response.thoughts()) {
-      Json thought = {{"timestamp", engine::FormatTimestamp(FromTimestamp(t.timestamp()))},
-                      {"type", t.type()},
-                      {"content", t.content()}};
-      if (t.has_metadata()) thought["metadata"] = FromStruct(t.metadata());
-      thoughts.push_back(std::move(thought));
-    }
+    for (const auto& t : response.thoughts()) thoughts.push_back(AgentThoughtToJson(t));
     out["thoughts"] = std::move(thoughts);
   }
   if (response.has_handoff()) {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "engine/task_ids.hpp"
 #include "schemas/ids.hpp"
 #include "schemas/struct_json.hpp"
 
@@ -25,6 +26,8 @@ agentstudio::v1::WorkflowCommand MakeStartCommand(const engine::WorkflowRequest&
   d->set_pattern(std::string(engine::ToString(def.pattern)));
   d->set_timeout(def.timeout);
   d->set_max_retries(def.max_retries);
+  d->set_max_iterations(def.max_iterations);
+  d->set_max_steps(def.max_steps);
   for (const engine::StepDefinition& step : def.steps) {
     auto* s = d->add_steps();
     s->set_id(step.id);
@@ -33,6 +36,8 @@ agentstudio::v1::WorkflowCommand MakeStartCommand(const engine::WorkflowRequest&
     for (const std::string& dep : step.depends_on) s->add_depends_on(dep);
     *s->mutable_configuration() = ToStruct(step.configuration);
     s->set_timeout(step.timeout);
+    if (step.input.is_object()) *s->mutable_input() = ToStruct(step.input);
+    if (step.context.is_object()) *s->mutable_context() = ToStruct(step.context);
   }
   *start->mutable_input() = ToStruct(request.input);
   start->set_initiated_by(request.initiated_by);
@@ -66,6 +71,20 @@ agentstudio::v1::WorkflowCommand MakeControlCommand(const std::string& workflow_
   return command;
 }
 
+agentstudio::v1::WorkflowCommand MakeCancelTaskCommand(const std::string& workflow_id,
+                                                       const std::string& task_id,
+                                                       const std::string& reason,
+                                                       engine::TimeMs now) {
+  agentstudio::v1::WorkflowCommand command;
+  command.set_schema_version(kSchemaVersion);
+  command.set_command_id(NewMessageId());
+  command.set_workflow_id(workflow_id);
+  *command.mutable_issued_at() = ToTimestamp(now);
+  command.mutable_cancel_task()->set_task_id(task_id);
+  command.mutable_cancel_task()->set_reason(reason);
+  return command;
+}
+
 engine::ParsedWorkflowRequest ReadStartCommand(const agentstudio::v1::StartWorkflow& start) {
   const auto& d = start.definition();
   Json steps = Json::array();
@@ -78,6 +97,8 @@ engine::ParsedWorkflowRequest ReadStartCommand(const agentstudio::v1::StartWorkf
       step["dependsOn"] = std::vector<std::string>(s.depends_on().begin(), s.depends_on().end());
     }
     if (!s.timeout().empty()) step["timeout"] = s.timeout();
+    if (s.has_input()) step["input"] = FromStruct(s.input());
+    if (s.has_context()) step["context"] = FromStruct(s.context());
     steps.push_back(std::move(step));
   }
   Json definition = {
@@ -85,6 +106,8 @@ engine::ParsedWorkflowRequest ReadStartCommand(const agentstudio::v1::StartWorkf
   if (!d.description().empty()) definition["description"] = d.description();
   if (!d.timeout().empty()) definition["timeout"] = d.timeout();
   if (d.has_max_retries()) definition["maxRetries"] = d.max_retries();
+  if (d.has_max_iterations()) definition["maxIterations"] = d.max_iterations();
+  if (d.has_max_steps()) definition["maxSteps"] = d.max_steps();
   Json body = {{"definition", std::move(definition)}, {"input", FromStruct(start.input())}};
   if (!start.initiated_by().empty()) body["initiatedBy"] = start.initiated_by();
   if (start.has_metadata()) body["metadata"] = FromStruct(start.metadata());
@@ -97,7 +120,7 @@ std::vector<std::string> TaskIdsOf(const agentstudio::v1::StartWorkflow& start,
   if (start.task_ids_size() == 0) {
     std::vector<std::string> ids;
     for (const auto& step : start.definition().steps()) {
-      ids.push_back(DerivedTaskId(workflow_id, step.id()));
+      ids.push_back(engine::DeriveTaskId(workflow_id, step.id()));
     }
     return ids;
   }

@@ -23,6 +23,12 @@ agentstudio::v1::WorkflowCommand MakeControlCommand(const std::string& workflow_
                                                     engine::Control control,
                                                     const std::string& reason, engine::TimeMs now);
 
+// A CancelTask command for one task of a workflow, with a fresh command id.
+agentstudio::v1::WorkflowCommand MakeCancelTaskCommand(const std::string& workflow_id,
+                                                       const std::string& task_id,
+                                                       const std::string& reason,
+                                                       engine::TimeMs now);
+
 // Reads a StartWorkflow back into an engine request, validating it exactly as
 // the REST front door does (commands from other services are not trusted).
 engine::ParsedWorkflowRequest ReadStartCommand(const agentstudio::v1::StartWorkflow& start);

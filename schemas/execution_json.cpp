@@ -1,5 +1,6 @@
 #include "schemas/execution_json.hpp"
 
+#include "engine/duration.hpp"
 #include "engine/timestamp.hpp"
 
 namespace agentstudio::schemas {
@@ -69,6 +70,25 @@ Json ExecutionToJson(const engine::WorkflowState& state,
   PutTime(out, "completedAt", state.completed_at);
   if (!state.error_message.empty()) out["errorMessage"] = state.error_message;
   return out;
+}
+
+Json WorkflowResultToJson(const engine::WorkflowState& state,
+                          const std::vector<engine::ExecutionEvent>& events) {
+  const engine::TimeMs start = state.started_at != 0 ? state.started_at : state.created_at;
+  const engine::TimeMs end = state.completed_at != 0 ? state.completed_at : state.updated_at;
+  Json out = {{"workflowId", state.id},
+              {"success", state.status == engine::WorkflowStatus::kCompleted},
+              {"status", engine::ToString(state.status)},
+              {"context", ExecutionToJson(state, events)["context"]},
+              {"duration", engine::FormatDuration(std::chrono::milliseconds(
+                               std::max<engine::TimeMs>(0, end - start)))}};
+  if (!state.error_message.empty()) out["errorMessage"] = state.error_message;
+  return out;
+}
+
+bool FailedByWorkflowTimeout(const engine::WorkflowState& state) {
+  return state.status == engine::WorkflowStatus::kFailed &&
+         state.error_message.rfind("Workflow timed out", 0) == 0;
 }
 
 Json CheckpointToJson(const std::string& workflow_id, const engine::Checkpoint& checkpoint) {

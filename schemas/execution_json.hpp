@@ -20,6 +20,15 @@ Json EventToJson(const engine::ExecutionEvent& event);
 Json ExecutionToJson(const engine::WorkflowState& state,
                      const std::vector<engine::ExecutionEvent>& events);
 
+// The answer of the waiting endpoints (`POST /api/workflows/execute`, resume):
+// {workflowId, success (completed), status, context, duration ("hh:mm:ss.fff"
+// from start to end), errorMessage when it failed}.
+Json WorkflowResultToJson(const engine::WorkflowState& state,
+                          const std::vector<engine::ExecutionEvent>& events);
+
+// Whether the workflow failed because its own timeout came due.
+bool FailedByWorkflowTimeout(const engine::WorkflowState& state);
+
 // The REST `CheckpointData` of a checkpoint: id `cp_<workflow id>_<sequence>`.
 Json CheckpointToJson(const std::string& workflow_id, const engine::Checkpoint& checkpoint);
 

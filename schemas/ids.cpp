@@ -27,18 +27,4 @@ std::string NewWorkflowId() { return "wf_" + Hex(RandomWord(), 16); }
 std::string NewTaskId() { return "task_" + Hex(RandomWord(), 16); }
 std::string NewMessageId() { return Hex(RandomWord(), 16) + Hex(RandomWord(), 16); }
 
-std::string DerivedTaskId(std::string_view workflow_id, std::string_view step_id) {
-  uint64_t hash = 14695981039346656037ull;  // FNV-1a
-  auto mix = [&hash](std::string_view text) {
-    for (const unsigned char c : text) {
-      hash ^= c;
-      hash *= 1099511628211ull;
-    }
-  };
-  mix(workflow_id);
-  mix("/");
-  mix(step_id);
-  return "task_" + Hex(hash, 16);
-}
-
 }  // namespace agentstudio::schemas

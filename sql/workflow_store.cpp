@@ -33,6 +33,7 @@ Json TaskRow(const engine::WorkflowState& state, const engine::TaskState& task, 
           {"dispatched", task.dispatched},
           {"retry_count", task.retry_count},
           {"max_retries", task.max_retries},
+          {"iteration", task.iteration},
           {"depends_on", task.depends_on},
           {"request", task.request},
           {"response", task.response},
@@ -97,6 +98,7 @@ engine::TaskState ReadTask(const Json& row) {
   task.dispatched = row.value("dispatched", false);
   task.retry_count = row.value("retryCount", 0);
   task.max_retries = row.value("maxRetries", engine::kDefaultMaxRetries);
+  task.iteration = row.value("iteration", 1);
   task.depends_on = row.value("dependsOn", std::vector<std::string>{});
   task.request = row.value("request", Json());
   task.response = row.value("response", Json());
@@ -137,6 +139,33 @@ std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& sessi
     if (it != out.end()) it->second.tasks.push_back(ReadTask(row));
   }
   return out;
+}
+
+std::map<std::string, ExecutionMark> LoadMarks(soci::session& session,
+                                               const std::vector<std::string>& ids) {
+  std::map<std::string, ExecutionMark> out;
+  if (ids.empty()) return out;
+  const std::string id_list = Json(ids).dump();
+  std::string id, status;
+  long long sequence = 0;
+  soci::statement statement =
+      (session.prepare << std::string(queries::kSelectExecutionMarks), soci::into(id),
+       soci::into(status), soci::into(sequence), soci::use(id_list, "ids"));
+  statement.execute();
+  while (statement.fetch()) {
+    if (auto parsed = engine::ParseWorkflowStatus(status)) out[id] = {*parsed, sequence};
+  }
+  return out;
+}
+
+std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string& task_id) {
+  std::string workflow_id, status;
+  soci::indicator found = soci::i_null;
+  session << std::string(queries::kSelectTaskOwner), soci::into(workflow_id, found),
+      soci::into(status), soci::use(task_id, "id");
+  if (!session.got_data() || found != soci::i_ok) return std::nullopt;
+  return TaskOwner{workflow_id,
+                   engine::ParseTaskStatus(status).value_or(engine::TaskStatus::kFailed)};
 }
 
 void SaveExecutions(soci::session& session,

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -24,6 +25,22 @@ namespace agentstudio::store {
 std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& session,
                                                             const std::vector<std::string>& ids,
                                                             bool for_update);
+
+// The status and last event sequence of each of these executions that exists
+// (a cheap check: no tasks, no log).
+struct ExecutionMark {
+  engine::WorkflowStatus status = engine::WorkflowStatus::kPending;
+  int64_t last_event_sequence = 0;
+};
+std::map<std::string, ExecutionMark> LoadMarks(soci::session& session,
+                                               const std::vector<std::string>& ids);
+
+// Which execution a task belongs to, and the task's status.
+struct TaskOwner {
+  std::string workflow_id;
+  engine::TaskStatus status = engine::TaskStatus::kWaiting;
+};
+std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string& task_id);
 
 // Inserts or updates executions and all their tasks.
 void SaveExecutions(soci::session& session,

@@ -40,6 +40,9 @@ AgentResult ReferenceAgent::Handle(const TaskContext& context) {
   Json thoughts = Json::array();
   AgentResult computed = Compute(context, thoughts);
   if (!computed.ok) return computed;
+  if (context.report_thought) {
+    for (const Json& thought : thoughts) context.report_thought(thought);
+  }
   Json response = {{"success", true},
                    {"result", computed.response},
                    {"thoughts", std::move(thoughts)},

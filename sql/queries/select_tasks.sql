@@ -2,7 +2,7 @@
 SELECT cast(jsonb_build_object(
   'id', t.id, 'workflowId', t.workflow_id, 'stepId', t.step_id, 'name', t.name,
   'agentType', t.agent_type, 'status', t.status, 'attempt', t.attempt, 'dispatched', t.dispatched,
-  'retryCount', t.retry_count, 'maxRetries', t.max_retries, 'dependsOn', t.depends_on,
+  'retryCount', t.retry_count, 'maxRetries', t.max_retries, 'iteration', t.iteration, 'dependsOn', t.depends_on,
   'request', t.request, 'response', t.response, 'errorMessage', t.error_message,
   'progress', t.progress,
   'createdAt', cast(extract(epoch FROM t.created_at) * 1000 AS bigint),

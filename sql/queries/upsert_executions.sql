@@ -16,7 +16,7 @@ FROM jsonb_to_recordset(cast(:rows AS jsonb)) AS r(
   created_at bigint, started_at bigint, completed_at bigint, updated_at bigint,
   last_event_sequence bigint, last_checkpoint_sequence bigint, version bigint)
 ON CONFLICT (id) DO UPDATE SET
-  status = excluded.status, context_state = excluded.context_state,
+  status = excluded.status, definition = excluded.definition, context_state = excluded.context_state,
   error_message = excluded.error_message, started_at = excluded.started_at,
   completed_at = excluded.completed_at, updated_at = excluded.updated_at,
   last_event_sequence = excluded.last_event_sequence,

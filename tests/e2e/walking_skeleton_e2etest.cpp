@@ -43,6 +43,11 @@ class WalkingSkeletonTest : public ::testing::Test {
     }
     ASSERT_TRUE(testing::WaitUntil([&] { return Http("GET", Url("/health")).status == 200; }))
         << roles_.back()->Output();
+    // Work is accepted for agent types known from heartbeats: wait for the
+    // agent process's to reach the scheduler.
+    ASSERT_TRUE(testing::WaitUntil([&] {
+      return Http("GET", Url("/api/meta-agent/types")).Json().size() == 6;
+    })) << roles_[2]->Output();
   }
 
   void TearDown() override {

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 
+#include "engine/timestamp.hpp"
+#include "sql/agent_store.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/reference_examples.hpp"
 #include "tests/support/stack.hpp"
@@ -127,12 +130,13 @@ TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndIgnoreItsLateResult) {
   EXPECT_EQ(state.status, engine::WorkflowStatus::kCancelled);
   EXPECT_EQ(state.tasks[0].status, engine::TaskStatus::kSkipped);
   EXPECT_EQ(state.tasks[1].status, engine::TaskStatus::kSkipped);
-  // The agent finishes the first step anyway: accepted + 4 progress + completion.
+  // The agent finishes the first step anyway: accepted + 4 progress + its one
+  // thought + completion.
   auto session = stack_.database().Connect();
   ASSERT_TRUE(testing::WaitUntil([&] {
     int events = 0;
     *session << "SELECT count(*) FROM processed_messages WHERE id LIKE 'evt:%'", soci::into(events);
-    return events == 6;
+    return events == 7;
   }));
   const engine::WorkflowState after = *stack_.Load(id);
   EXPECT_EQ(after.status, engine::WorkflowStatus::kCancelled);
@@ -164,18 +168,25 @@ TEST_F(FrontDoorTest, ShouldPauseWithoutDispatchingAndResumeToTheEnd) {
             1);
   ExpectProblem(Http("POST", Url("/api/workflows/" + id + "/pause")), 409,
                 "/api/workflows/" + id + "/pause");
-  ASSERT_EQ(Http("POST", Url("/api/workflows/" + id + "/resume")).status, 200);
-  EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
+  // Resume answers once the resumed workflow ended, with its result.
+  const auto resumed = Http("POST", Url("/api/workflows/" + id + "/resume"));
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_EQ(resumed.Json()["workflowId"], id);
+  EXPECT_EQ(resumed.Json()["success"], true);
+  EXPECT_EQ(resumed.Json()["context"]["progress"], 100);
+  EXPECT_EQ(resumed.Json()["context"]["results"].size(), 2u);
+  EXPECT_EQ(stack_.Load(id)->status, engine::WorkflowStatus::kCompleted);
 }
 
 TEST_F(FrontDoorTest, ShouldResumeAFailedWorkflowFromWhereItFailed) {
   const std::string id =
       Http("POST", Url("/api/workflows"), SlowWorkflow(0, R"({"failTimes": 1})")).Json()["id"];
   ASSERT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kFailed);
-  ASSERT_EQ(Http("POST", Url("/api/workflows/" + id + "/resume")).status, 200);
-  ASSERT_TRUE(testing::WaitUntil(
-      [&] { return stack_.Load(id)->status == engine::WorkflowStatus::kCompleted; }));
+  const auto resumed = Http("POST", Url("/api/workflows/" + id + "/resume"));
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_EQ(resumed.Json()["success"], true);
   const engine::WorkflowState done = *stack_.Load(id);
+  EXPECT_EQ(done.status, engine::WorkflowStatus::kCompleted);
   EXPECT_EQ(done.tasks[0].attempt, 2);
   EXPECT_EQ(done.tasks[1].attempt, 1);
 }
@@ -287,6 +298,16 @@ TEST_F(FrontDoorTest, ShouldListTheAgentTypesKnownFromHeartbeats) {
 // A front door with no scheduler behind it: accepted work is never applied.
 TEST(FrontDoorAloneTest, ShouldAnswerAGetRightAfterTheCreateWithThePendingExecution) {
   testing::InProcessStack stack({Role::kFrontdoor});
+  // An agent of each type the workflow uses sent a heartbeat ten minutes ago:
+  // the types are known (work for them is accepted) but no agent is live.
+  auto session = stack.database().Connect();
+  store::UpsertAgents(*session, {{"agent-1",
+                                  {"data-collector", "sentiment-analyzer"},
+                                  "healthy",
+                                  0,
+                                  0,
+                                  {},
+                                  engine::WallClockNow() - 600000}});
   const auto created =
       Http("POST", stack.base_url() + "/api/workflows", testing::kCustomerAnalysisCurlBody);
   ASSERT_EQ(created.status, 201) << created.body;
@@ -295,7 +316,7 @@ TEST(FrontDoorAloneTest, ShouldAnswerAGetRightAfterTheCreateWithThePendingExecut
   ASSERT_EQ(got.status, 200) << got.body;
   EXPECT_EQ(got.Json(), created.Json());
   EXPECT_EQ(got.Header("etag"), created.Header("etag"));
-  // Without agents the agent service is reported unhealthy.
+  // Without live agents the agent service is reported unhealthy.
   EXPECT_EQ(Http("GET", stack.base_url() + "/api/meta-agent/types").Json(), Json::array());
   const auto health = Http("GET", stack.base_url() + "/api/meta-agent/health");
   EXPECT_EQ(health.status, 503);
@@ -328,6 +349,190 @@ TEST_F(FrontDoorTest, ShouldAnswer503NeverCreatedWhileKafkaCannotConfirmTheComma
     return response.status == 201;
   })) << "the front door recovers by itself";
   EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
+}
+
+TEST_F(FrontDoorTest, ShouldRefuseAgentTypesNoAgentServesWith400) {
+  Json body = Json::parse(testing::kCustomerAnalysisCurlBody);
+  body["definition"]["steps"][1]["agentType"] = "unknown-agent";
+  const auto refused = Http("POST", Url("/api/workflows"), body.dump());
+  ExpectProblem(refused, 400, "/api/workflows");
+  EXPECT_EQ(refused.Json()["errors"][0]["field"], "definition.steps[1].agentType");
+  EXPECT_EQ(refused.Json()["errors"][0]["code"], "AGENT_TYPE_NOT_FOUND");
+}
+
+TEST_F(FrontDoorTest, ShouldExecuteAWorkflowAndAnswerWithItsResultWhenItEnds) {
+  // The reference's "Execute Workflow and Wait" request, as written.
+  const auto answer = Http("POST", Url("/api/workflows/execute"), R"({
+    "definition": {"id": "quick-analysis", "name": "Quick Data Analysis", "pattern": "sequential",
+      "steps": [{"id": "analyze", "name": "Analyze Data", "agentType": "data-analyzer",
+                 "configuration": {"model": "fast"}}],
+      "timeout": "00:10:00"},
+    "input": {"data": [1, 2, 3, 4, 5]}, "initiatedBy": "api-client"})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  const Json body = answer.Json();
+  EXPECT_EQ(body["success"], true);
+  const std::string id = body["workflowId"];
+  EXPECT_EQ(body["context"]["workflowExecutionId"], id);
+  EXPECT_EQ(body["context"]["progress"], 100);
+  ASSERT_EQ(body["context"]["results"].size(), 1u);
+  const Json result = body["context"]["results"].begin().value();
+  EXPECT_EQ(result["result"]["mean"], 3);
+  EXPECT_EQ(result["result"]["stdDev"], 1.414);
+  EXPECT_FALSE(result["thoughts"].empty());
+  EXPECT_EQ(body["context"]["events"].back()["type"], "WorkflowCompleted");
+  EXPECT_EQ(body["duration"].get<std::string>().size(), std::string("00:00:00.000").size());
+  EXPECT_EQ(stack_.Load(id)->status, engine::WorkflowStatus::kCompleted);
+}
+
+TEST_F(FrontDoorTest, ShouldExecuteAFailingWorkflowAndSayItFailed) {
+  const auto answer =
+      Http("POST", Url("/api/workflows/execute"), SlowWorkflow(0, R"({"failNonRetryable": true})"));
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.Json()["success"], false);
+  EXPECT_EQ(answer.Json()["status"], "failed");
+  EXPECT_NE(answer.Json()["errorMessage"].get<std::string>().find("failNonRetryable"),
+            std::string::npos);
+}
+
+// Opens the SSE stream and reads it to its end; returns (id, event type) pairs.
+std::vector<std::pair<int64_t, std::string>> ReadEvents(const std::string& url,
+                                                        const std::string& last_event_id = "") {
+  std::map<std::string, std::string> headers;
+  if (!last_event_id.empty()) headers["Last-Event-ID"] = last_event_id;
+  const auto response = Http("GET", url, "", headers);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.Header("content-type"), "text/event-stream");
+  std::vector<std::pair<int64_t, std::string>> events;
+  std::istringstream lines(response.body);
+  int64_t id = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("id: ", 0) == 0) id = std::stoll(line.substr(4));
+    if (line.rfind("event: ", 0) == 0) events.emplace_back(id, line.substr(7));
+  }
+  return events;
+}
+
+TEST_F(FrontDoorTest, ShouldStreamAWorkflowsEventsToTheEndAndResumeAfterLastEventId) {
+  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(600)).Json()["id"];
+  // Opened right after the 201: the stream follows the run live and ends by itself.
+  const auto live = ReadEvents(Url("/api/workflows/" + id + "/events"));
+  ASSERT_FALSE(live.empty());
+  EXPECT_EQ(live.front(), std::make_pair(int64_t{1}, std::string("WorkflowStarted")));
+  EXPECT_EQ(live.back().second, "WorkflowCompleted");
+  for (size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(live[i].first, static_cast<int64_t>(i + 1)) << "in order, none twice or missing";
+  }
+  EXPECT_EQ(live.size(), static_cast<size_t>(stack_.Load(id)->last_event_sequence));
+
+  // A client that reconnects gets exactly what it missed.
+  const auto rest = ReadEvents(Url("/api/workflows/" + id + "/events"), "3");
+  ASSERT_EQ(rest.size(), live.size() - 3);
+  EXPECT_EQ(rest.front().first, 4);
+  EXPECT_EQ(rest.back().second, "WorkflowCompleted");
+
+  ExpectProblem(Http("GET", Url("/api/workflows/wf_nope/events")), 404,
+                "/api/workflows/wf_nope/events");
+  ExpectProblem(Http("GET", Url("/api/workflows/" + id + "/events"), "", {{"Last-Event-ID", "x"}}),
+                400, "/api/workflows/" + id + "/events");
+}
+
+TEST_F(FrontDoorTest, ShouldExecuteOneAgentTaskAndAnswerItsResponse) {
+  // The reference's "Execute Agent Task" request body, as written.
+  const auto answer = Http("POST", Url("/api/meta-agent/sentiment-analyzer/execute"), R"({
+    "task": "Analyze the sentiment of customer reviews",
+    "input": {"reviews": ["Great product! Highly recommend.",
+                          "Terrible experience, would not buy again.",
+                          "It's okay, nothing special."]},
+    "context": {"language": "en", "domain": "e-commerce"},
+    "configuration": {"model": "bert-base-uncased", "temperature": 0.7, "maxTokens": 1000},
+    "timeout": "00:05:00"})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  const Json body = answer.Json();
+  EXPECT_EQ(body["success"], true);
+  EXPECT_EQ(body["result"]["sentiments"].size(), 3u);
+  EXPECT_EQ(body["result"]["overallSentiment"], "mixed");
+  EXPECT_FALSE(body["thoughts"].empty());
+  EXPECT_EQ(body["metadata"]["model"], "bert-base-uncased");
+  // The caller's context reached the agent.
+  const auto task = stack_.Load(body["metadata"]["workflowId"])->tasks.at(0);
+  EXPECT_EQ(task.request["context"]["domain"], "e-commerce");
+  EXPECT_EQ(task.request["task"], "Analyze the sentiment of customer reviews");
+}
+
+TEST_F(FrontDoorTest, ShouldStreamThoughtsThenTheResponseThenDone) {
+  const auto answer = Http("POST", Url("/api/meta-agent/data-analyzer/execute/stream"),
+                           R"({"task": "Analyze dataset", "input": {"data": [1, 2, 3, 4, 5, 6]}})");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.Header("content-type"), "text/event-stream");
+  std::vector<std::string> data;
+  std::istringstream lines(answer.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("data: ", 0) == 0) data.push_back(line.substr(6));
+  }
+  ASSERT_EQ(data.size(), 4u) << answer.body;  // two thoughts, the response, [DONE]
+  EXPECT_EQ(Json::parse(data[0])["type"], "thought");
+  EXPECT_EQ(Json::parse(data[0])["thought"]["type"], "observation");
+  EXPECT_EQ(Json::parse(data[1])["type"], "thought");
+  const Json response = Json::parse(data[2]);
+  EXPECT_EQ(response["type"], "response");
+  EXPECT_EQ(response["response"]["success"], true);
+  EXPECT_EQ(response["response"]["result"]["mean"], 3.5);
+  EXPECT_EQ(data[3], "[DONE]");
+}
+
+TEST_F(FrontDoorTest, ShouldMapAgentTaskFailuresToTheReferenceStatuses) {
+  const std::string base = "/api/meta-agent/";
+  const auto unknown = Http("POST", Url(base + "unknown-agent/execute"), R"({"task": "x"})");
+  ExpectProblem(unknown, 400, base + "unknown-agent/execute");
+  EXPECT_EQ(unknown.Json()["detail"], "Invalid agent type 'unknown-agent'");
+
+  const auto missing = Http("POST", Url(base + "test-runner/execute"), R"({"input": {}})");
+  ExpectProblem(missing, 422, base + "test-runner/execute");
+  EXPECT_EQ(missing.Json()["errors"][0]["field"], "task");
+
+  const auto failed = Http("POST", Url(base + "test-runner/execute"),
+                           R"({"task": "x", "configuration": {"failNonRetryable": true}})");
+  ExpectProblem(failed, 502, base + "test-runner/execute");
+  EXPECT_EQ(failed.Json()["agentType"], "test-runner");
+
+  const auto slow = Http("POST", Url(base + "test-runner/execute"),
+                         R"({"task": "x", "timeout": "PT1S", "configuration": {"sleepMs": 3000}})");
+  ExpectProblem(slow, 504, base + "test-runner/execute");
+  EXPECT_EQ(slow.Json()["type"], "https://api.agentstudio.dev/errors/agent-timeout");
+}
+
+TEST_F(FrontDoorTest, ShouldCancelARunningAgentTask) {
+  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(3000)).Json()["id"];
+  std::string task_id;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    auto state = stack_.Load(id);
+    if (!state || state->tasks[0].status != engine::TaskStatus::kRunning) return false;
+    task_id = state->tasks[0].id;
+    return true;
+  }));
+  const auto cancelled = Http("POST", Url("/api/meta-agent/tasks/" + task_id + "/cancel"));
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(cancelled.Json()["message"], "Task '" + task_id + "' cancelled successfully");
+  const engine::WorkflowState ended = stack_.WaitForEnd(id);
+  EXPECT_EQ(ended.status, engine::WorkflowStatus::kFailed);
+  EXPECT_EQ(ended.tasks[0].error_message, "Cancelled: requested through the REST API");
+  EXPECT_EQ(ended.tasks[1].status, engine::TaskStatus::kSkipped);
+  // A finished task cannot be cancelled.
+  ExpectProblem(Http("POST", Url("/api/meta-agent/tasks/" + task_id + "/cancel")), 404,
+                "/api/meta-agent/tasks/" + task_id + "/cancel");
+}
+
+TEST(ExecuteTimeoutTest, ShouldAnswer408WhenTheWorkflowOutlivesTheWait) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent},
+                                [](daemon::Config& c) { c.execute_timeout_ms = 1500; });
+  const auto answer = Http("POST", stack.base_url() + "/api/workflows/execute", SlowWorkflow(4000));
+  EXPECT_EQ(answer.status, 408) << answer.body;
+  EXPECT_EQ(answer.Header("content-type"), "application/problem+json");
+  const Json body = answer.Json();
+  EXPECT_EQ(body["type"], "https://api.agentstudio.dev/errors/workflow-timeout");
+  EXPECT_EQ(body["timeoutSeconds"], 1);
+  // The workflow goes on and ends by itself.
+  EXPECT_EQ(stack.WaitForEnd(body["workflowId"]).status, engine::WorkflowStatus::kCompleted);
 }
 
 }  // namespace

@@ -102,6 +102,56 @@ TEST_F(PipelineTest, ShouldFanOutAndFanInAParallelWorkflow) {
             std::max(state.tasks[1].completed_at, state.tasks[2].completed_at));
 }
 
+TEST_F(PipelineTest, ShouldRepeatAnIterativeWorkflowUntilTheLastStepSaysDone) {
+  // The review never says done, so maxIterations (2) ends the loop.
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "loop", "name": "Loop",
+    "pattern": "iterative", "maxIterations": 2,
+    "steps": [{"id": "draft", "name": "Draft", "agentType": "test-runner"},
+              {"id": "review", "name": "Review", "agentType": "test-runner",
+               "configuration": {"result": {"done": false}}}]}})"));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
+  ASSERT_EQ(state.tasks.size(), 4u);
+  EXPECT_EQ(state.tasks[3].iteration, 2);
+  EXPECT_EQ(state.tasks[2].request["context"]["previousIterations"][0]["results"]["review"]["done"],
+            false);
+  const auto events = Events(id);
+  EXPECT_EQ(Count(events, "IterationStarted"), 1u);
+  EXPECT_EQ(Count(events, "IterationLimitReached"), 1u);
+}
+
+TEST_F(PipelineTest, ShouldStopIteratingWhenTheLastStepSaysDone) {
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "loop", "name": "Loop",
+    "pattern": "iterative",
+    "steps": [{"id": "draft", "name": "Draft", "agentType": "test-runner"},
+              {"id": "review", "name": "Review", "agentType": "test-runner",
+               "configuration": {"result": {"done": true}}}]}})"));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
+  EXPECT_EQ(state.tasks.size(), 2u);
+  EXPECT_EQ(Count(Events(id), "IterationsConverged"), 1u);
+}
+
+TEST_F(PipelineTest, ShouldAddTheStepAnAgentHandsOffToInADynamicWorkflow) {
+  const std::string id = Submit(Json::parse(R"({"definition": {"id": "route", "name": "Route",
+    "pattern": "dynamic",
+    "steps": [{"id": "triage", "name": "Triage", "agentType": "data-collector",
+               "configuration": {"limit": 3, "handoff": {"agentType": "sentiment-analyzer",
+                 "task": "Score the feedback", "input": {"reviews": ["great", "awful"]},
+                 "reason": "the feedback needs scoring"}}}]}})"));
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted) << state.error_message;
+  ASSERT_EQ(state.tasks.size(), 2u);
+  const engine::TaskState& added = state.tasks[1];
+  EXPECT_EQ(added.agent_type, "sentiment-analyzer");
+  EXPECT_EQ(added.name, "Score the feedback");
+  EXPECT_EQ(added.depends_on, std::vector<std::string>{state.tasks[0].id});
+  EXPECT_EQ(added.response["result"]["sentiments"].size(), 2u);
+  EXPECT_EQ(added.request["context"]["handoff"]["reason"], "the feedback needs scoring");
+  ASSERT_EQ(state.definition.steps.size(), 2u) << "the stored definition grew";
+  EXPECT_EQ(Count(Events(id), "TaskHandoff"), 1u);
+}
+
 TEST_F(PipelineTest, ShouldRetryAFlakyStepUntilItSucceeds) {
   const std::string id = Submit(Json::parse(R"({"definition": {"id": "flaky", "name": "Flaky",
     "pattern": "sequential", "maxRetries": 3,

@@ -8,7 +8,8 @@
 
 namespace agentstudio::testing {
 
-InProcessStack::InProcessStack(std::set<daemon::Role> roles) {
+InProcessStack::InProcessStack(std::set<daemon::Role> roles,
+                               const std::function<void(daemon::Config&)>& adjust) {
   std::vector<std::string> topics = topics_.Fixed();
   for (const std::string& type : agents::ReferenceAgentTypes())
     topics.push_back(topics_.tasks(type));
@@ -21,6 +22,7 @@ InProcessStack::InProcessStack(std::set<daemon::Role> roles) {
   config.heartbeat_ms = 200;
   config.delivery_timeout_ms = 3000;
   config.agent_id = "test-agent";
+  if (adjust) adjust(config);
   runner_ = std::make_unique<daemon::RoleRunner>(config);
   runner_->Start([](const std::string&) {});
   session_ = database_.Connect();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,7 +18,9 @@ namespace agentstudio::testing {
 // at both.
 class InProcessStack {
  public:
-  explicit InProcessStack(std::set<daemon::Role> roles);
+  // `adjust` may change the roles' configuration before they start.
+  explicit InProcessStack(std::set<daemon::Role> roles,
+                          const std::function<void(daemon::Config&)>& adjust = {});
   ~InProcessStack();
 
   daemon::EmbeddedBroker& broker() { return *broker_; }

@@ -420,3 +420,183 @@ TEST(DecideTimers, ShouldKeepARetryDueWhilePausedForResume) {
 
 }  // namespace
 }  // namespace agentstudio::engine
+
+namespace agentstudio::engine {
+namespace {
+
+// draft -> review, repeated.
+const char* kIterative = R"({"id": "i", "name": "I", "pattern": "iterative", "maxIterations": 3,
+  "steps": [{"id": "draft", "name": "Draft", "agentType": "t"},
+            {"id": "review", "name": "Review", "agentType": "t"}]})";
+
+const char* kDynamic = R"({"id": "d", "name": "D", "pattern": "dynamic", "maxSteps": 3,
+  "steps": [{"id": "triage", "name": "Triage", "agentType": "t"}]})";
+
+Json Done(bool done) { return {{"success", true}, {"result", {{"done", done}}}}; }
+
+Json HandOff(const std::string& agent_type) {
+  return {{"success", true},
+          {"result", {{"routed", true}}},
+          {"handoff",
+           {{"agentType", agent_type},
+            {"task", "Write the report"},
+            {"input", {{"topic", "q3"}}},
+            {"reason", "needs a writer"}}}};
+}
+
+// Completes every task of `s` that was dispatched and is not finished yet,
+// answering `response` for the tasks of `step_id` (every task when empty) and
+// Result(0) for the others.
+WorkflowState CompleteDispatched(WorkflowState s, const std::string& step_id, const Json& response,
+                                 TimeMs now, Decision* last = nullptr) {
+  for (size_t i = 0; i < s.tasks.size(); ++i) {
+    const TaskState task = s.tasks[i];
+    if (!task.dispatched || IsTerminal(task.status)) continue;
+    s = Apply(
+        s,
+        TaskCompletedInput{task.id, task.attempt,
+                           step_id.empty() || task.step_id == step_id ? response : Result(0), now},
+        last);
+  }
+  return s;
+}
+
+TEST(DecideIterative, ShouldRunTheStepListAgainUntilTheLastStepSaysDone) {
+  Decision d;
+  WorkflowState s = Apply(Plan(kIterative), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_draft", 1, Result(1), kT0 + 1});
+  s = Apply(s, TaskCompletedInput{"task_review", 1, Done(false), kT0 + 2}, &d);
+  // A second iteration: two new tasks, the first one dispatched after the review.
+  ASSERT_EQ(s.tasks.size(), 4u);
+  EXPECT_EQ(s.status, WorkflowStatus::kRunning);
+  EXPECT_EQ(s.tasks[2].step_id, "draft");
+  EXPECT_EQ(s.tasks[2].iteration, 2);
+  EXPECT_EQ(s.tasks[2].depends_on, std::vector<std::string>{"task_review"});
+  EXPECT_EQ(s.tasks[3].depends_on, std::vector<std::string>{s.tasks[2].id});
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{s.tasks[2].id});
+  EXPECT_EQ(s.context_state["iteration"], 2);
+  EXPECT_TRUE(std::any_of(d.events.begin(), d.events.end(),
+                          [](const auto& e) { return e.type == "IterationStarted"; }));
+  // The new draft sees the earlier iteration's results.
+  const Json& context = s.tasks[2].request["context"];
+  EXPECT_EQ(context["iteration"], 2);
+  EXPECT_EQ(context["previousResults"]["review"], Json({{"done", false}}));
+  EXPECT_EQ(context["previousIterations"][0]["results"]["draft"], Json({{"value", 1}}));
+
+  s = Apply(s, TaskCompletedInput{s.tasks[2].id, 1, Result(2), kT0 + 3});
+  s = Apply(s, TaskCompletedInput{s.tasks[3].id, 1, Done(true), kT0 + 4}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+  EXPECT_EQ(s.tasks.size(), 4u);
+  EXPECT_EQ(d.events.back().type, "WorkflowCompleted");
+  EXPECT_EQ(d.events.back().data["iterations"], 2);
+  EXPECT_EQ(Progress(s), 100);
+}
+
+TEST(DecideIterative, ShouldStopAtMaxIterationsWithAWarning) {
+  Decision d;
+  WorkflowState s = Apply(Plan(kIterative), StartInput{kT0});
+  for (int i = 1; i <= 3; ++i) s = CompleteDispatched(s, "review", Done(false), kT0 + i, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+  EXPECT_EQ(s.tasks.size(), 6u);
+  EXPECT_EQ(s.tasks.back().iteration, 3);
+  EXPECT_TRUE(std::any_of(d.events.begin(), d.events.end(), [](const auto& e) {
+    return e.type == "IterationLimitReached" && e.severity == "Warning";
+  }));
+}
+
+TEST(DecideIterative, ShouldDeriveTheSameTaskIdsWhenReplayed) {
+  WorkflowState s = Apply(Plan(kIterative), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_draft", 1, Result(1), kT0 + 1});
+  const Decision once = Decide(s, TaskCompletedInput{"task_review", 1, Done(false), kT0 + 2});
+  const Decision twice = Decide(s, TaskCompletedInput{"task_review", 1, Done(false), kT0 + 2});
+  ASSERT_EQ(once.state.tasks.size(), 4u);
+  EXPECT_EQ(once.state.tasks[2].id, twice.state.tasks[2].id);
+  EXPECT_NE(once.state.tasks[2].id, once.state.tasks[3].id);
+}
+
+TEST(DecideDynamic, ShouldAddAStepForAHandoffThatDependsOnTheHandingOffTask) {
+  Decision d;
+  WorkflowState s = Apply(Plan(kDynamic), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_triage", 1, HandOff("report-generator"), kT0 + 1}, &d);
+  ASSERT_EQ(s.tasks.size(), 2u);
+  ASSERT_EQ(s.definition.steps.size(), 2u);
+  EXPECT_EQ(s.status, WorkflowStatus::kRunning);
+  const TaskState& added = s.tasks[1];
+  EXPECT_EQ(added.agent_type, "report-generator");
+  EXPECT_EQ(added.name, "Write the report");
+  EXPECT_EQ(added.depends_on, std::vector<std::string>{"task_triage"});
+  EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{added.id});
+  EXPECT_EQ(added.request["input"], Json({{"topic", "q3"}}));
+  EXPECT_EQ(added.request["context"]["handoff"]["reason"], "needs a writer");
+  EXPECT_EQ(added.request["context"]["previousResults"]["triage"], Json({{"routed", true}}));
+  EXPECT_EQ(s.definition.steps[1].depends_on, std::vector<std::string>{"triage"});
+
+  s = Apply(s, TaskCompletedInput{added.id, 1, Result(5), kT0 + 2}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+}
+
+TEST(DecideDynamic, ShouldRejectHandoffsBeyondMaxStepsAndFinish) {
+  Decision d;
+  WorkflowState s = Apply(Plan(kDynamic), StartInput{kT0});
+  for (int i = 1; i <= 3; ++i) s = CompleteDispatched(s, "", HandOff("t"), kT0 + i, &d);
+  // maxSteps 3: the triage plus two handoffs; the third handoff is refused.
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+  EXPECT_EQ(s.tasks.size(), 3u);
+  EXPECT_TRUE(std::any_of(d.events.begin(), d.events.end(), [](const auto& e) {
+    return e.type == "HandoffRejected" && e.data["error"] == "maxSteps (3) reached";
+  }));
+}
+
+TEST(DecideDynamic, ShouldRejectAHandoffToAnInvalidAgentType) {
+  Decision d;
+  WorkflowState s = Apply(Plan(kDynamic), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_triage", 1, HandOff("no/slashes"), kT0 + 1}, &d);
+  EXPECT_EQ(s.tasks.size(), 1u);
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+}
+
+TEST(DecideDynamic, ShouldIgnoreHandoffsInOtherPatterns) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, HandOff("t"), kT0 + 1});
+  EXPECT_EQ(s.tasks.size(), 3u);
+  EXPECT_EQ(s.tasks[0].response["handoff"]["agentType"], "t");
+}
+
+TEST(DecideControls, ShouldCancelOneTaskAndFailItsWorkflow) {
+  Decision d;
+  WorkflowState s = Apply(Plan(kDiamond), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1});
+  s = Apply(s, CancelTaskInput{"task_b", "no longer needed", kT0 + 2}, &d);
+  EXPECT_EQ(s.status, WorkflowStatus::kFailed);
+  EXPECT_EQ(s.FindTask("task_b")->status, TaskStatus::kFailed);
+  EXPECT_EQ(s.FindTask("task_b")->error_message, "Cancelled: no longer needed");
+  EXPECT_EQ(s.FindTask("task_c")->status, TaskStatus::kSkipped);
+  // Both dispatched tasks are told to stop.
+  EXPECT_EQ(d.cancel_task_ids, (std::vector<std::string>{"task_b", "task_c"}));
+  EXPECT_EQ(d.events.front().type, "TaskCancelled");
+  // A cancelled task can be re-run by resuming the failed workflow.
+  s = Apply(s, ResumeInput{kT0 + 3}, &d);
+  EXPECT_EQ(s.FindTask("task_b")->status, TaskStatus::kPending);
+}
+
+TEST(DecideControls, ShouldRefuseToCancelAFinishedOrUnknownTask) {
+  WorkflowState s = Apply(Plan(kDiamond), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 1});
+  EXPECT_EQ(Decide(s, CancelTaskInput{"task_a", "", kT0 + 2}).outcome, Outcome::kNotAllowed);
+  EXPECT_EQ(Decide(s, CancelTaskInput{"task_zz", "", kT0 + 2}).outcome, Outcome::kUnknownTask);
+}
+
+TEST(BuildAgentRequest, ShouldUseTheStepInputAndMergeTheStepContext) {
+  const WorkflowState planned = Plan(R"({"id": "x", "name": "X", "pattern": "sequential",
+    "steps": [{"id": "a", "name": "Analyze", "agentType": "t", "input": {"reviews": ["ok"]},
+               "context": {"language": "en", "stepId": "ignored"}}]})");
+  const WorkflowState s = Apply(planned, StartInput{kT0});
+  const Json& request = s.tasks[0].request;
+  EXPECT_EQ(request["input"], Json({{"reviews", {"ok"}}}));
+  EXPECT_EQ(request["context"]["language"], "en");
+  EXPECT_EQ(request["context"]["stepId"], "a");  // the engine's keys win
+  EXPECT_EQ(request["task"], "Analyze");
+}
+
+}  // namespace
+}  // namespace agentstudio::engine

@@ -101,11 +101,63 @@ TEST(ParseWorkflowRequest, ShouldRequireADefinitionAndAnObjectBody) {
   EXPECT_TRUE(HasError(ParseWorkflowRequest(Json::array()).errors, "", "INVALID_FORMAT"));
 }
 
-TEST(ParseWorkflowRequest, ShouldRefusePatternsThisVersionCannotRun) {
+TEST(ParseWorkflowRequest, ShouldAcceptEveryPatternWithItsDefaults) {
+  for (const char* pattern : {"sequential", "parallel", "iterative", "dynamic"}) {
+    Json body = ThreeStepRequest();
+    body["definition"]["pattern"] = pattern;
+    const ParsedWorkflowRequest parsed = ParseWorkflowRequest(body);
+    ASSERT_TRUE(parsed.ok()) << pattern;
+    EXPECT_EQ(ToString(parsed.request.definition.pattern), pattern);
+    EXPECT_EQ(parsed.request.definition.max_iterations, 3);
+    EXPECT_EQ(parsed.request.definition.max_steps, 50);
+  }
+}
+
+TEST(ParseWorkflowRequest, ShouldCheckTheRangesOfMaxIterationsAndMaxSteps) {
+  Json body = ThreeStepRequest();
+  body["definition"]["pattern"] = "dynamic";
+  body["definition"]["maxIterations"] = 0;
+  body["definition"]["maxSteps"] = 1001;
+  FieldErrors errors = ParseWorkflowRequest(body).errors;
+  EXPECT_TRUE(HasError(errors, "definition.maxIterations", "RANGE_ERROR"));
+  EXPECT_TRUE(HasError(errors, "definition.maxSteps", "RANGE_ERROR"));
+
+  body["definition"]["maxIterations"] = "5";
+  body["definition"]["maxSteps"] = 2;  // fewer than the three steps written
+  errors = ParseWorkflowRequest(body).errors;
+  EXPECT_TRUE(HasError(errors, "definition.maxIterations", "INVALID_FORMAT"));
+  EXPECT_TRUE(HasError(errors, "definition.maxSteps", "RANGE_ERROR"));
+
+  body["definition"]["maxIterations"] = 7;
+  body["definition"]["maxSteps"] = 3;
+  const ParsedWorkflowRequest parsed = ParseWorkflowRequest(body);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed.request.definition.max_iterations, 7);
+  EXPECT_EQ(parsed.request.definition.max_steps, 3);
+}
+
+TEST(ParseWorkflowRequest, ShouldReadStepInputAndContextAsObjects) {
+  Json body = ThreeStepRequest();
+  body["definition"]["steps"][0]["input"] = {{"text", "hello"}};
+  body["definition"]["steps"][0]["context"] = {{"language", "en"}};
+  body["definition"]["steps"][1]["input"] = "not an object";
+  const ParsedWorkflowRequest parsed = ParseWorkflowRequest(body);
+  EXPECT_TRUE(HasError(parsed.errors, "definition.steps[1].input", "INVALID_FORMAT"));
+  EXPECT_EQ(parsed.request.definition.steps[0].input, Json({{"text", "hello"}}));
+  EXPECT_EQ(parsed.request.definition.steps[0].context, Json({{"language", "en"}}));
+  EXPECT_TRUE(parsed.request.definition.steps[2].input.is_null());
+}
+
+TEST(ValidateDefinition, ShouldOrderIterativeStepsLikeSequentialOnes) {
   Json body = ThreeStepRequest();
   body["definition"]["pattern"] = "iterative";
-  EXPECT_TRUE(
-      HasError(ParseWorkflowRequest(body).errors, "definition.pattern", "UNSUPPORTED_PATTERN"));
+  body["definition"]["steps"][2]["dependsOn"] = {"step1"};
+  EXPECT_TRUE(HasError(ParseWorkflowRequest(body).errors, "definition.steps[2].dependsOn",
+                       "INVALID_FORMAT"));
+  body["definition"]["steps"][2].erase("dependsOn");
+  const ParsedWorkflowRequest parsed = ParseWorkflowRequest(body);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(EffectiveDependencies(parsed.request.definition, 2), std::vector<std::string>{"step2"});
 }
 
 TEST(ValidateDefinition, ShouldNameTheCycle) {
@@ -148,7 +200,13 @@ TEST(ValidateDefinition, ShouldGiveSequentialStepsThePreviousStepAsDependency) {
 }
 
 TEST(WorkflowDefinitionJson, ShouldRoundTripThroughTheParser) {
-  const ParsedWorkflowRequest parsed = ParseWorkflowRequest(ThreeStepRequest());
+  Json body = ThreeStepRequest();
+  body["definition"]["pattern"] = "iterative";
+  body["definition"]["maxIterations"] = 5;
+  body["definition"]["steps"][1]["input"] = {{"x", 1}};
+  body["definition"]["steps"][1]["context"] = {{"y", 2}};
+  const ParsedWorkflowRequest parsed = ParseWorkflowRequest(body);
+  ASSERT_TRUE(parsed.ok());
   FieldErrors errors;
   const WorkflowDefinition back =
       ParseDefinition(ToJson(parsed.request.definition), "definition", errors);

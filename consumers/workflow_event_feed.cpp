@@ -1,0 +1,86 @@
+#include "consumers/workflow_event_feed.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "agentstudio/v1/workflow_event.pb.h"
+#include "schemas/command_codec.hpp"
+#include "schemas/struct_json.hpp"
+
+namespace agentstudio::kafka {
+
+WorkflowEventFeed::WorkflowEventFeed(ConfigMap properties, const Topics& topics)
+    : consumer_(std::move(properties), {topics.workflow_events()}) {}
+
+WorkflowEventFeed::~WorkflowEventFeed() { Stop(); }
+
+void WorkflowEventFeed::Start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+}
+
+void WorkflowEventFeed::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t WorkflowEventFeed::Subscribe(const std::string& workflow_id, Listener listener) {
+  std::lock_guard lock(mutex_);
+  const uint64_t id = next_id_++;
+  by_workflow_.emplace(workflow_id, std::make_pair(id, std::move(listener)));
+  workflow_of_[id] = workflow_id;
+  return id;
+}
+
+void WorkflowEventFeed::Unsubscribe(uint64_t subscription) {
+  std::lock_guard lock(mutex_);
+  const auto it = workflow_of_.find(subscription);
+  if (it == workflow_of_.end()) return;
+  auto [first, last] = by_workflow_.equal_range(it->second);
+  for (auto entry = first; entry != last; ++entry) {
+    if (entry->second.first == subscription) {
+      by_workflow_.erase(entry);
+      break;
+    }
+  }
+  workflow_of_.erase(it);
+}
+
+void WorkflowEventFeed::Deliver(const WorkflowEventNotice& notice) {
+  std::vector<Listener> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    auto [first, last] = by_workflow_.equal_range(notice.workflow_id);
+    for (auto it = first; it != last; ++it) listeners.push_back(it->second.second);
+  }
+  for (const Listener& listener : listeners) listener(notice);
+}
+
+void WorkflowEventFeed::Run() {
+  while (!stop_) {
+    for (const InboundMessage& message : consumer_.Poll(std::chrono::milliseconds(100))) {
+      agentstudio::v1::WorkflowEvent event;
+      const auto status = engine::ParseWorkflowStatus(
+          event.ParseFromString(message.payload) ? event.workflow_status() : std::string());
+      if (!status || event.schema_version() != schemas::kSchemaVersion ||
+          event.workflow_id().empty()) {
+        ++undecodable_;
+        spdlog::warn("workflow-events: skipping an undecodable message at {} [{}] @{}",
+                     message.topic, message.partition, message.offset);
+        continue;
+      }
+      ++received_;
+      WorkflowEventNotice notice;
+      notice.workflow_id = event.workflow_id();
+      notice.event.sequence = event.sequence();
+      notice.event.type = event.type();
+      notice.event.timestamp = schemas::FromTimestamp(event.timestamp());
+      notice.event.severity = event.severity();
+      notice.event.data = schemas::FromStruct(event.data());
+      notice.workflow_status = *status;
+      Deliver(notice);
+    }
+  }
+}
+
+}  // namespace agentstudio::kafka

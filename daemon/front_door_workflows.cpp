@@ -1,0 +1,220 @@
+// FrontDoor: starting workflows (create, execute-and-wait), answering waits,
+// and the SSE event streams.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "daemon/front_door.hpp"
+#include "daemon/http_headers.hpp"
+#include "engine/planner.hpp"
+#include "engine/timestamp.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/execution_json.hpp"
+#include "schemas/ids.hpp"
+#include "sql/workflow_store.hpp"
+
+namespace agentstudio::daemon {
+namespace {
+
+using Pistache::Http::Code;
+using Pistache::Http::ResponseWriter;
+using Json = nlohmann::json;
+
+// A grace period past a workflow's own timeout, for the scheduler to fire it.
+constexpr auto kTimeoutGrace = std::chrono::seconds(10);
+
+Problem WorkflowTimeout(const std::string& workflow_id, int64_t timeout_seconds) {
+  Problem problem{408,
+                  "workflow-timeout",
+                  "Workflow Timeout",
+                  "Workflow execution exceeded the specified timeout",
+                  {},
+                  0};
+  problem.extensions = {{"workflowId", workflow_id}, {"timeoutSeconds", timeout_seconds}};
+  return problem;
+}
+
+Problem UnknownAgentTypes(const std::vector<std::pair<size_t, std::string>>& steps) {
+  Problem problem{400, "validation-error", "Validation Error", "Invalid agent type specified", {},
+                  0};
+  for (const auto& [index, type] : steps) {
+    problem.errors.push_back({"definition.steps[" + std::to_string(index) + "].agentType",
+                              "Agent type '" + type + "' not found", "AGENT_TYPE_NOT_FOUND"});
+  }
+  return problem;
+}
+
+}  // namespace
+
+std::optional<engine::WorkflowRequest> FrontDoor::ParseStartBody(
+    const Pistache::Rest::Request& request, ResponseWriter& response) {
+  if (RefuseWhileDraining(request, response)) return std::nullopt;
+  const Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    SendProblem(
+        response,
+        {400, "malformed-request", "Bad Request", "The request body is not valid JSON", {}, 0},
+        request.resource(), TraceparentOf(request));
+    return std::nullopt;
+  }
+  engine::ParsedWorkflowRequest parsed = engine::ParseWorkflowRequest(body);
+  if (!parsed.ok()) {
+    SendProblem(response,
+                {422, "validation-error", "Validation Error",
+                 "One or more validation errors occurred", std::move(parsed.errors), 0},
+                request.resource(), TraceparentOf(request));
+    return std::nullopt;
+  }
+  return std::move(parsed.request);
+}
+
+std::chrono::milliseconds FrontDoor::WaitFor(const engine::WorkflowDefinition& definition) const {
+  if (definition.timeout_value) return *definition.timeout_value + kTimeoutGrace;
+  return options_.execute_timeout;
+}
+
+void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
+  const std::string instance = plan.instance;
+  const std::string trace = plan.trace;
+  RunDatabaseJob(
+      instance, trace, writer,
+      [this, plan = std::move(plan), writer](soci::session& session, ResponseWriter&) {
+        const engine::WorkflowDefinition& definition = plan.request.definition;
+        std::vector<std::string> types;
+        for (const auto& step : definition.steps) types.push_back(step.agent_type);
+        const std::vector<std::string> unknown = known_types_.Unknown(session, types);
+        if (!unknown.empty()) {
+          std::vector<std::pair<size_t, std::string>> steps;
+          for (size_t i = 0; i < types.size(); ++i) {
+            if (std::find(unknown.begin(), unknown.end(), types[i]) != unknown.end()) {
+              steps.emplace_back(i, types[i]);
+            }
+          }
+          SendProblem(*writer,
+                      plan.unknown_types ? plan.unknown_types(steps) : UnknownAgentTypes(steps),
+                      plan.instance, plan.trace);
+          return;
+        }
+        const std::string workflow_id = schemas::NewWorkflowId();
+        std::vector<std::string> task_ids;
+        for (size_t i = 0; i < definition.steps.size(); ++i)
+          task_ids.push_back(schemas::NewTaskId());
+        const int64_t now = engine::WallClockNow();
+        const auto command = schemas::MakeStartCommand(plan.request, workflow_id, task_ids, now);
+        // The answer shows the execution as the scheduler will plan it: the
+        // same pure function over the same ids and time.
+        Json created = schemas::ExecutionToJson(
+            engine::PlanExecution(workflow_id, plan.request, task_ids, now), {});
+        const uint64_t wait = plan.before_send ? plan.before_send(workflow_id, writer) : 0;
+        commands_.Submit(command, plan.trace,
+                         [this, writer, created = std::move(created), workflow_id, wait,
+                          on_durable = plan.on_durable, instance = plan.instance,
+                          trace = plan.trace](const kafka::DeliveryResult& result) {
+                           if (!result.ok) {
+                             waiter_.Cancel(wait);
+                             spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}",
+                                          workflow_id, result.error);
+                             SendProblem(*writer,
+                                         Unavailable("The workflow could not be stored durably "
+                                                     "(Kafka: " +
+                                                     result.error + "); retry later"),
+                                         instance, trace);
+                             return;
+                           }
+                           // Before answering: a GET that follows finds it even if no
+                           // scheduler has applied the start yet.
+                           accepted_.Put(workflow_id, created, engine::WallClockNow());
+                           if (on_durable) on_durable(workflow_id, created, writer);
+                         });
+      });
+}
+
+void FrontDoor::ExecuteWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
+  auto parsed = ParseStartBody(request, response);
+  if (!parsed) return;
+  const auto timeout = WaitFor(parsed->definition);
+  const int64_t timeout_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          parsed->definition.timeout_value.value_or(options_.execute_timeout))
+          .count();
+  StartPlan plan{
+      std::move(*parsed), request.resource(), TraceparentOf(request), nullptr, nullptr, nullptr};
+  plan.before_send = [this, timeout, timeout_seconds, instance = plan.instance, trace = plan.trace](
+                         const std::string& workflow_id, SharedWriter writer) {
+    return waiter_.Wait(
+        workflow_id, 0, std::chrono::steady_clock::now() + timeout, [=, this](WaitEnd how) {
+          AnswerWorkflowResult(workflow_id, how, writer, instance, trace, timeout_seconds);
+        });
+  };
+  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)));
+}
+
+void FrontDoor::AnswerWorkflowResult(const std::string& workflow_id, WaitEnd how,
+                                     SharedWriter writer, const std::string& instance,
+                                     const std::string& trace, int64_t timeout_seconds) {
+  switch (how) {
+    case WaitEnd::kStopping:
+      SendProblem(*writer, Unavailable("The server is shutting down; the workflow goes on"),
+                  instance, trace);
+      return;
+    case WaitEnd::kTimedOut:
+      SendProblem(*writer, WorkflowTimeout(workflow_id, timeout_seconds), instance, trace);
+      return;
+    case WaitEnd::kEnded:
+      break;
+  }
+  RunDatabaseJob(
+      instance, trace, writer,
+      [workflow_id, instance, trace, timeout_seconds](soci::session& session, ResponseWriter& out) {
+        const auto states = store::LoadExecutions(session, {workflow_id}, false);
+        if (states.empty()) {
+          SendProblem(out, NotFoundProblem("Workflow '" + workflow_id + "' was deleted"), instance,
+                      trace);
+          return;
+        }
+        const engine::WorkflowState& state = states.begin()->second;
+        if (schemas::FailedByWorkflowTimeout(state)) {
+          SendProblem(out, WorkflowTimeout(workflow_id, timeout_seconds), instance, trace);
+          return;
+        }
+        SendJson(out, Code::Ok,
+                 schemas::WorkflowResultToJson(state, store::LoadEvents(session, workflow_id)));
+      });
+}
+
+void FrontDoor::StreamEvents(const Pistache::Rest::Request& request, ResponseWriter response) {
+  const auto target = TargetOf(request, response);
+  if (!target) return;
+  const auto& [trace, instance, id, not_found] = *target;
+  int64_t last_event_id = 0;
+  if (auto header = request.headers().tryGetRaw("Last-Event-ID")) {
+    const std::string& text = header->value();
+    char* end = nullptr;
+    last_event_id = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || last_event_id < 0) {
+      SendProblem(
+          response,
+          {400,
+           "validation-error",
+           "Bad Request",
+           "Last-Event-ID must be the id of an event (a non-negative integer)",
+           {{"Last-Event-ID", "not a non-negative integer: '" + text + "'", "INVALID_FORMAT"}},
+           0},
+          instance, trace);
+      return;
+    }
+  }
+  RunDatabaseJob(
+      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+      [this, id, instance, trace, not_found, last_event_id](soci::session& session,
+                                                            ResponseWriter& writer) {
+        // Accepted here and not applied yet: its events are still to come.
+        if (store::LoadMarks(session, {id}).empty() && !accepted_.Get(id, engine::WallClockNow())) {
+          SendProblem(writer, not_found, instance, trace);
+          return;
+        }
+        streams_.Open(session, id, last_event_id, writer);
+      });
+}
+
+}  // namespace agentstudio::daemon

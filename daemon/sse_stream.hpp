@@ -1,0 +1,40 @@
+#pragma once
+
+#include <pistache/http.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace agentstudio::daemon {
+
+// One Server-Sent Events answer (200, text/event-stream, chunked), written
+// from any thread. It writes the HTTP/1.1 chunks itself through
+// Tcp::Peer::send, which only queues the bytes for the connection's reactor:
+// Pistache 0.0.5's ResponseStream::flush() also runs the transport's write
+// loop on the calling thread, which races the reactor and aborts the process
+// ("could not find write data", pistache#1006, fixed upstream in #1280).
+// Thread-safe.
+class SseStream {
+ public:
+  // Sends the status line and headers. `writer` must not answer otherwise.
+  explicit SseStream(Pistache::Http::ResponseWriter& writer);
+
+  // Sends one event ("id:" when > 0, "event:" when not empty, "data:" lines).
+  // Returns false once the client is gone or the stream ended.
+  bool Send(const std::string& data, const std::string& event = "", int64_t id = 0);
+  // A comment line, to keep idle connections open and notice gone clients.
+  bool KeepAlive();
+  // Ends the stream (the last chunk). Idempotent.
+  void End();
+
+ private:
+  bool Write(const std::string& bytes);
+  bool WriteChunk(const std::string& data);
+
+  std::mutex mutex_;
+  std::weak_ptr<Pistache::Tcp::Peer> peer_;  // guarded by mutex_
+  bool ended_ = false;                       // guarded by mutex_
+};
+
+}  // namespace agentstudio::daemon
