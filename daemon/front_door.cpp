@@ -148,13 +148,7 @@ void FrontDoor::RunDatabaseJob(const std::string& instance, const std::string& t
                                std::function<void(soci::session&, ResponseWriter&)> job) {
   const bool queued = executor_.Submit([this, writer, instance, trace, job = std::move(job)] {
     try {
-      auto session = pool_.Acquire();
-      try {
-        job(*session, *writer);
-      } catch (const std::exception&) {
-        session.ReconnectIfLost();
-        throw;
-      }
+      pool_.Run([&](soci::session& session) { job(session, *writer); });
     } catch (const std::exception& error) {
       const store::DatabaseError classified = store::ClassifyDatabaseError(error);
       spdlog::error("{}: {}", instance, classified.what());
@@ -258,7 +252,7 @@ void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, Response
         uint64_t wait = 0;
         if (control == engine::Control::kResume) {
           const int64_t after = states.begin()->second.last_event_sequence;
-          const auto timeout = WaitFor(states.begin()->second.definition);
+          const auto timeout = WaitFor(states.begin()->second.definition.timeout_value);
           wait =
               waiter_.Wait(id, after, std::chrono::steady_clock::now() + timeout,
                            [this, id, shared, instance, trace, timeout](WaitEnd how) {
@@ -321,15 +315,11 @@ void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter re
     Json checks = Json::object();
     bool healthy = true;
     try {
-      auto session = pool_.Acquire();
-      try {
+      pool_.Run([](soci::session& session) {
         int one = 0;
-        *session << "SELECT 1", soci::into(one);
-        checks["postgresql"] = {{"status", "up"}};
-      } catch (const std::exception&) {
-        session.ReconnectIfLost();
-        throw;
-      }
+        session << "SELECT 1", soci::into(one);
+      });
+      checks["postgresql"] = {{"status", "up"}};
     } catch (const std::exception& error) {
       healthy = false;
       checks["postgresql"] = {{"status", "down"}, {"error", error.what()}};

@@ -97,8 +97,9 @@ class FrontDoor {
   void AnswerWorkflowResult(const std::string& workflow_id, WaitEnd how, SharedWriter writer,
                             const std::string& instance, const std::string& trace,
                             int64_t timeout_seconds);
-  // How long a waiting request for `definition` waits.
-  std::chrono::milliseconds WaitFor(const engine::WorkflowDefinition& definition) const;
+  // How long a waiting request waits for work with this timeout (none: the
+  // configured default).
+  std::chrono::milliseconds WaitFor(const std::optional<std::chrono::milliseconds>& timeout) const;
 
   void CreateWorkflow(const Pistache::Rest::Request& request,
                       Pistache::Http::ResponseWriter response);

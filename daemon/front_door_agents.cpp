@@ -179,9 +179,7 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
                 instance, trace);
     return;
   }
-  const auto& task_timeout = parsed.request.definition.steps.front().timeout_value;
-  const auto wait_for =
-      task_timeout ? *task_timeout + std::chrono::seconds(10) : options_.execute_timeout;
+  const auto wait_for = WaitFor(parsed.request.definition.steps.front().timeout_value);
 
   StartPlan plan{std::move(parsed.request), instance, trace, nullptr, nullptr, nullptr};
   plan.unknown_types = [agent_type](const auto&) { return InvalidAgentType(agent_type); };
@@ -194,15 +192,11 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
     if (how == WaitEnd::kTimedOut) return send(AgentTimeout(agent_type));
     const bool queued = executor_.Submit([this, workflow_id, agent_type, send] {
       try {
-        auto session = pool_.Acquire();
-        try {
-          const auto states = store::LoadExecutions(*session, {workflow_id}, false);
-          if (states.empty()) return send(NotFoundProblem("The agent task was deleted"));
-          send(AgentAnswer(states.begin()->second, agent_type));
-        } catch (const std::exception&) {
-          session.ReconnectIfLost();
-          throw;
-        }
+        const auto states = pool_.Run([&](soci::session& session) {
+          return store::LoadExecutions(session, {workflow_id}, false);
+        });
+        if (states.empty()) return send(NotFoundProblem("The agent task was deleted"));
+        send(AgentAnswer(states.begin()->second, agent_type));
       } catch (const std::exception& error) {
         spdlog::error("agent task {}: {}", workflow_id, error.what());
         send(Unavailable("The database is unavailable; retry later"));

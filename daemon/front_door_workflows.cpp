@@ -68,8 +68,9 @@ std::optional<engine::WorkflowRequest> FrontDoor::ParseStartBody(
   return std::move(parsed.request);
 }
 
-std::chrono::milliseconds FrontDoor::WaitFor(const engine::WorkflowDefinition& definition) const {
-  if (definition.timeout_value) return *definition.timeout_value + kTimeoutGrace;
+std::chrono::milliseconds FrontDoor::WaitFor(
+    const std::optional<std::chrono::milliseconds>& timeout) const {
+  if (timeout) return *timeout + kTimeoutGrace;
   return options_.execute_timeout;
 }
 
@@ -132,7 +133,7 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
 void FrontDoor::ExecuteWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
   auto parsed = ParseStartBody(request, response);
   if (!parsed) return;
-  const auto timeout = WaitFor(parsed->definition);
+  const auto timeout = WaitFor(parsed->definition.timeout_value);
   const int64_t timeout_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(
           parsed->definition.timeout_value.value_or(options_.execute_timeout))

@@ -100,13 +100,7 @@ void WorkflowEndWaiter::Recheck() {
   for (const auto& [workflow_id, list] : waits) ids.push_back(workflow_id);
   std::map<std::string, store::ExecutionMark> marks;
   try {
-    auto session = pool_.Acquire();
-    try {
-      marks = store::LoadMarks(*session, ids);
-    } catch (const std::exception&) {
-      session.ReconnectIfLost();
-      throw;
-    }
+    marks = pool_.Run([&](soci::session& session) { return store::LoadMarks(session, ids); });
   } catch (const std::exception& error) {
     spdlog::warn("workflow end waiter: cannot check PostgreSQL: {}", error.what());
     return;

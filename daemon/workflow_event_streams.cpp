@@ -67,6 +67,10 @@ void WorkflowEventStreams::Open(soci::session& session, const std::string& workf
     stream->catching_up = true;  // live events wait until the log is sent
   }
   CatchUp(session, stream);
+  ReplayEarly(stream);
+}
+
+void WorkflowEventStreams::ReplayEarly(const std::shared_ptr<Stream>& stream) {
   std::map<int64_t, kafka::WorkflowEventNotice> early;
   {
     std::lock_guard lock(stream->mutex);
@@ -102,25 +106,14 @@ void WorkflowEventStreams::OnEvent(const std::shared_ptr<Stream>& stream,
   if (!gap) return;
   const bool queued = executor_.Submit([this, stream] {
     try {
-      auto session = pool_.Acquire();
-      try {
-        CatchUp(*session, stream);
-      } catch (const std::exception&) {
-        session.ReconnectIfLost();
-        throw;
-      }
+      pool_.Run([&](soci::session& session) { CatchUp(session, stream); });
     } catch (const std::exception& error) {
       spdlog::warn("events of {}: cannot catch up from PostgreSQL: {}", stream->workflow_id,
                    error.what());
       Close(stream);
       return;
     }
-    std::map<int64_t, kafka::WorkflowEventNotice> early;
-    {
-      std::lock_guard lock(stream->mutex);
-      early.swap(stream->early);
-    }
-    for (const auto& [sequence, notice] : early) OnEvent(stream, notice);
+    ReplayEarly(stream);
   });
   if (!queued) Close(stream);
 }

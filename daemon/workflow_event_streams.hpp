@@ -49,6 +49,8 @@ class WorkflowEventStreams {
   // Sends what PostgreSQL has after the last event sent; ends the stream when
   // the workflow has ended and everything was sent.
   void CatchUp(soci::session& session, const std::shared_ptr<Stream>& stream);
+  // Hands the events buffered while the log was being sent to OnEvent.
+  void ReplayEarly(const std::shared_ptr<Stream>& stream);
   void Close(const std::shared_ptr<Stream>& stream);
   void KeepAliveLoop();
 

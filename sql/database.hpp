@@ -64,6 +64,20 @@ class SessionPool {
 
   // Blocks until a session is free.
   Lease Acquire();
+
+  // Runs `work(session)` on a leased session and returns what it returns.
+  // When it throws, the session reconnects if its connection was lost (so
+  // the next user gets a live one) and the exception propagates.
+  template <typename Work>
+  auto Run(Work&& work) {
+    Lease lease = Acquire();
+    try {
+      return work(*lease);
+    } catch (...) {
+      lease.ReconnectIfLost();
+      throw;
+    }
+  }
   const std::string& url() const { return url_; }
 
  private:
