@@ -3,12 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
-#include <deque>
 #include <future>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "agents/cancel_listener.hpp"
+#include "agents/recent_keys.hpp"
 #include "agentstudio/v1/agent_heartbeat.pb.h"
 #include "agentstudio/v1/task_event.pb.h"
 #include "agentstudio/v1/task_message.pb.h"
@@ -22,30 +23,6 @@
 
 namespace agentstudio::agents {
 
-namespace {
-
-// Remembers the last dispatches handled so a redelivered (task, attempt) is
-// not run twice by this process.
-class RecentDispatches {
- public:
-  bool Seen(const std::string& key) const { return keys_.count(key) > 0; }
-  void Remember(const std::string& key) {
-    if (!keys_.insert(key).second) return;
-    order_.push_back(key);
-    if (order_.size() > kCapacity) {
-      keys_.erase(order_.front());
-      order_.pop_front();
-    }
-  }
-
- private:
-  static constexpr size_t kCapacity = 10000;
-  std::set<std::string> keys_;
-  std::deque<std::string> order_;
-};
-
-}  // namespace
-
 class AgentRuntime::Impl {
  public:
   Impl(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers)
@@ -53,17 +30,23 @@ class AgentRuntime::Impl {
         producer_(options_.kafka, std::chrono::seconds(30)),
         dead_letters_(producer_, options_.topics) {
     std::vector<std::string> topics;
+    std::set<std::string> types;
     for (auto& handler : handlers) {
       const std::string type = handler->agent_type();
       topics.push_back(options_.topics.tasks(type));
+      types.insert(type);
       handlers_[type] = std::move(handler);
     }
+    // Listening before consuming tasks: a cancel sent after a task was read
+    // is then never missed.
+    cancels_ = std::make_unique<CancelListener>(options_.kafka, options_.topics, std::move(types));
     consumer_ = std::make_unique<kafka::BatchConsumer>(
         options_.kafka, kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics, 16,
                                                     std::chrono::milliseconds(100)});
   }
 
   void Run(const std::atomic<bool>& stop) {
+    cancels_->Start();
     std::thread heartbeats([&] { HeartbeatLoop(stop); });
     while (!stop) {
       const std::vector<kafka::InboundMessage> batch = consumer_->Poll();
@@ -85,6 +68,7 @@ class AgentRuntime::Impl {
     }
     wake_.notify_all();
     heartbeats.join();
+    cancels_->Stop();
     SendHeartbeat("stopping");
     producer_.Flush(std::chrono::seconds(5));
     consumer_->Close();
@@ -96,9 +80,12 @@ class AgentRuntime::Impl {
     return out;
   }
 
+  uint64_t cancels_received() const { return cancels_->received(); }
+
   std::atomic<uint64_t> completed_{0};
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> duplicates_{0};
+  std::atomic<uint64_t> cancelled_{0};
 
  private:
   agentstudio::v1::TaskEvent NewEvent(const agentstudio::v1::TaskMessage& task) const {
@@ -155,6 +142,7 @@ class AgentRuntime::Impl {
   // when the message could not be dead-lettered (it must stay uncommitted).
   bool Process(const kafka::InboundMessage& message, const std::atomic<bool>& stop,
                std::vector<Report>& reports) {
+    if (auto oversized = kafka::OversizedReason(message)) return DeadLetter(message, *oversized);
     agentstudio::v1::TaskMessage task;
     if (!task.ParseFromString(message.payload) || task.task_id().empty() ||
         task.workflow_id().empty()) {
@@ -168,8 +156,8 @@ class AgentRuntime::Impl {
     if (handler == handlers_.end()) {
       return DeadLetter(message, "no handler for agent type '" + task.agent_type() + "'");
     }
-    const std::string dispatch = task.task_id() + "#" + std::to_string(task.attempt());
-    if (recent_.Seen(dispatch)) {
+    const std::string dispatch = DispatchKey(task.task_id(), task.attempt());
+    if (recent_.Find(dispatch) != nullptr) {
       ++duplicates_;
       return true;
     }
@@ -195,17 +183,28 @@ class AgentRuntime::Impl {
       producer_.Send(options_.topics.task_events(), task.workflow_id(), event.SerializeAsString(),
                      headers, [](const kafka::DeliveryResult&) {});
     };
-    context.cancelled = [&stop] { return stop.load(); };
-    context.report_progress(0, "accepted by " + options_.agent_id);
+    const auto cancel_reason = [&] {
+      return cancels_->CancelReason(task.task_id(), task.attempt());
+    };
+    context.cancelled = [&] { return stop.load() || cancel_reason().has_value(); };
 
     const auto started = std::chrono::steady_clock::now();
     AgentResult result;
-    try {
-      result = handler->second->Handle(context);
-    } catch (const std::exception& error) {
-      result = AgentResult::Failure("AGENT_EXCEPTION", error.what(), /*retryable=*/true);
+    if (!cancel_reason()) {  // a task cancelled while it was queued is not started
+      context.report_progress(0, "accepted by " + options_.agent_id);
+      try {
+        result = handler->second->Handle(context);
+      } catch (const std::exception& error) {
+        result = AgentResult::Failure("AGENT_EXCEPTION", error.what(), /*retryable=*/true);
+      }
     }
     --active_tasks_;
+    // Whatever the handler made of a cancel, the report says it was one.
+    if (const auto reason = cancel_reason()) {
+      result = AgentResult::Failure("CANCELLED", reason->empty() ? "Cancelled" : *reason,
+                                    /*retryable=*/false);
+      ++cancelled_;
+    }
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
 
@@ -229,7 +228,7 @@ class AgentRuntime::Impl {
     producer_.Send(options_.topics.task_events(), report.key, report.payload, headers,
                    [promise](const kafka::DeliveryResult& r) { promise->set_value(r); });
     reports.push_back(std::move(report));
-    recent_.Remember(dispatch);
+    recent_.Add(dispatch);
     return true;
   }
 
@@ -272,7 +271,8 @@ class AgentRuntime::Impl {
   kafka::MessageProducer producer_;
   kafka::DeadLetterPublisher dead_letters_;
   std::map<std::string, std::unique_ptr<AgentHandler>> handlers_;  // constant after construction
-  RecentDispatches recent_;                                        // poll thread only
+  RecentKeys<bool> recent_{10000};                                 // poll thread only
+  std::unique_ptr<CancelListener> cancels_;
   std::atomic<int> active_tasks_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -290,6 +290,8 @@ void AgentRuntime::Run(const std::atomic<bool>& stop) { impl_->Run(stop); }
 uint64_t AgentRuntime::tasks_completed() const { return impl_->completed_; }
 uint64_t AgentRuntime::tasks_failed() const { return impl_->failed_; }
 uint64_t AgentRuntime::duplicates_dropped() const { return impl_->duplicates_; }
+uint64_t AgentRuntime::tasks_cancelled() const { return impl_->cancelled_; }
+uint64_t AgentRuntime::cancels_received() const { return impl_->cancels_received(); }
 std::vector<std::string> AgentRuntime::agent_types() const { return impl_->types(); }
 
 }  // namespace agentstudio::agents

@@ -25,7 +25,9 @@ struct AgentRuntimeOptions {
 // dispatches of the same (task, attempt), reports progress then completion or
 // error on `task-events`, commits the offset only after that report is
 // durable, and heartbeats on `agent-heartbeats`. Undecodable task messages go
-// to `dlq`.
+// to `dlq`. Cancels on `agent-control` make the task's `cancelled()` true (a
+// task cancelled while queued is not started); its report is then the error
+// CANCELLED, not retryable.
 class AgentRuntime {
  public:
   AgentRuntime(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers);
@@ -37,6 +39,8 @@ class AgentRuntime {
   uint64_t tasks_completed() const;
   uint64_t tasks_failed() const;
   uint64_t duplicates_dropped() const;
+  uint64_t tasks_cancelled() const;   // also counted in tasks_failed()
+  uint64_t cancels_received() const;  // for this runtime's agent types
   std::vector<std::string> agent_types() const;
 
  private:

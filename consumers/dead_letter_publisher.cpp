@@ -15,11 +15,18 @@ void DeadLetterPublisher::PublishAll(const std::vector<PoisonMessage>& poison) {
     headers["x-source-partition"] = std::to_string(p.message->partition);
     headers["x-source-offset"] = std::to_string(p.message->offset);
     headers["x-dlq-reason"] = p.reason;
+    // The dlq producer has the same size limit as the one that refused it:
+    // keep the head, enough to identify it, and say how big it was.
+    std::string payload = p.message->payload;
+    if (payload.size() > kMaxPayloadBytes) {
+      headers["x-dlq-truncated-from"] = std::to_string(payload.size());
+      payload.resize(kTruncatedPayloadBytes);
+    }
     spdlog::warn("dead-lettering {} [{}] @{}: {}", p.message->topic, p.message->partition,
                  p.message->offset, p.reason);
     auto promise = std::make_shared<std::promise<DeliveryResult>>();
     reports.push_back(promise->get_future());
-    producer_.Send(topics_.dlq(), p.message->key, p.message->payload, headers,
+    producer_.Send(topics_.dlq(), p.message->key, payload, headers,
                    [promise](const DeliveryResult& result) { promise->set_value(result); });
   }
   for (auto& report : reports) {

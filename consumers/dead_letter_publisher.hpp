@@ -19,8 +19,12 @@ struct PoisonMessage {
 // Sends messages that cannot be processed to the `dlq` topic: original key and
 // bytes, plus headers naming the source topic, partition, offset and the
 // reason (x-source-topic, x-source-partition, x-source-offset, x-dlq-reason).
+// A payload over kMaxPayloadBytes is cut to its first kTruncatedPayloadBytes,
+// with x-dlq-truncated-from giving its size.
 class DeadLetterPublisher {
  public:
+  static constexpr size_t kTruncatedPayloadBytes = 64 * 1024;
+
   DeadLetterPublisher(MessageProducer& producer, Topics topics)
       : producer_(producer), topics_(std::move(topics)) {}
 

@@ -54,7 +54,8 @@ void ExecutionWrites::Record(const engine::Decision& decision, const std::string
     message.set_workflow_id(state.id);
     message.set_attempt(task.attempt);
     message.set_action(agentstudio::v1::TaskControl::ACTION_CANCEL);
-    message.set_reason(state.error_message);
+    // The task's own error says why (timed out, skipped, cancelled by a user).
+    message.set_reason(task.error_message.empty() ? state.error_message : task.error_message);
     outbox_.push_back(
         {topics_.agent_control(), task.agent_type, message.SerializeAsString(), headers});
   }

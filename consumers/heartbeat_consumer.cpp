@@ -27,6 +27,10 @@ void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
     std::vector<store::AgentRecord> agents;
     std::vector<PoisonMessage> poison;
     for (const InboundMessage& message : batch) {
+      if (auto oversized = OversizedReason(message)) {
+        poison.push_back({&message, std::move(*oversized)});
+        continue;
+      }
       agentstudio::v1::AgentHeartbeat heartbeat;
       if (!heartbeat.ParseFromString(message.payload) || heartbeat.agent_id().empty()) {
         poison.push_back({&message, "undecodable AgentHeartbeat"});

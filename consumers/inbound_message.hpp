@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace agentstudio::kafka {
@@ -21,5 +22,17 @@ struct InboundMessage {
     return it == headers.end() ? std::string() : it->second;
   }
 };
+
+// The largest payload consumers process: librdkafka's default
+// message.max.bytes, which our producers keep, so a bigger message came from a
+// foreign producer; it is dead-lettered (truncated) instead of decoded.
+inline constexpr size_t kMaxPayloadBytes = 1000000;
+
+// Why `message` is too big to process, or nullopt.
+inline std::optional<std::string> OversizedReason(const InboundMessage& message) {
+  if (message.payload.size() <= kMaxPayloadBytes) return std::nullopt;
+  return "oversized payload: " + std::to_string(message.payload.size()) + " bytes (limit " +
+         std::to_string(kMaxPayloadBytes) + ")";
+}
 
 }  // namespace agentstudio::kafka

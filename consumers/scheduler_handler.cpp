@@ -39,6 +39,7 @@ std::string JoinErrors(const engine::FieldErrors& errors) {
 std::variant<Decoded, std::string> Decode(const InboundMessage& message, const Topics& topics) {
   Decoded out;
   out.message = &message;
+  if (auto oversized = OversizedReason(message)) return std::move(*oversized);
   if (message.topic == topics.commands()) {
     Command command;
     if (!command.ParseFromString(message.payload))

@@ -69,4 +69,26 @@ std::vector<InboundMessage> TailConsumer::Poll(std::chrono::milliseconds wait, s
   return out;
 }
 
+TailReader::TailReader(ConfigMap properties, const std::vector<std::string>& topics,
+                       Handler on_message)
+    : consumer_(std::move(properties), topics), on_message_(std::move(on_message)) {}
+
+TailReader::~TailReader() { Stop(); }
+
+void TailReader::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] {
+    while (!stop_) {
+      for (const InboundMessage& message : consumer_.Poll(std::chrono::milliseconds(100))) {
+        on_message_(message);
+      }
+    }
+  });
+}
+
+void TailReader::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
 }  // namespace agentstudio::kafka

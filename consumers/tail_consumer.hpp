@@ -2,9 +2,12 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "consumers/inbound_message.hpp"
@@ -30,6 +33,27 @@ class TailConsumer {
 
  private:
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+};
+
+// A TailConsumer polled on a thread of its own, handing each message to
+// `on_message` on that thread (the fan-out readers: front doors' workflow
+// events, agents' cancels). The partitions are assigned in the constructor, so
+// what is published after it returns is seen once Start() runs.
+class TailReader {
+ public:
+  using Handler = std::function<void(const InboundMessage&)>;
+
+  TailReader(ConfigMap properties, const std::vector<std::string>& topics, Handler on_message);
+  ~TailReader();  // Stop()
+
+  void Start();
+  void Stop();  // joins the thread; `on_message` is not called after it returns
+
+ private:
+  TailConsumer consumer_;
+  const Handler on_message_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 }  // namespace agentstudio::kafka

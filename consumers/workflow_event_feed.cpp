@@ -11,18 +11,14 @@
 namespace agentstudio::kafka {
 
 WorkflowEventFeed::WorkflowEventFeed(ConfigMap properties, const Topics& topics)
-    : consumer_(std::move(properties), {topics.workflow_events()}) {}
+    : reader_(std::move(properties), {topics.workflow_events()},
+              [this](const InboundMessage& message) { Handle(message); }) {}
 
 WorkflowEventFeed::~WorkflowEventFeed() { Stop(); }
 
-void WorkflowEventFeed::Start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-}
+void WorkflowEventFeed::Start() { reader_.Start(); }
 
-void WorkflowEventFeed::Stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-}
+void WorkflowEventFeed::Stop() { reader_.Stop(); }
 
 uint64_t WorkflowEventFeed::Subscribe(const std::string& workflow_id, Listener listener) {
   std::lock_guard lock(mutex_);
@@ -56,31 +52,26 @@ void WorkflowEventFeed::Deliver(const WorkflowEventNotice& notice) {
   for (const Listener& listener : listeners) listener(notice);
 }
 
-void WorkflowEventFeed::Run() {
-  while (!stop_) {
-    for (const InboundMessage& message : consumer_.Poll(std::chrono::milliseconds(100))) {
-      agentstudio::v1::WorkflowEvent event;
-      const auto status = engine::ParseWorkflowStatus(
-          event.ParseFromString(message.payload) ? event.workflow_status() : std::string());
-      if (!status || event.schema_version() != schemas::kSchemaVersion ||
-          event.workflow_id().empty()) {
-        ++undecodable_;
-        spdlog::warn("workflow-events: skipping an undecodable message at {} [{}] @{}",
-                     message.topic, message.partition, message.offset);
-        continue;
-      }
-      ++received_;
-      WorkflowEventNotice notice;
-      notice.workflow_id = event.workflow_id();
-      notice.event.sequence = event.sequence();
-      notice.event.type = event.type();
-      notice.event.timestamp = schemas::FromTimestamp(event.timestamp());
-      notice.event.severity = event.severity();
-      notice.event.data = schemas::FromStruct(event.data());
-      notice.workflow_status = *status;
-      Deliver(notice);
-    }
+void WorkflowEventFeed::Handle(const InboundMessage& message) {
+  agentstudio::v1::WorkflowEvent event;
+  const auto status = engine::ParseWorkflowStatus(
+      event.ParseFromString(message.payload) ? event.workflow_status() : std::string());
+  if (!status || event.schema_version() != schemas::kSchemaVersion || event.workflow_id().empty()) {
+    ++undecodable_;
+    spdlog::warn("workflow-events: skipping an undecodable message at {} [{}] @{}", message.topic,
+                 message.partition, message.offset);
+    return;
   }
+  ++received_;
+  WorkflowEventNotice notice;
+  notice.workflow_id = event.workflow_id();
+  notice.event.sequence = event.sequence();
+  notice.event.type = event.type();
+  notice.event.timestamp = schemas::FromTimestamp(event.timestamp());
+  notice.event.severity = event.severity();
+  notice.event.data = schemas::FromStruct(event.data());
+  notice.workflow_status = *status;
+  Deliver(notice);
 }
 
 }  // namespace agentstudio::kafka

@@ -7,7 +7,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "consumers/tail_consumer.hpp"
 #include "engine/workflow_state.hpp"
@@ -23,7 +22,7 @@ struct WorkflowEventNotice {
 };
 
 // The front door's view of `workflow-events`: every instance reads every
-// partition from the end (TailConsumer) and hands each event to the listeners
+// partition from the end (TailReader) and hands each event to the listeners
 // of its workflow. Events arrive at least once and, across relays, possibly
 // out of order: listeners order and de-duplicate by `event.sequence`, and
 // fill gaps from PostgreSQL. Undecodable messages are counted and skipped.
@@ -51,18 +50,16 @@ class WorkflowEventFeed {
   uint64_t undecodable() const { return undecodable_; }
 
  private:
-  void Run();
+  void Handle(const InboundMessage& message);
   void Deliver(const WorkflowEventNotice& notice);
 
-  TailConsumer consumer_;
   std::mutex mutex_;
   uint64_t next_id_ = 1;                                                   // guarded by mutex_
   std::multimap<std::string, std::pair<uint64_t, Listener>> by_workflow_;  // guarded by mutex_
   std::map<uint64_t, std::string> workflow_of_;                            // guarded by mutex_
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> undecodable_{0};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
+  TailReader reader_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace agentstudio::kafka

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "daemon/http_headers.hpp"
 #include "daemon/problem.hpp"
@@ -40,42 +42,71 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       waiter_(feed, pool),
       streams_(feed, pool, executor) {
   using namespace Pistache::Rest;
-  Routes::Post(router_, "/api/workflows", Routes::bind(&FrontDoor::CreateWorkflow, this));
-  Routes::Post(router_, "/api/workflows/execute", Routes::bind(&FrontDoor::ExecuteWorkflow, this));
-  Routes::Get(router_, "/api/workflows/:id/events", Routes::bind(&FrontDoor::StreamEvents, this));
-  Routes::Get(router_, "/api/workflows", Routes::bind(&FrontDoor::ListWorkflows, this));
-  Routes::Get(router_, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
-  Routes::Get(router_, "/api/workflows/:id/checkpoints",
-              Routes::bind(&FrontDoor::GetCheckpoints, this));
+  using Pistache::Http::Method;
+  // Every route goes through `add`, so the methods a path does not serve can
+  // answer 405 problem+json (Pistache's own 405 is plain text).
+  std::map<std::string, std::set<Method>> methods_of;
+  const auto add = [&](Method method, const std::string& path, Route::Handler handler) {
+    methods_of[path].insert(method);
+    router_.addRoute(method, path, std::move(handler));
+  };
+  add(Method::Post, "/api/workflows", Routes::bind(&FrontDoor::CreateWorkflow, this));
+  add(Method::Post, "/api/workflows/execute", Routes::bind(&FrontDoor::ExecuteWorkflow, this));
+  add(Method::Get, "/api/workflows/:id/events", Routes::bind(&FrontDoor::StreamEvents, this));
+  add(Method::Get, "/api/workflows", Routes::bind(&FrontDoor::ListWorkflows, this));
+  add(Method::Get, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
+  add(Method::Get, "/api/workflows/:id/checkpoints",
+      Routes::bind(&FrontDoor::GetCheckpoints, this));
   for (const auto& [verb, control] :
        {std::pair{"cancel", engine::Control::kCancel}, std::pair{"pause", engine::Control::kPause},
         std::pair{"resume", engine::Control::kResume}}) {
-    Routes::Post(
-        router_, std::string("/api/workflows/:id/") + verb,
+    add(Method::Post, std::string("/api/workflows/:id/") + verb,
         [this, control = control](const Request& request, Pistache::Http::ResponseWriter w) {
           ControlWorkflow(request, std::move(w), control);
           return Route::Result::Ok;
         });
   }
-  Routes::Delete(router_, "/api/workflows/:id",
-                 [this](const Request& request, Pistache::Http::ResponseWriter w) {
-                   ControlWorkflow(request, std::move(w), engine::Control::kDelete);
-                   return Route::Result::Ok;
-                 });
-  Routes::Get(router_, "/api/meta-agent/types", Routes::bind(&FrontDoor::AgentTypes, this));
-  Routes::Get(router_, "/api/meta-agent/health", Routes::bind(&FrontDoor::AgentHealth, this));
+  add(Method::Delete, "/api/workflows/:id",
+      [this](const Request& request, Pistache::Http::ResponseWriter w) {
+        ControlWorkflow(request, std::move(w), engine::Control::kDelete);
+        return Route::Result::Ok;
+      });
+  add(Method::Get, "/api/meta-agent/types", Routes::bind(&FrontDoor::AgentTypes, this));
+  add(Method::Get, "/api/meta-agent/health", Routes::bind(&FrontDoor::AgentHealth, this));
   for (const bool stream : {false, true}) {
-    Routes::Post(
-        router_,
+    add(Method::Post,
         stream ? "/api/meta-agent/:agentType/execute/stream" : "/api/meta-agent/:agentType/execute",
         [this, stream](const Request& request, Pistache::Http::ResponseWriter w) {
           ExecuteAgentTask(request, std::move(w), stream);
           return Route::Result::Ok;
         });
   }
-  Routes::Post(router_, "/api/meta-agent/tasks/:taskId/cancel",
-               Routes::bind(&FrontDoor::CancelAgentTask, this));
-  Routes::Get(router_, "/health", Routes::bind(&FrontDoor::Health, this));
+  add(Method::Post, "/api/meta-agent/tasks/:taskId/cancel",
+      Routes::bind(&FrontDoor::CancelAgentTask, this));
+  add(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
+  for (const auto& [path, allowed] : methods_of) {
+    std::string allow;
+    for (const Method method : allowed) {
+      allow += (allow.empty() ? "" : ", ") + std::string(Pistache::Http::methodString(method));
+    }
+    for (const Method method :
+         {Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete}) {
+      if (allowed.count(method) > 0) continue;
+      router_.addRoute(method, path, [allow](const Request& request, ResponseWriter w) {
+        w.headers().add(std::make_shared<AllowHeader>(allow));
+        SendProblem(w,
+                    {405,
+                     "method-not-allowed",
+                     "Method Not Allowed",
+                     std::string(Pistache::Http::methodString(request.method())) +
+                         " is not allowed here; allowed: " + allow,
+                     {},
+                     0},
+                    request.resource(), TraceparentOf(request));
+        return Route::Result::Ok;
+      });
+    }
+  }
   router_.addNotFoundHandler(Routes::bind(&FrontDoor::NotFound, this));
 }
 
@@ -170,26 +201,35 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
   const auto target = TargetOf(request, response);
   if (!target) return;
   const auto& [trace, instance, id, not_found] = *target;
-  RunDatabaseJob(
-      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [this, id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
-        auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
-        if (states.empty()) {
-          // Accepted here a moment ago and not applied yet: pending.
-          if (auto accepted = accepted_.Get(id, engine::WallClockNow())) {
-            writer.headers().add(std::make_shared<ETagHeader>(accepted->value("etag", "")));
-            SendJson(writer, Code::Ok, *accepted);
-            return;
-          }
-          SendProblem(writer, not_found, instance, trace);
-          return;
-        }
-        accepted_.Erase(id);  // from now on the database answers
-        const auto events = store::LoadEvents(session, id);
-        const engine::WorkflowState& state = states.begin()->second;
-        writer.headers().add(std::make_shared<ETagHeader>(schemas::ETagOf(state)));
-        SendJson(writer, Code::Ok, schemas::ExecutionToJson(state, events));
-      });
+  // A poller that sends the ETag it has gets 304 while nothing changed, and
+  // the events are not even read.
+  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+                 [this, id, instance, trace, not_found, if_none_match = IfNoneMatchOf(request)](
+                     soci::session& session, ResponseWriter& writer) {
+                   const auto answer = [&](const std::string& etag, auto body) {
+                     writer.headers().add(std::make_shared<ETagHeader>(etag));
+                     if (IfNoneMatchHolds(if_none_match, etag)) {
+                       writer.send(Code::Not_Modified);
+                       return;
+                     }
+                     SendJson(writer, Code::Ok, body());
+                   };
+                   auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
+                   if (states.empty()) {
+                     // Accepted here a moment ago and not applied yet: pending.
+                     if (auto accepted = accepted_.Get(id, engine::WallClockNow())) {
+                       answer(accepted->value("etag", ""), [&] { return *accepted; });
+                       return;
+                     }
+                     SendProblem(writer, not_found, instance, trace);
+                     return;
+                   }
+                   accepted_.Erase(id);  // from now on the database answers
+                   const engine::WorkflowState& state = states.begin()->second;
+                   answer(schemas::ETagOf(state), [&] {
+                     return schemas::ExecutionToJson(state, store::LoadEvents(session, id));
+                   });
+                 });
 }
 
 void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseWriter response) {

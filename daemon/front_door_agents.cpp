@@ -154,9 +154,10 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
       body["task"].get<std::string>().empty()) {
     errors.push_back({"task", "task is required: what the agent should do", "REQUIRED_FIELD"});
   }
-  Json step = {{"id", "task"},
-               {"name", body.value("task", Json("")).is_string() ? body["task"] : Json("")},
-               {"agentType", agent_type}};
+  // `body` is const: its operator[] on a missing key is undefined, so read with value().
+  Json name = body.value("task", Json(""));
+  if (!name.is_string()) name = "";
+  Json step = {{"id", "task"}, {"name", std::move(name)}, {"agentType", agent_type}};
   for (const char* key : {"input", "context", "configuration", "timeout"}) {
     if (body.contains(key)) step[key] = body[key];
   }

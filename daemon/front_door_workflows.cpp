@@ -115,10 +115,21 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
                              waiter_.Cancel(wait);
                              spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}",
                                           workflow_id, result.error);
+                             // A body under the HTTP limit can still encode
+                             // bigger than a Kafka message may be.
                              SendProblem(*writer,
-                                         Unavailable("The workflow could not be stored durably "
-                                                     "(Kafka: " +
-                                                     result.error + "); retry later"),
+                                         result.too_large
+                                             ? Problem{413,
+                                                       "payload-too-large",
+                                                       "Payload Too Large",
+                                                       "The workflow is too large to be sent as "
+                                                       "one Kafka message; make its input or "
+                                                       "configuration smaller",
+                                                       {},
+                                                       0}
+                                             : Unavailable("The workflow could not be stored "
+                                                           "durably (Kafka: " +
+                                                           result.error + "); retry later"),
                                          instance, trace);
                              return;
                            }

@@ -33,6 +33,7 @@ class TextHeader : public Pistache::Http::Header::Header {
   std::string value_;
 };
 
+using AllowHeader = TextHeader<"Allow">;
 using ETagHeader = TextHeader<"ETag">;
 using RetryAfterHeader = TextHeader<"Retry-After">;
 using TraceparentHeader = TextHeader<"traceparent">;
@@ -40,5 +41,12 @@ using TraceparentHeader = TextHeader<"traceparent">;
 // The request's W3C traceparent, or a fresh one (it becomes the problem's
 // traceId and travels on the Kafka messages the request causes).
 std::string TraceparentOf(const Pistache::Http::Request& request);
+
+// Whether an If-None-Match value ("*", or a comma-separated list of entity
+// tags, weak ones included) names `etag` (RFC 9110 13.1.2, weak comparison).
+bool IfNoneMatchHolds(const std::string& if_none_match, const std::string& etag);
+
+// The request's If-None-Match header, empty when absent.
+std::string IfNoneMatchOf(const Pistache::Http::Request& request);
 
 }  // namespace agentstudio::daemon

@@ -4,6 +4,7 @@
 
 #include "engine/definition_validator.hpp"
 #include "engine/duration.hpp"
+#include "engine/json_limits.hpp"
 
 namespace agentstudio::engine {
 namespace {
@@ -201,6 +202,9 @@ ParsedWorkflowRequest ParseWorkflowRequest(const Json& body) {
     Add(out.errors, "", "The request body must be a JSON object", "INVALID_FORMAT");
     return out;
   }
+  // What cannot travel or be stored is refused before anything else is read.
+  CheckJsonLimits(body, "", out.errors);
+  if (!out.errors.empty()) return out;
   const auto definition = body.find("definition");
   if (definition == body.end() || definition->is_null()) {
     Add(out.errors, "definition", "definition is required", "REQUIRED_FIELD");

@@ -8,7 +8,7 @@ namespace agentstudio::engine {
 // One validation problem, reported with the JSON path of the offending field
 // (e.g. "definition.steps[1].dependsOn") and a stable machine-readable code
 // (REQUIRED_FIELD, INVALID_FORMAT, RANGE_ERROR, DUPLICATE_ID, UNKNOWN_DEPENDENCY,
-// CYCLE_DETECTED, UNSUPPORTED_PATTERN; see docs/api.md).
+// CYCLE_DETECTED, TOO_DEEP, INVALID_CHARACTER; see docs/api.md).
 struct FieldError {
   std::string field;
   std::string message;

@@ -12,6 +12,10 @@ struct Pending {
   DeliveryCallback done;
 };
 
+bool IsTooLarge(RdKafka::ErrorCode code) {
+  return code == RdKafka::ERR_MSG_SIZE_TOO_LARGE || code == RdKafka::ERR_RECORD_LIST_TOO_LARGE;
+}
+
 bool IsRetryable(RdKafka::ErrorCode code) {
   switch (code) {
     case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
@@ -35,6 +39,7 @@ void MessageProducer::DeliveryReports::dr_cb(RdKafka::Message& message) {
   if (!result.ok) {
     result.error = message.errstr();
     result.retryable = IsRetryable(message.err());
+    result.too_large = IsTooLarge(message.err());
   }
   result.partition = message.partition();
   result.offset = message.offset();
@@ -108,6 +113,7 @@ void MessageProducer::Send(const std::string& topic, const std::string& key,
     DeliveryResult result;
     result.error = RdKafka::err2str(code);
     result.retryable = IsRetryable(code);
+    result.too_large = IsTooLarge(code);
     pending->done(result);
     return;
   }

@@ -19,7 +19,8 @@ namespace agentstudio::kafka {
 struct DeliveryResult {
   bool ok = false;
   std::string error;
-  bool retryable = true;  // false for errors no retry can fix (message too large...)
+  bool retryable = true;   // false for errors no retry can fix (message too large...)
+  bool too_large = false;  // the message exceeds message.max.bytes
   int32_t partition = -1;
   int64_t offset = -1;
 };

@@ -1,5 +1,6 @@
 #include "agents/reference/reference_agent.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -12,6 +13,23 @@ void ReferenceAgent::Thought(Json& thoughts, const std::string& type, const std:
                       {"type", type},
                       {"content", content}});
 }
+
+namespace {
+
+// Sleeps `duration` in short slices so a cancel stops the task within about
+// 50 ms; returns false when it was cancelled.
+bool SleepUnlessCancelled(const TaskContext& context, std::chrono::milliseconds duration) {
+  const auto end = std::chrono::steady_clock::now() + duration;
+  while (!context.cancelled()) {
+    const auto left = end - std::chrono::steady_clock::now();
+    if (left <= std::chrono::milliseconds::zero()) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        left, std::chrono::milliseconds(50)));  // the agent's simulated work
+  }
+  return false;
+}
+
+}  // namespace
 
 AgentResult ReferenceAgent::Handle(const TaskContext& context) {
   const Json configuration = context.request.value("configuration", Json::object());
@@ -31,8 +49,9 @@ AgentResult ReferenceAgent::Handle(const TaskContext& context) {
   const int sleep_ms = std::max(0, configuration.value("sleepMs", 0));
   const int steps = std::max(progress_events, sleep_ms > 0 ? 4 : 0);
   for (int i = 1; i <= steps; ++i) {
-    if (context.cancelled()) return AgentResult::Failure("CANCELLED", "agent stopping", true);
-    if (sleep_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms / steps));
+    if (!SleepUnlessCancelled(context, std::chrono::milliseconds(sleep_ms / steps))) {
+      return AgentResult::Failure("CANCELLED", "stopped early", /*retryable=*/true);
+    }
     context.report_progress(100.0 * i / (steps + 1),
                             "step " + std::to_string(i) + " of " + std::to_string(steps));
   }
