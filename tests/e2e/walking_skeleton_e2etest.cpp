@@ -1,14 +1,13 @@
 // The whole stack as separate agentstudiod processes (broker, frontdoor,
 // scheduler, relay, agent), driven over REST, the CLI and curl.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <fstream>
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/process_stack.hpp"
 #include "tests/support/reference_examples.hpp"
-#include "tests/support/test_database.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agentstudio {
@@ -20,84 +19,22 @@ using testing::Http;
 
 class WalkingSkeletonTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const std::string broker_file = ::testing::TempDir() + "broker." + std::to_string(getpid());
-    broker_ = Start("broker",
-                    {{"AGENTSTUDIO_BROKER_FILE", broker_file}, {"AGENTSTUDIO_PARTITIONS", "4"}});
-    const auto bootstrap = broker_->FirstLine(std::chrono::seconds(30));
-    ASSERT_TRUE(bootstrap.has_value()) << broker_->Output();
-    bootstrap_ = *bootstrap;
-    std::ifstream file(broker_file);
-    std::string written;
-    std::getline(file, written);
-    EXPECT_EQ(written, bootstrap_);
-
-    port_ = testing::FreePort();
-    const std::map<std::string, std::string> env = {
-        {"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_},
-        {"AGENTSTUDIO_DATABASE_URL", database_.url()},
-        {"AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)},
-        {"AGENTSTUDIO_HEARTBEAT_MS", "500"}};
-    for (const char* role : {"scheduler", "relay", "agent", "frontdoor"}) {
-      roles_.push_back(Start(role, env));
-    }
-    ASSERT_TRUE(testing::WaitUntil([&] { return Http("GET", Url("/health")).status == 200; }))
-        << roles_.back()->Output();
-    // Work is accepted for agent types known from heartbeats: wait for the
-    // agent process's to reach the scheduler.
-    ASSERT_TRUE(testing::WaitUntil([&] {
-      return Http("GET", Url("/api/meta-agent/types")).Json().size() == 6;
-    })) << roles_[2]->Output();
-  }
-
   void TearDown() override {
     // SIGTERM drains every role; each must exit 0, the broker last.
-    for (auto& role : roles_) role->Signal(SIGTERM);
-    for (auto& role : roles_) {
-      EXPECT_EQ(role->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << role->Output();
-    }
-    if (broker_) {
-      broker_->Signal(SIGTERM);
-      EXPECT_EQ(broker_->Wait(std::chrono::seconds(30)), std::optional<int>(0))
-          << broker_->Output();
-    }
+    for (const std::string& failure : stack_.Stop()) ADD_FAILURE() << failure;
   }
 
-  std::unique_ptr<ChildProcess> Start(const std::string& role,
-                                      std::map<std::string, std::string> env) {
-    return std::make_unique<ChildProcess>(
-        AGENTSTUDIOD_PATH, std::vector<std::string>{"--role", role}, env, "agentstudiod-" + role);
-  }
+  std::string Url(const std::string& path) const { return stack_.Url(path); }
 
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
-  Json WaitForCompleted(const std::string& id) {
-    Json got;
-    EXPECT_TRUE(testing::WaitUntil(
-        [&] {
-          const auto response = Http("GET", Url("/api/workflows/" + id));
-          got = response.Json();
-          return response.status == 200 && got["status"] == "completed";
-        },
-        std::chrono::seconds(60)))
-        << got.dump();
-    return got;
-  }
-
-  testing::TestDatabase database_;
-  std::unique_ptr<ChildProcess> broker_;
-  std::vector<std::unique_ptr<ChildProcess>> roles_;
-  std::string bootstrap_;
-  int port_ = 0;
+  testing::ProcessStack stack_;
 };
 
 TEST_F(WalkingSkeletonTest, ShouldRunTheCustomerFeedbackAnalysisFromPostToCompleted) {
   const auto created = Http("POST", Url("/api/workflows"), testing::kCustomerFeedbackAnalysis);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = created.Json()["id"];
-  const Json done = WaitForCompleted(id);
+  const Json done = stack_.WaitForEnd(id);
+  ASSERT_EQ(done["status"], "completed") << done.dump();
   ASSERT_EQ(done["tasks"].size(), 3u);
   const Json& results = done["context"]["results"];
   ASSERT_EQ(results.size(), 3u);
@@ -114,10 +51,16 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheCustomerFeedbackAnalysisFromPostToComple
 }
 
 TEST_F(WalkingSkeletonTest, ShouldAcceptWorkFromTheCliStraightOverKafka) {
+  // The broker wrote its bootstrap address where AGENTSTUDIO_BROKER_FILE said.
+  std::ifstream broker_file(stack_.broker_file());
+  std::string written;
+  std::getline(broker_file, written);
+  EXPECT_EQ(written, stack_.bootstrap());
+
   const std::string path = ::testing::TempDir() + "cfa." + std::to_string(getpid()) + ".json";
   std::ofstream(path) << testing::kCustomerFeedbackAnalysis;
   const auto [status, out] = ChildProcess::Run(AGENTSTUDIO_CLI_PATH, {"submit", path},
-                                               {{"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_}});
+                                               {{"AGENTSTUDIO_KAFKA_BROKERS", stack_.bootstrap()}});
   ASSERT_EQ(status, 0) << out;
   const std::string id = Json::parse(out)["id"];
   ASSERT_TRUE(testing::WaitUntil(
@@ -152,6 +95,26 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheReferenceCurlExamplesAsWritten) {
         return code == 0 && body.is_object() && body["status"] == "completed";
       },
       std::chrono::seconds(60)));
+
+  // "List Workflows", "Resume Workflow" and "Get Available Agent Types".
+  const auto curl = [&](const std::string& method, const std::string& path) {
+    const std::string command =
+        "curl -s" + (method == "GET" ? "" : " -X " + method) + " \"" + Url(path) + R"(" \
+  -H "Authorization: Bearer $TOKEN")";
+    const auto [code, text] = ChildProcess::Run("/bin/sh", {"-c", command}, {{"TOKEN", "dev"}});
+    EXPECT_EQ(code, 0) << command;
+    return Json::parse(text, nullptr, false);
+  };
+  EXPECT_EQ(curl("GET", "/api/workflows?status=running&limit=50")["limit"], 50);
+  const Json completed =
+      curl("GET", "/api/workflows?status=completed&sortBy=completedAt&sortOrder=desc");
+  ASSERT_EQ(completed["items"].size(), 1u) << completed.dump();
+  EXPECT_EQ(completed["items"][0]["id"], created["id"]);
+  // A completed workflow cannot be resumed: 409 problem.
+  const Json resumed =
+      curl("POST", "/api/workflows/" + created["id"].get<std::string>() + "/resume");
+  EXPECT_EQ(resumed["status"], 409) << resumed.dump();
+  EXPECT_EQ(curl("GET", "/api/meta-agent/types").size(), 6u);
 }
 
 }  // namespace

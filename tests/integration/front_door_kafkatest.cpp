@@ -3,13 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "engine/timestamp.hpp"
 #include "sql/agent_store.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/reference_examples.hpp"
+#include "tests/support/sse.hpp"
 #include "tests/support/stack.hpp"
+#include "tests/support/task_event_reader.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agentstudio {
@@ -79,6 +80,15 @@ TEST_F(FrontDoorTest, ShouldCreateAWorkflowThenShowItCompleted) {
   EXPECT_EQ(got["context"]["events"].back()["type"], "WorkflowCompleted");
   EXPECT_TRUE(got.contains("startedAt") && got.contains("completedAt"));
   EXPECT_EQ(Http("GET", Url("/api/workflows/" + id)).Header("etag"), got["etag"]);
+  // Conditional GET: 304 without a body while the ETag still matches.
+  const auto unchanged =
+      Http("GET", Url("/api/workflows/" + id), "", {{"If-None-Match", got["etag"]}});
+  EXPECT_EQ(unchanged.status, 304);
+  EXPECT_TRUE(unchanged.body.empty()) << unchanged.body;
+  EXPECT_EQ(unchanged.Header("etag"), got["etag"]);
+  EXPECT_EQ(Http("GET", Url("/api/workflows/" + id), "", {{"If-None-Match", body["etag"]}}).status,
+            200)
+      << "the pending execution's ETag is stale now";
 }
 
 TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
@@ -117,12 +127,26 @@ std::string SlowWorkflow(int sleep_ms, const std::string& first_configuration = 
   return body.dump();
 }
 
-TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndIgnoreItsLateResult) {
-  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(2000)).Json()["id"];
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    auto state = stack_.Load(id);
-    return state && state->tasks[0].status == engine::TaskStatus::kRunning;
+// Waits until the workflow's first task runs on an agent; returns its id.
+std::string WaitForFirstTaskRunning(testing::InProcessStack& stack, const std::string& id) {
+  std::string task_id;
+  EXPECT_TRUE(testing::WaitUntil([&] {
+    auto state = stack.Load(id);
+    if (!state || state->tasks[0].status != engine::TaskStatus::kRunning) return false;
+    task_id = state->tasks[0].id;
+    return true;
   }));
+  return task_id;
+}
+
+// The first step would take a minute: only a cancel that reaches the agent
+// (on `agent-control`) makes its report come within the test's wait.
+constexpr int kMinute = 60000;
+
+TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndStopItsAgent) {
+  testing::TaskEventReader reports(stack_.broker().bootstrap(), stack_.topics());
+  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(kMinute)).Json()["id"];
+  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
   const auto cancelled = Http("POST", Url("/api/workflows/" + id + "/cancel"));
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;
   EXPECT_EQ(cancelled.Json()["message"], "Workflow '" + id + "' cancelled successfully");
@@ -130,22 +154,47 @@ TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndIgnoreItsLateResult) {
   EXPECT_EQ(state.status, engine::WorkflowStatus::kCancelled);
   EXPECT_EQ(state.tasks[0].status, engine::TaskStatus::kSkipped);
   EXPECT_EQ(state.tasks[1].status, engine::TaskStatus::kSkipped);
-  // The agent finishes the first step anyway: accepted + 4 progress + its one
-  // thought + completion.
+
+  const auto task_reports = reports.WaitForFinalReport(task_id);
+  ASSERT_FALSE(task_reports.empty()) << "the agent did not stop the cancelled task";
+  const agentstudio::v1::TaskEvent& report = task_reports.back();
+  EXPECT_EQ(report.error().code(), "CANCELLED");
+  EXPECT_FALSE(report.error().retryable());
+  EXPECT_EQ(report.error().message(), "Skipped: the workflow was cancelled");
+  // The scheduler takes the agent's late report and changes nothing.
   auto session = stack_.database().Connect();
+  const std::string message_id = "evt:" + report.event_id();
   ASSERT_TRUE(testing::WaitUntil([&] {
-    int events = 0;
-    *session << "SELECT count(*) FROM processed_messages WHERE id LIKE 'evt:%'", soci::into(events);
-    return events == 7;
+    int processed = 0;
+    *session << "SELECT count(*) FROM processed_messages WHERE id = :id", soci::use(message_id),
+        soci::into(processed);
+    return processed == 1;
   }));
   const engine::WorkflowState after = *stack_.Load(id);
   EXPECT_EQ(after.status, engine::WorkflowStatus::kCancelled);
-  EXPECT_TRUE(after.tasks[0].response.is_null()) << "the late result was ignored";
+  EXPECT_EQ(after.tasks[0].status, engine::TaskStatus::kSkipped);
+  EXPECT_TRUE(after.tasks[0].response.is_null());
   const auto again = Http("POST", Url("/api/workflows/" + id + "/cancel"));
   ExpectProblem(again, 409, "/api/workflows/" + id + "/cancel");
   EXPECT_EQ(again.Json()["errors"][0]["code"], "INVALID_WORKFLOW_STATUS");
   ExpectProblem(Http("POST", Url("/api/workflows/wf_nope/cancel")), 404,
                 "/api/workflows/wf_nope/cancel");
+}
+
+TEST_F(FrontDoorTest, ShouldStopTheAgentOfAStepThatTimedOut) {
+  testing::TaskEventReader reports(stack_.broker().bootstrap(), stack_.topics());
+  Json body = Json::parse(SlowWorkflow(kMinute));
+  body["definition"]["steps"][0]["timeout"] = "PT1S";
+  const std::string id = Http("POST", Url("/api/workflows"), body.dump()).Json()["id"];
+  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
+  const engine::WorkflowState state = stack_.WaitForEnd(id);
+  EXPECT_EQ(state.status, engine::WorkflowStatus::kFailed);
+  EXPECT_EQ(state.tasks[0].error_message, "Step timed out after PT1S");
+  const auto task_reports = reports.WaitForFinalReport(task_id);
+  ASSERT_FALSE(task_reports.empty()) << "the agent did not stop the timed-out task";
+  const agentstudio::v1::TaskEvent& report = task_reports.back();
+  EXPECT_EQ(report.error().code(), "CANCELLED");
+  EXPECT_EQ(report.error().message(), "Step timed out after PT1S");
 }
 
 TEST_F(FrontDoorTest, ShouldPauseWithoutDispatchingAndResumeToTheEnd) {
@@ -403,11 +452,8 @@ std::vector<std::pair<int64_t, std::string>> ReadEvents(const std::string& url,
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.Header("content-type"), "text/event-stream");
   std::vector<std::pair<int64_t, std::string>> events;
-  std::istringstream lines(response.body);
-  int64_t id = 0;
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("id: ", 0) == 0) id = std::stoll(line.substr(4));
-    if (line.rfind("event: ", 0) == 0) events.emplace_back(id, line.substr(7));
+  for (const testing::SseEvent& event : testing::ParseSse(response.body)) {
+    events.emplace_back(std::stoll(event.id), event.event);
   }
   return events;
 }
@@ -465,10 +511,7 @@ TEST_F(FrontDoorTest, ShouldStreamThoughtsThenTheResponseThenDone) {
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(answer.Header("content-type"), "text/event-stream");
   std::vector<std::string> data;
-  std::istringstream lines(answer.body);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("data: ", 0) == 0) data.push_back(line.substr(6));
-  }
+  for (const testing::SseEvent& event : testing::ParseSse(answer.body)) data.push_back(event.data);
   ASSERT_EQ(data.size(), 4u) << answer.body;  // two thoughts, the response, [DONE]
   EXPECT_EQ(Json::parse(data[0])["type"], "thought");
   EXPECT_EQ(Json::parse(data[0])["thought"]["type"], "observation");
@@ -502,14 +545,9 @@ TEST_F(FrontDoorTest, ShouldMapAgentTaskFailuresToTheReferenceStatuses) {
 }
 
 TEST_F(FrontDoorTest, ShouldCancelARunningAgentTask) {
-  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(3000)).Json()["id"];
-  std::string task_id;
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    auto state = stack_.Load(id);
-    if (!state || state->tasks[0].status != engine::TaskStatus::kRunning) return false;
-    task_id = state->tasks[0].id;
-    return true;
-  }));
+  testing::TaskEventReader reports(stack_.broker().bootstrap(), stack_.topics());
+  const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(kMinute)).Json()["id"];
+  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
   const auto cancelled = Http("POST", Url("/api/meta-agent/tasks/" + task_id + "/cancel"));
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;
   EXPECT_EQ(cancelled.Json()["message"], "Task '" + task_id + "' cancelled successfully");
@@ -517,6 +555,10 @@ TEST_F(FrontDoorTest, ShouldCancelARunningAgentTask) {
   EXPECT_EQ(ended.status, engine::WorkflowStatus::kFailed);
   EXPECT_EQ(ended.tasks[0].error_message, "Cancelled: requested through the REST API");
   EXPECT_EQ(ended.tasks[1].status, engine::TaskStatus::kSkipped);
+  const auto task_reports = reports.WaitForFinalReport(task_id);
+  ASSERT_FALSE(task_reports.empty()) << "the agent did not stop the cancelled task";
+  const agentstudio::v1::TaskEvent& report = task_reports.back();
+  EXPECT_EQ(report.error().message(), "Cancelled: requested through the REST API");
   // A finished task cannot be cancelled.
   ExpectProblem(Http("POST", Url("/api/meta-agent/tasks/" + task_id + "/cancel")), 404,
                 "/api/meta-agent/tasks/" + task_id + "/cancel");

@@ -6,6 +6,7 @@
 
 #include "agentstudio/v1/task_event.pb.h"
 #include "consumers/batch_consumer.hpp"
+#include "consumers/dead_letter_publisher.hpp"
 #include "engine/definition_parser.hpp"
 #include "producers/command_producer.hpp"
 #include "schemas/agent_codec.hpp"
@@ -22,11 +23,17 @@ namespace {
 using Json = nlohmann::json;
 using daemon::Role;
 
+// A foreign producer may send more than ours do: the tests play one.
+kafka::ConfigMap LargeMessages(kafka::ConfigMap properties) {
+  properties["message.max.bytes"] = "4000000";
+  return properties;
+}
+
 class PipelineTest : public ::testing::Test {
  protected:
   PipelineTest()
       : stack_({Role::kScheduler, Role::kRelay, Role::kAgent}),
-        producer_(kafka::BaseProperties(stack_.broker().bootstrap(), "test"),
+        producer_(LargeMessages(kafka::BaseProperties(stack_.broker().bootstrap(), "test")),
                   std::chrono::seconds(10)),
         commands_(producer_, stack_.topics()) {}
 
@@ -287,6 +294,11 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   future.set_event_id("future");
   future.set_schema_version(99);
   ProduceRaw(stack_.topics().task_events(), "wf_does_not_exist", future.SerializeAsString());
+  ProduceRaw(stack_.topics().agent_heartbeats(), "agent-x",
+             std::string("\xff\xfe not protobuf", 15));
+  ProduceRaw(stack_.topics().tasks("test-runner"), "task_y", "\xff\xff\xff");
+  const std::string huge(2'000'000, '\x01');
+  ProduceRaw(stack_.topics().commands(), "k2", huge);
 
   // The consumers keep going: a workflow submitted after the poison completes.
   const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
@@ -298,7 +310,7 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   std::vector<kafka::InboundMessage> dead;
   ASSERT_TRUE(testing::WaitUntil([&] {
     for (auto& m : dlq.Poll()) dead.push_back(std::move(m));
-    return dead.size() >= 3;
+    return dead.size() >= 6;
   })) << dead.size();
   auto count = [&](const std::string& topic, const std::string& key, const std::string& reason) {
     return std::count_if(dead.begin(), dead.end(), [&](const kafka::InboundMessage& m) {
@@ -314,7 +326,15 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   EXPECT_EQ(
       count(stack_.topics().task_events(), "wf_does_not_exist", "unsupported schema version 99"),
       1);
-  EXPECT_EQ(dead.size(), 3u);
+  EXPECT_EQ(count(stack_.topics().agent_heartbeats(), "agent-x", "undecodable AgentHeartbeat"), 1);
+  EXPECT_EQ(count(stack_.topics().tasks("test-runner"), "task_y", "undecodable TaskMessage"), 1);
+  const std::string oversized = "oversized payload: 2000000 bytes (limit 1000000)";
+  ASSERT_EQ(count(stack_.topics().commands(), "k2", oversized), 1);
+  const auto truncated =
+      std::find_if(dead.begin(), dead.end(), [](const auto& m) { return m.key == "k2"; });
+  EXPECT_EQ(truncated->Header("x-dlq-truncated-from"), "2000000");
+  EXPECT_EQ(truncated->payload, huge.substr(0, kafka::DeadLetterPublisher::kTruncatedPayloadBytes));
+  EXPECT_EQ(dead.size(), 6u);
 }
 
 }  // namespace

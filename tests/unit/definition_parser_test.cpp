@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/definition_validator.hpp"
+#include "engine/json_limits.hpp"
 
 namespace agentstudio::engine {
 namespace {
@@ -212,6 +213,53 @@ TEST(WorkflowDefinitionJson, ShouldRoundTripThroughTheParser) {
       ParseDefinition(ToJson(parsed.request.definition), "definition", errors);
   EXPECT_TRUE(errors.empty());
   EXPECT_EQ(ToJson(back), ToJson(parsed.request.definition));
+}
+
+}  // namespace
+}  // namespace agentstudio::engine
+
+namespace agentstudio::engine {
+namespace {
+
+nlohmann::json NestedObjects(int depth) {
+  nlohmann::json value = 1;
+  for (int i = 0; i < depth; ++i) value = nlohmann::json{{"a", value}};
+  return value;
+}
+
+TEST(JsonLimitsTest, ShouldAcceptNestingUpToTheLimitAndRefuseDeeper) {
+  FieldErrors errors;
+  CheckJsonLimits(NestedObjects(kMaxJsonDepth - 1), "", errors);
+  EXPECT_TRUE(errors.empty());
+  CheckJsonLimits(NestedObjects(kMaxJsonDepth + 5), "input", errors);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].code, "TOO_DEEP");
+  EXPECT_EQ(errors[0].field.rfind("input.a.a.", 0), 0u) << errors[0].field;
+}
+
+TEST(JsonLimitsTest, ShouldRefuseNulInValuesAndKeysWithTheirPaths) {
+  FieldErrors errors;
+  CheckJsonLimits(
+      nlohmann::json{{"list", {"ok", std::string("b\0d", 3)}}, {std::string("k\0", 2), 1}}, "",
+      errors);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0],
+            (FieldError{"", "keys must not contain NUL characters", "INVALID_CHARACTER"}));
+  EXPECT_EQ(errors[1],
+            (FieldError{"list[1]", "must not contain NUL characters", "INVALID_CHARACTER"}));
+}
+
+TEST(JsonLimitsTest, ShouldReportAtMostTenProblems) {
+  FieldErrors errors;
+  CheckJsonLimits(nlohmann::json(std::vector<std::string>(50, std::string("\0", 1))), "", errors);
+  EXPECT_EQ(errors.size(), 10u);
+}
+
+TEST(JsonLimitsTest, ShouldRefuseARequestThatCannotTravelBeforeReadingIt) {
+  const auto parsed = ParseWorkflowRequest(
+      {{"definition", {{"id", "d"}}}, {"input", NestedObjects(kMaxJsonDepth + 1)}});
+  ASSERT_EQ(parsed.errors.size(), 1u) << "only the limit, not the missing fields";
+  EXPECT_EQ(parsed.errors[0].code, "TOO_DEEP");
 }
 
 }  // namespace

@@ -1,0 +1,108 @@
+#include "tests/support/process_stack.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/wait.hpp"
+
+namespace agentstudio::testing {
+
+namespace {
+constexpr size_t kReferenceAgentTypes = 6;
+}
+
+ProcessStack::ProcessStack(ProcessStackOptions options)
+    : broker_file_(::testing::TempDir() + "broker." + std::to_string(getpid()) + "." +
+                   std::to_string(FreePort())) {
+  broker_ =
+      Start("broker", {{"AGENTSTUDIO_BROKER_FILE", broker_file_}, {"AGENTSTUDIO_PARTITIONS", "4"}});
+  const auto bootstrap = broker_->FirstLine(std::chrono::seconds(30));
+  if (!bootstrap) throw std::runtime_error("the broker did not start:\n" + broker_->Output());
+  bootstrap_ = *bootstrap;
+
+  port_ = FreePort();
+  std::map<std::string, std::string> env = {
+      {"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_},
+      {"AGENTSTUDIO_DATABASE_URL", database_.url()},
+      {"AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)},
+      {"AGENTSTUDIO_HEARTBEAT_MS", "500"}};
+  for (const auto& [key, value] : options.env) env[key] = value;
+  for (int i = 0; i < options.schedulers; ++i) {
+    roles_.emplace_back("scheduler", Start("scheduler", env));
+  }
+  for (const char* role : {"relay", "agent", "frontdoor"})
+    roles_.emplace_back(role, Start(role, env));
+
+  const auto output = [&] {
+    std::string all;
+    for (const auto& [role, process] : roles_) all += "--- " + role + "\n" + process->Output();
+    return all;
+  };
+  if (!WaitUntil([&] { return Http("GET", Url("/health")).status == 200; })) {
+    throw std::runtime_error("the front door did not become healthy:\n" + output());
+  }
+  // Work is accepted for agent types known from heartbeats: wait until the
+  // agent process's reached a scheduler.
+  if (!WaitUntil([&] {
+        return Http("GET", Url("/api/meta-agent/types")).Json().size() == kReferenceAgentTypes;
+      })) {
+    throw std::runtime_error("the agent types did not become known:\n" + output());
+  }
+}
+
+ProcessStack::~ProcessStack() = default;
+
+std::vector<std::string> ProcessStack::Stop() {
+  std::vector<std::string> failures;
+  const auto drain = [&](const std::string& name, ChildProcess& process) {
+    const auto status = process.Wait(std::chrono::seconds(30));
+    if (status != std::optional<int>(0)) {
+      failures.push_back(name + " exited with " + (status ? std::to_string(*status) : "nothing") +
+                         ":\n" + process.Output());
+    }
+  };
+  for (auto& [role, process] : roles_) process->Signal(SIGTERM);
+  for (auto& [role, process] : roles_) drain(role, *process);
+  roles_.clear();
+  if (broker_) {
+    broker_->Signal(SIGTERM);
+    drain("broker", *broker_);
+    broker_.reset();
+  }
+  return failures;
+}
+
+std::string ProcessStack::Url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::unique_ptr<ChildProcess> ProcessStack::Start(const std::string& role,
+                                                  const std::map<std::string, std::string>& env) {
+  return std::make_unique<ChildProcess>(AGENTSTUDIOD_PATH, std::vector<std::string>{"--role", role},
+                                        env, "agentstudiod-" + role);
+}
+
+nlohmann::json ProcessStack::WaitForStatus(const std::string& id,
+                                           const std::set<std::string>& statuses,
+                                           std::chrono::milliseconds timeout) {
+  nlohmann::json got;
+  const bool reached = WaitUntil(
+      [&] {
+        const auto response = Http("GET", Url("/api/workflows/" + id));
+        got = response.Json();
+        return response.status == 200 && statuses.count(got.value("status", "")) > 0;
+      },
+      timeout);
+  EXPECT_TRUE(reached) << "workflow " << id << ": " << got.dump();
+  return got;
+}
+
+nlohmann::json ProcessStack::WaitForEnd(const std::string& id) {
+  return WaitForStatus(id, {"completed", "failed", "cancelled"});
+}
+
+}  // namespace agentstudio::testing
