@@ -16,6 +16,7 @@
 #include "consumers/batch_consumer.hpp"
 #include "consumers/dead_letter_publisher.hpp"
 #include "engine/timestamp.hpp"
+#include "faults/fault_point.hpp"
 #include "producers/message_producer.hpp"
 #include "schemas/agent_codec.hpp"
 #include "schemas/command_codec.hpp"
@@ -41,8 +42,9 @@ class AgentRuntime::Impl {
     // is then never missed.
     cancels_ = std::make_unique<CancelListener>(options_.kafka, options_.topics, std::move(types));
     consumer_ = std::make_unique<kafka::BatchConsumer>(
-        options_.kafka, kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics, 16,
-                                                    std::chrono::milliseconds(100)});
+        kafka::WithSessionTimeout(options_.kafka, options_.session_timeout),
+        kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics, 16,
+                                    std::chrono::milliseconds(100)});
   }
 
   void Run(const std::atomic<bool>& stop) {
@@ -60,7 +62,9 @@ class AgentRuntime::Impl {
           break;
         }
       }
-      if (AwaitReports(reports, stop) && complete) consumer_->Commit(batch);
+      if (!AwaitReports(reports, stop) || !complete) continue;
+      if (!reports.empty()) faults::Reach(faults::kAgentAfterReport);
+      consumer_->Commit(batch);
     }
     {
       std::lock_guard lock(mutex_);

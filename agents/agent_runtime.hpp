@@ -18,6 +18,9 @@ struct AgentRuntimeOptions {
   kafka::Topics topics;
   std::string agent_id;  // unique per process
   std::chrono::milliseconds heartbeat_interval{5000};
+  // The task consumer group's session.timeout.ms: how long the tasks of an
+  // agent process that died wait before another process gets them.
+  std::chrono::milliseconds session_timeout{10000};
 };
 
 // The agent side of the protocol (the C++ SDK): consumes `tasks.<type>` for

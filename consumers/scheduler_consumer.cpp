@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/timestamp.hpp"
+#include "faults/fault_point.hpp"
 
 namespace agentstudio::kafka {
 
@@ -54,7 +55,9 @@ void SchedulerConsumer::Run(const std::atomic<bool>& stop) {
   while (!stop) {
     const std::vector<InboundMessage> batch = consumer_.Poll();
     if (batch.empty()) continue;
-    if (ApplyWithRetry(batch, stop)) consumer_.Commit(batch);
+    if (!ApplyWithRetry(batch, stop)) continue;
+    faults::Reach(faults::kSchedulerAfterDatabaseCommit);
+    consumer_.Commit(batch);
   }
   consumer_.Close();
 }

@@ -84,6 +84,10 @@ const std::map<std::string, Setter>& Settings() {
        [](Config& c, const std::string& v) {
          return SetInt(c.execute_timeout_ms, v, 1000, 3 * 3600 * 1000);
        }},
+      {"AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS",
+       [](Config& c, const std::string& v) {
+         return SetInt(c.kafka_session_timeout_ms, v, 1000, 300000);
+       }},
       {"AGENTSTUDIO_HEARTBEAT_MS",
        [](Config& c, const std::string& v) { return SetInt(c.heartbeat_ms, v, 10, 600000); }},
       {"AGENTSTUDIO_AGENT_ID",

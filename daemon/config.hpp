@@ -45,6 +45,10 @@ struct Config {
   // AGENTSTUDIO_EXECUTE_TIMEOUT_MS: how long the waiting endpoints (/execute,
   // resume, meta-agent execute) wait when the request sets no timeout.
   int execute_timeout_ms = 600000;
+  // AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS: consumer groups' session.timeout.ms,
+  // how long the partitions of a member that died stay unread before the
+  // group gives them to another (schedulers, heartbeat ingestion, agents).
+  int kafka_session_timeout_ms = 10000;
   // AGENTSTUDIO_HEARTBEAT_MS: agent heartbeat interval.
   int heartbeat_ms = 5000;
   // AGENTSTUDIO_AGENT_ID: this process's agent id; default agent-<host>-<pid>.

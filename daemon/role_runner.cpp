@@ -130,12 +130,15 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
   }
   if (c.Has(Role::kScheduler)) {
     p.scheduler_pool = OpenPool(c.database_url, 3);  // consumer, heartbeats, timers
+    const std::chrono::milliseconds session_timeout(c.kafka_session_timeout_ms);
     p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
-        kafka::BaseProperties(p.brokers, "agentstudiod-scheduler"), p.topics, *p.scheduler_pool,
-        *p.producer);
+        kafka::WithSessionTimeout(kafka::BaseProperties(p.brokers, "agentstudiod-scheduler"),
+                                  session_timeout),
+        p.topics, *p.scheduler_pool, *p.producer);
     p.heartbeats = std::make_unique<kafka::HeartbeatConsumer>(
-        kafka::BaseProperties(p.brokers, "agentstudiod-heartbeats"), p.topics, *p.scheduler_pool,
-        *p.producer);
+        kafka::WithSessionTimeout(kafka::BaseProperties(p.brokers, "agentstudiod-heartbeats"),
+                                  session_timeout),
+        p.topics, *p.scheduler_pool, *p.producer);
     p.scheduler_thread = std::thread([&p] { p.scheduler->Run(p.stop_scheduler); });
     p.heartbeat_thread = std::thread([&p] { p.heartbeats->Run(p.stop_scheduler); });
     p.sweeper = std::make_unique<kafka::TimerSweeper>(*p.scheduler_pool, p.topics);
@@ -143,7 +146,8 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
   }
   if (c.Has(Role::kAgent)) {
     agents::AgentRuntimeOptions options{kafka::BaseProperties(p.brokers, c.agent_id), p.topics,
-                                        c.agent_id, std::chrono::milliseconds(c.heartbeat_ms)};
+                                        c.agent_id, std::chrono::milliseconds(c.heartbeat_ms),
+                                        std::chrono::milliseconds(c.kafka_session_timeout_ms)};
     p.agent = std::make_unique<agents::AgentRuntime>(std::move(options),
                                                      agents::MakeReferenceAgents(c.agent_types));
     p.agent_thread = std::thread([&p] { p.agent->Run(p.stop_agent); });

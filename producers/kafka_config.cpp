@@ -1,5 +1,6 @@
 #include "producers/kafka_config.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "schemas/ids.hpp"
@@ -23,6 +24,13 @@ ConfigMap BaseProperties(const std::string& brokers, const std::string& client_i
           {"allow.auto.create.topics", "true"},
           {"topic.metadata.refresh.interval.ms", "10000"},
           {"log.connection.close", "false"}};
+}
+
+ConfigMap WithSessionTimeout(ConfigMap properties, std::chrono::milliseconds session_timeout) {
+  properties["session.timeout.ms"] = std::to_string(session_timeout.count());
+  properties["heartbeat.interval.ms"] =
+      std::to_string(std::min<int64_t>(1000, session_timeout.count() / 3));
+  return properties;
 }
 
 std::string NewTraceparent() {

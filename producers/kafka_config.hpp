@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +18,11 @@ std::unique_ptr<RdKafka::Conf> MakeConf(const ConfigMap& properties);
 // Properties every client of ours uses: the bootstrap list, a client id, and
 // auto-creation of topics (task topics appear when their agents start).
 ConfigMap BaseProperties(const std::string& brokers, const std::string& client_id);
+
+// `properties` for a consumer-group member whose partitions go to another
+// member `session_timeout` after it stops heartbeating (it died); it
+// heartbeats at a third of that, at most every second.
+ConfigMap WithSessionTimeout(ConfigMap properties, std::chrono::milliseconds session_timeout);
 
 // A W3C traceparent with fresh random ids ("00-<32 hex>-<16 hex>-01").
 std::string NewTraceparent();

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "faults/fault_point.hpp"
 #include "sql/outbox_store.hpp"
 
 namespace agentstudio::kafka {
@@ -45,6 +46,7 @@ size_t OutboxRelay::RunOnce() {
       std::unique_lock lock(mutex);
       all_reported.wait(lock, [&] { return outstanding == 0; });
     }
+    faults::Reach(faults::kRelayAfterSend);
     store::DeleteOutbox(*session, delivered);
     tx.commit();
     published_ += delivered.size();

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -67,7 +68,10 @@ pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env, const std::string& name) {
-  const std::string base = ::testing::TempDir() + name + "." + std::to_string(getpid());
+  // Unique per child: two schedulers, or a restarted one, keep their own output.
+  static std::atomic<int> children{0};
+  const std::string base = ::testing::TempDir() + name + "." + std::to_string(getpid()) + "." +
+                           std::to_string(++children);
   stdout_path_ = base + ".out";
   stderr_path_ = base + ".err";
   pid_ = Spawn(program, args, env, stdout_path_, stderr_path_);

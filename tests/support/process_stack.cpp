@@ -16,7 +16,8 @@ constexpr size_t kReferenceAgentTypes = 6;
 }
 
 ProcessStack::ProcessStack(ProcessStackOptions options)
-    : broker_file_(::testing::TempDir() + "broker." + std::to_string(getpid()) + "." +
+    : options_(std::move(options)),
+      broker_file_(::testing::TempDir() + "broker." + std::to_string(getpid()) + "." +
                    std::to_string(FreePort())) {
   broker_ =
       Start("broker", {{"AGENTSTUDIO_BROKER_FILE", broker_file_}, {"AGENTSTUDIO_PARTITIONS", "4"}});
@@ -25,32 +26,32 @@ ProcessStack::ProcessStack(ProcessStackOptions options)
   bootstrap_ = *bootstrap;
 
   port_ = FreePort();
-  std::map<std::string, std::string> env = {
-      {"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_},
-      {"AGENTSTUDIO_DATABASE_URL", database_.url()},
-      {"AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)},
-      {"AGENTSTUDIO_HEARTBEAT_MS", "500"}};
-  for (const auto& [key, value] : options.env) env[key] = value;
-  for (int i = 0; i < options.schedulers; ++i) {
-    roles_.emplace_back("scheduler", Start("scheduler", env));
+  env_ = {{"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_},
+          {"AGENTSTUDIO_DATABASE_URL", database_.url()},
+          {"AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)},
+          {"AGENTSTUDIO_HEARTBEAT_MS", "500"}};
+  for (const auto& [key, value] : options_.env) env_[key] = value;
+  std::vector<std::string> roles(options_.schedulers, "scheduler");
+  roles.push_back("relay");
+  roles.insert(roles.end(), options_.agents, "agent");
+  roles.push_back("frontdoor");
+  for (size_t i = 0; i < roles.size(); ++i) {
+    auto env = env_;
+    if (const auto extra = options_.role_env.find(i); extra != options_.role_env.end()) {
+      for (const auto& [key, value] : extra->second) env[key] = value;
+    }
+    roles_.emplace_back(roles[i], Start(roles[i], env));
   }
-  for (const char* role : {"relay", "agent", "frontdoor"})
-    roles_.emplace_back(role, Start(role, env));
 
-  const auto output = [&] {
-    std::string all;
-    for (const auto& [role, process] : roles_) all += "--- " + role + "\n" + process->Output();
-    return all;
-  };
   if (!WaitUntil([&] { return Http("GET", Url("/health")).status == 200; })) {
-    throw std::runtime_error("the front door did not become healthy:\n" + output());
+    throw std::runtime_error("the front door did not become healthy:\n" + Output());
   }
   // Work is accepted for agent types known from heartbeats: wait until the
   // agent process's reached a scheduler.
   if (!WaitUntil([&] {
         return Http("GET", Url("/api/meta-agent/types")).Json().size() == kReferenceAgentTypes;
       })) {
-    throw std::runtime_error("the agent types did not become known:\n" + output());
+    throw std::runtime_error("the agent types did not become known:\n" + Output());
   }
 }
 
@@ -76,14 +77,30 @@ std::vector<std::string> ProcessStack::Stop() {
   return failures;
 }
 
+void ProcessStack::Restart(size_t index, const std::map<std::string, std::string>& extra_env) {
+  auto env = env_;
+  for (const auto& [key, value] : extra_env) env[key] = value;
+  auto& [role, process] = roles_.at(index);
+  retired_output_ += "--- " + role + " (before a restart)\n" + process->Output();
+  process = Start(role, env);
+}
+
+std::string ProcessStack::Output() const {
+  std::string all = retired_output_;
+  for (const auto& [role, process] : roles_) all += "--- " + role + "\n" + process->Output();
+  return all;
+}
+
 std::string ProcessStack::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
 std::unique_ptr<ChildProcess> ProcessStack::Start(const std::string& role,
                                                   const std::map<std::string, std::string>& env) {
-  return std::make_unique<ChildProcess>(AGENTSTUDIOD_PATH, std::vector<std::string>{"--role", role},
-                                        env, "agentstudiod-" + role);
+  const bool crashable = options_.crashable && role != "broker";
+  return std::make_unique<ChildProcess>(crashable ? AGENTSTUDIOD_FAULTS_PATH : AGENTSTUDIOD_PATH,
+                                        std::vector<std::string>{"--role", role}, env,
+                                        "agentstudiod-" + role);
 }
 
 nlohmann::json ProcessStack::WaitForStatus(const std::string& id,

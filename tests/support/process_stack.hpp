@@ -15,7 +15,14 @@ namespace agentstudio::testing {
 
 struct ProcessStackOptions {
   int schedulers = 1;
+  int agents = 1;                          // agent processes, each serving every type
   std::map<std::string, std::string> env;  // added to every role's environment
+  // Runs agentstudiod_faults (agentstudiod plus a handler that obeys
+  // AGENTSTUDIO_TEST_CRASH_AT) for every role but the broker.
+  bool crashable = false;
+  // Added to the environment of the role at that index (in start order:
+  // schedulers, relay, agents, front door) when the stack starts.
+  std::map<size_t, std::map<std::string, std::string>> role_env;
 };
 
 // The whole stack as separate agentstudiod processes: a broker (the embedded
@@ -33,6 +40,18 @@ class ProcessStack {
   // process that did not exit 0 within 30 s (empty when all drained).
   std::vector<std::string> Stop();
 
+  // The role processes (not the broker), in start order: schedulers, relay,
+  // agents, front door.
+  size_t role_count() const { return roles_.size(); }
+  const std::string& role(size_t index) const { return roles_.at(index).first; }
+  ChildProcess& process(size_t index) { return *roles_.at(index).second; }
+  // Starts the role at `index` again (after it was killed or died), with
+  // `extra_env` added to the stack's environment.
+  void Restart(size_t index, const std::map<std::string, std::string>& extra_env = {});
+  // Output of every role process so far, restarted ones' earlier lives
+  // included, for failure messages and log checks.
+  std::string Output() const;
+
   std::string Url(const std::string& path) const;
   const std::string& bootstrap() const { return bootstrap_; }
   const std::string& broker_file() const { return broker_file_; }
@@ -49,12 +68,15 @@ class ProcessStack {
   std::unique_ptr<ChildProcess> Start(const std::string& role,
                                       const std::map<std::string, std::string>& env);
 
+  ProcessStackOptions options_;
+  std::map<std::string, std::string> env_;  // every role's environment
   TestDatabase database_;
   std::string broker_file_;
   std::string bootstrap_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> broker_;
   std::vector<std::pair<std::string, std::unique_ptr<ChildProcess>>> roles_;
+  std::string retired_output_;  // of the processes Restart() replaced
 };
 
 }  // namespace agentstudio::testing

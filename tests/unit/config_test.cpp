@@ -57,6 +57,15 @@ TEST(LoadConfig, ShouldRefuseUnknownRolesArgumentsAndBadNumbers) {
   EXPECT_NE(Error({}, env).find("AGENTSTUDIO_PARTITIONS"), std::string::npos);
 }
 
+TEST(LoadConfig, ShouldTakeTheConsumerGroupSessionTimeoutWithinItsBounds) {
+  EXPECT_EQ(Load({}).kafka_session_timeout_ms, 10000);
+  auto env = kDatabase;
+  env["AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS"] = "3000";
+  EXPECT_EQ(Load({}, env).kafka_session_timeout_ms, 3000);
+  env["AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS"] = "999";
+  EXPECT_NE(Error({}, env).find("AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS"), std::string::npos);
+}
+
 TEST(LoadConfig, ShouldRequireADatabaseForRolesThatUseIt) {
   EXPECT_NE(Error({}, {}).find("AGENTSTUDIO_DATABASE_URL"), std::string::npos);
   const Config broker_only = Load({"--role", "broker"}, {});
