@@ -9,11 +9,11 @@
 namespace agentstudio::testing {
 
 InProcessStack::InProcessStack(std::set<daemon::Role> roles,
-                               const std::function<void(daemon::Config&)>& adjust) {
+                               const std::function<void(daemon::Config&)>& adjust, int brokers) {
   std::vector<std::string> topics = topics_.Fixed();
   for (const std::string& type : agents::ReferenceAgentTypes())
     topics.push_back(topics_.tasks(type));
-  broker_ = std::make_unique<daemon::EmbeddedBroker>(1, topics, 4);
+  broker_ = std::make_unique<daemon::EmbeddedBroker>(brokers, topics, 4);
   daemon::Config config;
   config.roles = std::move(roles);
   config.kafka_brokers = broker_->bootstrap();

@@ -18,9 +18,11 @@ namespace agentstudio::testing {
 // at both.
 class InProcessStack {
  public:
-  // `adjust` may change the roles' configuration before they start.
+  // `adjust` may change the roles' configuration before they start; the
+  // embedded broker has `brokers` brokers (topic partitions' leaders spread
+  // over them).
   explicit InProcessStack(std::set<daemon::Role> roles,
-                          const std::function<void(daemon::Config&)>& adjust = {});
+                          const std::function<void(daemon::Config&)>& adjust = {}, int brokers = 1);
   ~InProcessStack();
 
   daemon::EmbeddedBroker& broker() { return *broker_; }
