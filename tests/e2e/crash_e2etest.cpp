@@ -20,6 +20,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/process_stack.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/workflow_invariants.hpp"
 
 namespace agentstudio {
 namespace {
@@ -169,9 +170,7 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
   figures.executions = count("SELECT count(*) FROM workflow_executions");
   figures.completed = count("SELECT count(*) FROM workflow_executions WHERE status = 'completed'");
   figures.stuck = count("SELECT count(*) FROM tasks WHERE status <> 'completed'");
-  figures.applied_twice = count(
-      "SELECT count(*) FROM (SELECT 1 FROM workflow_events WHERE type = 'TaskCompleted' "
-      "GROUP BY workflow_id, data->>'taskId' HAVING count(*) > 1) AS twice");
+  figures.applied_twice = testing::CountCompletionsAppliedTwice(*session);
   std::string points;
   for (const auto& [point, crashes] : figures.fault_point_crashes) {
     points += " " + point + "=" + std::to_string(crashes);

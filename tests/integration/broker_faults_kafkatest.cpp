@@ -9,15 +9,13 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include <atomic>
-#include <mutex>
-#include <thread>
-
 #include "agents/reference/reference_agents.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/reference_examples.hpp"
 #include "tests/support/stack.hpp"
+#include "tests/support/steady_submitter.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/workflow_invariants.hpp"
 
 namespace agentstudio {
 namespace {
@@ -36,57 +34,23 @@ class BrokerFaultsTest : public ::testing::Test {
  protected:
   rd_kafka_mock_cluster_t* cluster() { return stack_.broker().cluster(); }
 
-  // POSTs one workflow; records a 201's id, checks every other answer.
-  void Submit() {
-    const auto response =
-        Http("POST", stack_.base_url() + "/api/workflows", testing::kCustomerAnalysisCurlBody);
-    if (response.status == 201) {
-      std::lock_guard lock(mutex_);
-      accepted_.push_back(response.Json()["id"]);
-      return;
-    }
-    ++refused_;
-    EXPECT_EQ(response.status, 503) << response.body;
-    EXPECT_EQ(response.Header("content-type"), "application/problem+json");
-    EXPECT_EQ(response.Json()["status"], 503);
-    EXPECT_FALSE(response.Header("retry-after").empty());
-  }
-
-  size_t Accepted() {
-    std::lock_guard lock(mutex_);
-    return accepted_.size();
-  }
-
-  // Waits until `more` further workflows were accepted.
-  bool AcceptsMore(size_t more) {
-    const size_t target = Accepted() + more;
-    return testing::WaitUntil([&] { return Accepted() >= target; }, std::chrono::seconds(60));
-  }
-
   testing::InProcessStack stack_{{Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent},
                                  [](daemon::Config& config) { config.delivery_timeout_ms = 2000; },
                                  kBrokers};
-  std::mutex mutex_;
-  std::vector<std::string> accepted_;  // guarded by mutex_
-  std::atomic<int> refused_{0};
 };
 
 TEST_F(BrokerFaultsTest, ShouldRecoverFromEveryBrokerFaultAndAnswer2xxOnlyWhenDurable) {
-  std::atomic<bool> stop{false};
-  std::thread submitter([&] {
-    while (!stop) {
-      Submit();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a steady client
-    }
-  });
-  ASSERT_TRUE(AcceptsMore(5));
+  testing::SteadySubmitter client(stack_.base_url() + "/api/workflows",
+                                  testing::kCustomerAnalysisCurlBody,
+                                  std::chrono::milliseconds(50));
+  ASSERT_TRUE(client.AcceptsMore(5));
   std::vector<std::string> faults;
 
   // Latency: every request takes 300 ms longer.
   for (int broker = 1; broker <= kBrokers; ++broker)
     rd_kafka_mock_broker_set_rtt(cluster(), broker, 300);
   faults.push_back("rtt 300 ms");
-  ASSERT_TRUE(AcceptsMore(5));
+  ASSERT_TRUE(client.AcceptsMore(5));
   for (int broker = 1; broker <= kBrokers; ++broker)
     rd_kafka_mock_broker_set_rtt(cluster(), broker, 0);
 
@@ -104,7 +68,7 @@ TEST_F(BrokerFaultsTest, ShouldRecoverFromEveryBrokerFaultAndAnswer2xxOnlyWhenDu
       cluster(), kOffsetCommit, 3, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
       RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
   faults.push_back("12 failed requests");
-  ASSERT_TRUE(AcceptsMore(5));
+  ASSERT_TRUE(client.AcceptsMore(5));
 
   // Every partition's leader moves to another broker.
   std::vector<std::string> topics = stack_.topics().Fixed();
@@ -118,43 +82,34 @@ TEST_F(BrokerFaultsTest, ShouldRecoverFromEveryBrokerFaultAndAnswer2xxOnlyWhenDu
     }
   }
   faults.push_back("leader changes");
-  ASSERT_TRUE(AcceptsMore(5));
+  ASSERT_TRUE(client.AcceptsMore(5));
 
   // An outage: nothing can be confirmed, so nothing is accepted.
-  const int refused_before = refused_;
+  const int refused_before = client.refused();
   for (int broker = 1; broker <= kBrokers; ++broker)
     rd_kafka_mock_broker_set_down(cluster(), broker);
   faults.push_back("all brokers down");
-  ASSERT_TRUE(testing::WaitUntil([&] { return refused_ >= refused_before + 2; }))
+  ASSERT_TRUE(testing::WaitUntil([&] { return client.refused() >= refused_before + 2; }))
       << "the front door answers 503 while Kafka is down";
   const auto health = Http("GET", stack_.base_url() + "/health");
   EXPECT_EQ(health.status, 503);
   EXPECT_EQ(health.Json()["checks"]["kafka"]["status"], "down");
   for (int broker = 1; broker <= kBrokers; ++broker) rd_kafka_mock_broker_set_up(cluster(), broker);
-  ASSERT_TRUE(AcceptsMore(5)) << "the front door recovers by itself";
+  ASSERT_TRUE(client.AcceptsMore(5)) << "the front door recovers by itself";
 
-  stop = true;
-  submitter.join();
-  std::vector<std::string> accepted;
-  {
-    std::lock_guard lock(mutex_);
-    accepted = accepted_;
-  }
+  const std::vector<std::string> accepted = client.Stop();
   int completed = 0;
   for (const std::string& id : accepted) {
     completed += stack_.WaitForEnd(id).status == engine::WorkflowStatus::kCompleted ? 1 : 0;
   }
   auto session = stack_.database().Connect();
-  int applied_twice = -1;
-  *session << "SELECT count(*) FROM (SELECT 1 FROM workflow_events WHERE type = 'TaskCompleted' "
-              "GROUP BY workflow_id, data->>'taskId' HAVING count(*) > 1) AS twice",
-      soci::into(applied_twice);
+  const int applied_twice = testing::CountCompletionsAppliedTwice(*session);
   std::string injected;
   for (const std::string& fault : faults) injected += " [" + fault + "]";
   std::printf(
       "broker fault figures: accepted %zu, refused with 503 %d, completed %d, completions "
       "applied twice %d, faults:%s\n",
-      accepted.size(), refused_.load(), completed, applied_twice, injected.c_str());
+      accepted.size(), client.refused(), completed, applied_twice, injected.c_str());
   EXPECT_EQ(completed, static_cast<int>(accepted.size()));
   EXPECT_EQ(applied_twice, 0);
 }

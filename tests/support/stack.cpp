@@ -9,7 +9,9 @@
 namespace agentstudio::testing {
 
 InProcessStack::InProcessStack(std::set<daemon::Role> roles,
-                               const std::function<void(daemon::Config&)>& adjust, int brokers) {
+                               const std::function<void(daemon::Config&)>& adjust, int brokers,
+                               const std::string& pg_admin_url)
+    : database_(pg_admin_url.empty() ? TestDatabase() : TestDatabase(pg_admin_url)) {
   std::vector<std::string> topics = topics_.Fixed();
   for (const std::string& type : agents::ReferenceAgentTypes())
     topics.push_back(topics_.tasks(type));

@@ -20,9 +20,11 @@ class InProcessStack {
  public:
   // `adjust` may change the roles' configuration before they start; the
   // embedded broker has `brokers` brokers (topic partitions' leaders spread
-  // over them).
+  // over them); the database is made in the cluster of `pg_admin_url`, the
+  // shared one of scripts/test when empty.
   explicit InProcessStack(std::set<daemon::Role> roles,
-                          const std::function<void(daemon::Config&)>& adjust = {}, int brokers = 1);
+                          const std::function<void(daemon::Config&)>& adjust = {}, int brokers = 1,
+                          const std::string& pg_admin_url = "");
   ~InProcessStack();
 
   daemon::EmbeddedBroker& broker() { return *broker_; }

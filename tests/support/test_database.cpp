@@ -9,14 +9,23 @@
 
 namespace agentstudio::testing {
 
-TestDatabase::TestDatabase() {
+namespace {
+
+std::string SharedClusterAdminUrl() {
   const char* admin = std::getenv("AGENTSTUDIO_PG_ADMIN_URL");
   if (admin == nullptr || *admin == '\0') {
     throw std::runtime_error(
         "AGENTSTUDIO_PG_ADMIN_URL is not set: run the tests through scripts/test, which starts "
         "PostgreSQL");
   }
-  admin_url_ = admin;
+  return admin;
+}
+
+}  // namespace
+
+TestDatabase::TestDatabase() : TestDatabase(SharedClusterAdminUrl()) {}
+
+TestDatabase::TestDatabase(std::string admin_url) : admin_url_(std::move(admin_url)) {
   name_ = "test_" + schemas::NewMessageId().substr(0, 16);
   const auto scheme = admin_url_.find("://");
   const auto slash = admin_url_.find('/', scheme + 3);

@@ -14,6 +14,8 @@ namespace agentstudio::testing {
 class TestDatabase {
  public:
   TestDatabase();
+  // The same in the cluster of `admin_url` (e.g. a PrivatePostgres).
+  explicit TestDatabase(std::string admin_url);
   ~TestDatabase();
 
   const std::string& url() const { return url_; }
