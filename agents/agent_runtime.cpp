@@ -52,19 +52,15 @@ class AgentRuntime::Impl {
     std::thread heartbeats([&] { HeartbeatLoop(stop); });
     while (!stop) {
       const std::vector<kafka::InboundMessage> batch = consumer_->Poll();
-      // Reports go out as tasks finish; the batch's offsets are committed once
-      // every report is durable.
+      // Reports go out as tasks finish; the offsets of the tasks handled are
+      // committed once every report is durable. On stop, the tasks not handled
+      // (and one interrupted) stay uncommitted: another agent gets them.
       std::vector<Report> reports;
-      bool complete = true;
-      for (const kafka::InboundMessage& message : batch) {
-        if (!Process(message, stop, reports)) {
-          complete = false;  // stopping: leave the rest uncommitted
-          break;
-        }
-      }
-      if (!AwaitReports(reports, stop) || !complete) continue;
+      size_t handled = 0;
+      while (handled < batch.size() && !stop && Process(batch[handled], stop, reports)) ++handled;
+      if (!AwaitReports(reports, stop)) continue;
       if (!reports.empty()) faults::Reach(faults::kAgentAfterReport);
-      consumer_->Commit(batch);
+      consumer_->Commit({batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(handled)});
     }
     {
       std::lock_guard lock(mutex_);
@@ -142,8 +138,10 @@ class AgentRuntime::Impl {
     return true;
   }
 
-  // Runs one task and queues its final report in `reports`. Returns false only
-  // when the message could not be dead-lettered (it must stay uncommitted).
+  // Runs one task and queues its final report in `reports`. Returns false when
+  // the message must stay uncommitted: it could not be dead-lettered, or
+  // `stop` interrupted its task (which then reports nothing: the attempt is
+  // handed back, not failed).
   bool Process(const kafka::InboundMessage& message, const std::atomic<bool>& stop,
                std::vector<Report>& reports) {
     if (auto oversized = kafka::OversizedReason(message)) return DeadLetter(message, *oversized);
@@ -203,6 +201,10 @@ class AgentRuntime::Impl {
       }
     }
     --active_tasks_;
+    if (stop && !result.ok && !cancel_reason()) {
+      spdlog::info("agent {}: stopping, handing {} back", options_.agent_id, dispatch);
+      return false;
+    }
     // Whatever the handler made of a cancel, the report says it was one.
     if (const auto reason = cancel_reason()) {
       result = AgentResult::Failure("CANCELLED", reason->empty() ? "Cancelled" : *reason,

@@ -36,7 +36,11 @@ class AgentRuntime {
   AgentRuntime(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers);
   ~AgentRuntime();
 
-  // Runs until `stop` is set; finishes the task in hand first.
+  // Runs until `stop` is set. Then `cancelled()` turns true for the task in
+  // hand: if its handler still completes it, it is reported and committed; if
+  // the handler gives up, nothing is reported and its offset stays
+  // uncommitted, so another agent runs the same attempt. Tasks not started
+  // stay uncommitted too.
   void Run(const std::atomic<bool>& stop);
 
   uint64_t tasks_completed() const;

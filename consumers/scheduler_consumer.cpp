@@ -34,6 +34,7 @@ bool SchedulerConsumer::ApplyWithRetry(const std::vector<InboundMessage>& batch,
       });
       ++counters_.batches;
       counters_.applied += result.applied;
+      counters_.redelivered += result.redelivered;
       counters_.duplicates += result.duplicates;
       counters_.stale += result.stale;
       counters_.dead_lettered += result.poison.size();

@@ -15,6 +15,7 @@ namespace agentstudio::kafka {
 struct SchedulerCounters {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> applied{0};
+  std::atomic<uint64_t> redelivered{0};
   std::atomic<uint64_t> duplicates{0};
   std::atomic<uint64_t> stale{0};
   std::atomic<uint64_t> dead_lettered{0};

@@ -172,7 +172,7 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
   for (const Decoded& d : decoded) {
     // extract() makes a redelivery inside the same batch a duplicate too.
     if (fresh.extract(d.message_id).empty()) {
-      ++result.duplicates;
+      ++result.redelivered;
       continue;
     }
     const std::string traceparent = d.message->Header("traceparent");

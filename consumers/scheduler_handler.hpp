@@ -16,9 +16,10 @@ namespace agentstudio::kafka {
 struct SchedulerBatchResult {
   std::vector<PoisonMessage> poison;  // to dead-letter before committing
   uint64_t applied = 0;
-  uint64_t duplicates = 0;  // message id already processed, or state already there
-  uint64_t stale = 0;       // older attempt, or the workflow already ended
-  uint64_t ignored = 0;     // valid but changes nothing (log events)
+  uint64_t redelivered = 0;  // message id already processed: Kafka delivered it again
+  uint64_t duplicates = 0;   // a new message that changes nothing (e.g. progress not higher)
+  uint64_t stale = 0;        // older attempt, or the workflow already ended
+  uint64_t ignored = 0;      // valid but changes nothing (log events)
 };
 
 // Applies a batch of `commands` and `task-events` messages to PostgreSQL

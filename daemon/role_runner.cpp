@@ -217,6 +217,25 @@ void RoleRunner::Stop() {
   p.stop_relay = true;
   if (p.relay_thread.joinable()) p.relay_thread.join();
   if (p.producer) p.producer->Flush(std::chrono::seconds(5));
+  // What each role did in its life, for the journal (and the drain tests).
+  if (p.agent) {
+    spdlog::info("agent drained: tasks completed {}, failed {}, duplicate dispatches dropped {}",
+                 p.agent->tasks_completed(), p.agent->tasks_failed(),
+                 p.agent->duplicates_dropped());
+  }
+  if (p.scheduler) {
+    const kafka::SchedulerCounters& counters = p.scheduler->counters();
+    spdlog::info(
+        "scheduler drained: batches {}, messages applied {}, redelivered {}, duplicates {}, "
+        "stale {}, dead-lettered {}, retried batches {}, offset resets {}",
+        counters.batches.load(), counters.applied.load(), counters.redelivered.load(),
+        counters.duplicates.load(), counters.stale.load(), counters.dead_lettered.load(),
+        counters.retried_batches.load(), p.scheduler->offset_resets());
+  }
+  if (p.relay) {
+    spdlog::info("relay drained: messages published {}, sends failed {}", p.relay->published(),
+                 p.relay->send_failures());
+  }
   // Destroy in reverse dependency order; the broker last.
   p.front_door.reset();
   p.feed.reset();

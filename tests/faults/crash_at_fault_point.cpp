@@ -1,23 +1,33 @@
-// Linked only into agentstudiod_faults, the daemon the crash tests run: with
-// AGENTSTUDIO_TEST_CRASH_AT=<fault point>:<n>, the process SIGKILLs itself
-// the n-th time it reaches that point (e.g. after a scheduler's database
-// commit, before its Kafka offset commit), as a power cut there would.
+// Linked only into agentstudiod_faults, the daemon the fault tests run:
+// - AGENTSTUDIO_TEST_CRASH_AT=<fault point>:<n>: the process SIGKILLs itself
+//   the n-th time it reaches that point (e.g. after a scheduler's database
+//   commit, before its Kafka offset commit), as a power cut there would;
+// - AGENTSTUDIO_TEST_PAUSE_AT=<fault point>:<ms>: it sleeps that long at
+//   every reach, so that a signal sent while it is busy lands in the window
+//   after the point (e.g. SIGTERM between a database and an offset commit).
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "faults/fault_point.hpp"
 
 namespace {
 
-std::string crash_point;  // constant after start-up
-long crash_at = 0;        // constant after start-up
+// Constant after start-up.
+std::string crash_point;
+long crash_at = 0;
+std::string pause_point;
+long pause_ms = 0;
+
 std::atomic<long> reached{0};
 
-void CrashAtTheChosenReach(std::string_view point) {
+void ActAtFaultPoint(std::string_view point) {
+  if (point == pause_point) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
   if (point != crash_point || ++reached != crash_at) return;
   const std::string line = "agentstudiod_faults: killing myself at " + crash_point + " (reach " +
                            std::to_string(crash_at) + ")\n";
@@ -25,18 +35,24 @@ void CrashAtTheChosenReach(std::string_view point) {
   kill(getpid(), SIGKILL);
 }
 
-// Runs before main(): the roles start later.
-[[maybe_unused]] const bool installed = [] {
-  const char* spec = std::getenv("AGENTSTUDIO_TEST_CRASH_AT");
+// "<point>:<positive number>" from the environment variable `name`.
+bool ReadSpec(const char* name, std::string& point, long& number) {
+  const char* spec = std::getenv(name);
   if (spec == nullptr) return false;
   const std::string text = spec;
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) return false;
-  crash_point = text.substr(0, colon);
-  crash_at = std::strtol(text.c_str() + colon + 1, nullptr, 10);
-  if (crash_at <= 0) return false;
-  agentstudio::faults::SetHandler(&CrashAtTheChosenReach);
-  return true;
+  point = text.substr(0, colon);
+  number = std::strtol(text.c_str() + colon + 1, nullptr, 10);
+  return number > 0;
+}
+
+// Runs before main(): the roles start later.
+[[maybe_unused]] const bool installed = [] {
+  const bool crash = ReadSpec("AGENTSTUDIO_TEST_CRASH_AT", crash_point, crash_at);
+  const bool pause = ReadSpec("AGENTSTUDIO_TEST_PAUSE_AT", pause_point, pause_ms);
+  if (crash || pause) agentstudio::faults::SetHandler(&ActAtFaultPoint);
+  return crash || pause;
 }();
 
 }  // namespace

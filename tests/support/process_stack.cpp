@@ -68,6 +68,9 @@ std::vector<std::string> ProcessStack::Stop() {
   };
   for (auto& [role, process] : roles_) process->Signal(SIGTERM);
   for (auto& [role, process] : roles_) drain(role, *process);
+  for (const auto& [role, process] : roles_) {
+    retired_output_ += "--- " + role + "\n" + process->Output();
+  }
   roles_.clear();
   if (broker_) {
     broker_->Signal(SIGTERM);

@@ -38,6 +38,7 @@ class ProcessStack {
 
   // SIGTERMs every role, then the broker; returns a description of each
   // process that did not exit 0 within 30 s (empty when all drained).
+  // Output() keeps what they wrote.
   std::vector<std::string> Stop();
 
   // The role processes (not the broker), in start order: schedulers, relay,
