@@ -88,6 +88,14 @@ void ProcessStack::Restart(size_t index, const std::map<std::string, std::string
   process = Start(role, env);
 }
 
+size_t ProcessStack::Add(const std::string& role,
+                         const std::map<std::string, std::string>& extra_env) {
+  auto env = env_;
+  for (const auto& [key, value] : extra_env) env[key] = value;
+  roles_.emplace_back(role, Start(role, env));
+  return roles_.size() - 1;
+}
+
 std::string ProcessStack::Output() const {
   std::string all = retired_output_;
   for (const auto& [role, process] : roles_) all += "--- " + role + "\n" + process->Output();

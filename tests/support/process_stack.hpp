@@ -49,6 +49,8 @@ class ProcessStack {
   // Starts the role at `index` again (after it was killed or died), with
   // `extra_env` added to the stack's environment.
   void Restart(size_t index, const std::map<std::string, std::string>& extra_env = {});
+  // Starts one more process of `role`; returns its index.
+  size_t Add(const std::string& role, const std::map<std::string, std::string>& extra_env = {});
   // Output of every role process so far, restarted ones' earlier lives
   // included, for failure messages and log checks.
   std::string Output() const;

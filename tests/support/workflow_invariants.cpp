@@ -10,4 +10,8 @@ int CountCompletionsAppliedTwice(soci::session& session) {
   return twice;
 }
 
+bool ReportsKafkaDataLoss(const std::string& output) {
+  return output.find("messages were lost before they were consumed") != std::string::npos;
+}
+
 }  // namespace agentstudio::testing
