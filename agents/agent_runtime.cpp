@@ -21,6 +21,7 @@
 #include "schemas/agent_codec.hpp"
 #include "schemas/command_codec.hpp"
 #include "schemas/ids.hpp"
+#include "schemas/message_decoding.hpp"
 
 namespace agentstudio::agents {
 
@@ -145,15 +146,11 @@ class AgentRuntime::Impl {
   bool Process(const kafka::InboundMessage& message, const std::atomic<bool>& stop,
                std::vector<Report>& reports) {
     if (auto oversized = kafka::OversizedReason(message)) return DeadLetter(message, *oversized);
-    agentstudio::v1::TaskMessage task;
-    if (!task.ParseFromString(message.payload) || task.task_id().empty() ||
-        task.workflow_id().empty()) {
-      return DeadLetter(message, "undecodable TaskMessage");
+    auto decoded = schemas::DecodeTaskMessage(message.payload);
+    if (const auto* reason = std::get_if<std::string>(&decoded)) {
+      return DeadLetter(message, *reason);
     }
-    if (task.schema_version() != schemas::kSchemaVersion) {
-      return DeadLetter(message,
-                        "unsupported schema version " + std::to_string(task.schema_version()));
-    }
+    const auto& task = std::get<agentstudio::v1::TaskMessage>(decoded);
     const auto handler = handlers_.find(task.agent_type());
     if (handler == handlers_.end()) {
       return DeadLetter(message, "no handler for agent type '" + task.agent_type() + "'");

@@ -4,6 +4,7 @@
 
 #include "agentstudio/v1/task_control.pb.h"
 #include "schemas/command_codec.hpp"
+#include "schemas/message_decoding.hpp"
 
 namespace agentstudio::agents {
 
@@ -32,15 +33,14 @@ std::optional<std::string> CancelListener::CancelReason(const std::string& task_
 
 void CancelListener::Handle(const kafka::InboundMessage& message) {
   if (agent_types_.count(message.key) == 0) return;  // another agent type's task
-  agentstudio::v1::TaskControl control;
-  if (!control.ParseFromString(message.payload) ||
-      control.schema_version() != schemas::kSchemaVersion || control.task_id().empty() ||
-      control.action() != agentstudio::v1::TaskControl::ACTION_CANCEL) {
+  auto decoded = schemas::DecodeTaskControl(message.payload);
+  if (const auto* reason = std::get_if<std::string>(&decoded)) {
     ++undecodable_;
-    spdlog::warn("agent-control: skipping an undecodable message at {} [{}] @{}", message.topic,
-                 message.partition, message.offset);
+    spdlog::warn("agent-control: skipping the message at {} [{}] @{}: {}", message.topic,
+                 message.partition, message.offset, *reason);
     return;
   }
+  const auto& control = std::get<agentstudio::v1::TaskControl>(decoded);
   ++received_;
   std::lock_guard lock(mutex_);
   cancelled_.Add(DispatchKey(control.task_id(), control.attempt()), control.reason());

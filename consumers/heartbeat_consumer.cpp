@@ -6,6 +6,7 @@
 
 #include "agentstudio/v1/agent_heartbeat.pb.h"
 #include "schemas/command_codec.hpp"
+#include "schemas/message_decoding.hpp"
 #include "schemas/struct_json.hpp"
 #include "sql/agent_store.hpp"
 
@@ -31,16 +32,12 @@ void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
         poison.push_back({&message, std::move(*oversized)});
         continue;
       }
-      agentstudio::v1::AgentHeartbeat heartbeat;
-      if (!heartbeat.ParseFromString(message.payload) || heartbeat.agent_id().empty()) {
-        poison.push_back({&message, "undecodable AgentHeartbeat"});
+      auto decoded = schemas::DecodeAgentHeartbeat(message.payload);
+      if (auto* reason = std::get_if<std::string>(&decoded)) {
+        poison.push_back({&message, std::move(*reason)});
         continue;
       }
-      if (heartbeat.schema_version() != schemas::kSchemaVersion) {
-        poison.push_back(
-            {&message, "unsupported schema version " + std::to_string(heartbeat.schema_version())});
-        continue;
-      }
+      const auto& heartbeat = std::get<agentstudio::v1::AgentHeartbeat>(decoded);
       store::AgentRecord agent;
       agent.id = heartbeat.agent_id();
       agent.agent_types.assign(heartbeat.agent_types().begin(), heartbeat.agent_types().end());

@@ -12,6 +12,7 @@
 #include "engine/planner.hpp"
 #include "schemas/agent_codec.hpp"
 #include "schemas/command_codec.hpp"
+#include "schemas/message_decoding.hpp"
 #include "sql/workflow_store.hpp"
 
 namespace agentstudio::kafka {
@@ -41,30 +42,18 @@ std::variant<Decoded, std::string> Decode(const InboundMessage& message, const T
   out.message = &message;
   if (auto oversized = OversizedReason(message)) return std::move(*oversized);
   if (message.topic == topics.commands()) {
-    Command command;
-    if (!command.ParseFromString(message.payload))
-      return std::string("undecodable WorkflowCommand");
-    if (command.schema_version() != schemas::kSchemaVersion) {
-      return "unsupported schema version " + std::to_string(command.schema_version());
-    }
-    if (command.command_id().empty()) return std::string("command without command_id");
-    if (command.workflow_id().empty()) return std::string("command without workflow_id");
+    auto decoded = schemas::DecodeWorkflowCommand(message.payload);
+    if (auto* reason = std::get_if<std::string>(&decoded)) return std::move(*reason);
+    auto& command = std::get<Command>(decoded);
     out.message_id = "cmd:" + command.command_id();
     out.workflow_id = command.workflow_id();
     out.body = std::move(command);
     return out;
   }
   if (message.topic == topics.task_events()) {
-    TaskEvent event;
-    if (!event.ParseFromString(message.payload)) return std::string("undecodable TaskEvent");
-    if (event.schema_version() != schemas::kSchemaVersion) {
-      return "unsupported schema version " + std::to_string(event.schema_version());
-    }
-    if (event.event_id().empty()) return std::string("task event without event_id");
-    if (event.workflow_id().empty() || event.task_id().empty()) {
-      return std::string("task event without workflow_id or task_id");
-    }
-    if (event.kind_case() == TaskEvent::KIND_NOT_SET) return std::string("task event without kind");
+    auto decoded = schemas::DecodeTaskEvent(message.payload);
+    if (auto* reason = std::get_if<std::string>(&decoded)) return std::move(*reason);
+    auto& event = std::get<TaskEvent>(decoded);
     out.message_id = "evt:" + event.event_id();
     out.workflow_id = event.workflow_id();
     out.body = std::move(event);

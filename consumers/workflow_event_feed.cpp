@@ -6,6 +6,7 @@
 
 #include "agentstudio/v1/workflow_event.pb.h"
 #include "schemas/command_codec.hpp"
+#include "schemas/message_decoding.hpp"
 #include "schemas/struct_json.hpp"
 
 namespace agentstudio::kafka {
@@ -53,15 +54,15 @@ void WorkflowEventFeed::Deliver(const WorkflowEventNotice& notice) {
 }
 
 void WorkflowEventFeed::Handle(const InboundMessage& message) {
-  agentstudio::v1::WorkflowEvent event;
-  const auto status = engine::ParseWorkflowStatus(
-      event.ParseFromString(message.payload) ? event.workflow_status() : std::string());
-  if (!status || event.schema_version() != schemas::kSchemaVersion || event.workflow_id().empty()) {
+  auto decoded = schemas::DecodeWorkflowEvent(message.payload);
+  if (const auto* reason = std::get_if<std::string>(&decoded)) {
     ++undecodable_;
-    spdlog::warn("workflow-events: skipping an undecodable message at {} [{}] @{}", message.topic,
-                 message.partition, message.offset);
+    spdlog::warn("workflow-events: skipping the message at {} [{}] @{}: {}", message.topic,
+                 message.partition, message.offset, *reason);
     return;
   }
+  const auto& event = std::get<agentstudio::v1::WorkflowEvent>(decoded);
+  const auto status = engine::ParseWorkflowStatus(event.workflow_status());
   ++received_;
   WorkflowEventNotice notice;
   notice.workflow_id = event.workflow_id();

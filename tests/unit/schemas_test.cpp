@@ -6,6 +6,7 @@
 #include "schemas/command_codec.hpp"
 #include "schemas/execution_json.hpp"
 #include "schemas/ids.hpp"
+#include "schemas/message_decoding.hpp"
 #include "schemas/struct_json.hpp"
 
 namespace agentstudio::schemas {
@@ -101,6 +102,51 @@ TEST(ExecutionJson, ShouldShowThePlannedExecutionLikeTheReference) {
   EXPECT_EQ(json["context"]["progress"], 0);
   EXPECT_EQ(json["context"]["events"], Json::array());
   EXPECT_EQ(json["etag"], "\"v1\"");
+}
+
+// The reason a payload is refused, or "" when it decodes.
+template <typename Message>
+std::string Refusal(const Decoded<Message>& decoded) {
+  const auto* reason = std::get_if<std::string>(&decoded);
+  return reason == nullptr ? "" : *reason;
+}
+
+TEST(MessageDecoding, ShouldExplainWhyAPayloadCannotBeProcessed) {
+  EXPECT_EQ(Refusal(DecodeWorkflowCommand("\xff\xfe junk")), "undecodable WorkflowCommand");
+  agentstudio::v1::WorkflowCommand command;
+  command.set_schema_version(99);
+  EXPECT_EQ(Refusal(DecodeWorkflowCommand(command.SerializeAsString())),
+            "unsupported schema version 99");
+  command.set_schema_version(kSchemaVersion);
+  EXPECT_EQ(Refusal(DecodeWorkflowCommand(command.SerializeAsString())),
+            "command without command_id");
+  command.set_command_id("c1");
+  command.set_workflow_id("wf_1");
+  EXPECT_EQ(Refusal(DecodeWorkflowCommand(command.SerializeAsString())), "");
+
+  agentstudio::v1::TaskEvent event;
+  event.set_schema_version(kSchemaVersion);
+  event.set_event_id("e1");
+  event.set_workflow_id("wf_1");
+  event.set_task_id("t1");
+  EXPECT_EQ(Refusal(DecodeTaskEvent(event.SerializeAsString())), "task event without kind");
+  event.mutable_progress()->set_percentage(5);
+  EXPECT_EQ(Refusal(DecodeTaskEvent(event.SerializeAsString())), "");
+
+  agentstudio::v1::WorkflowEvent workflow_event;
+  workflow_event.set_schema_version(kSchemaVersion);
+  workflow_event.set_workflow_id("wf_1");
+  workflow_event.set_workflow_status("exploded");
+  EXPECT_EQ(Refusal(DecodeWorkflowEvent(workflow_event.SerializeAsString())),
+            "workflow event with unknown status 'exploded'");
+
+  agentstudio::v1::TaskControl control;
+  control.set_schema_version(kSchemaVersion);
+  control.set_task_id("t1");
+  EXPECT_EQ(Refusal(DecodeTaskControl(control.SerializeAsString())),
+            "task control with an unknown action");
+  EXPECT_EQ(Refusal(DecodeTaskMessage("")), "unsupported schema version 0");
+  EXPECT_EQ(Refusal(DecodeAgentHeartbeat("\xff")), "undecodable AgentHeartbeat");
 }
 
 }  // namespace
