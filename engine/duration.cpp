@@ -121,17 +121,19 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
 
 std::string FormatDuration(std::chrono::milliseconds value) {
   int64_t ms = value.count() < 0 ? 0 : value.count();
+  const int64_t days = ms / 86400000;
+  ms %= 86400000;
   const int64_t hours = ms / 3600000;
   ms %= 3600000;
   const int64_t minutes = ms / 60000;
   ms %= 60000;
   const int64_t seconds = ms / 1000;
   ms %= 1000;
-  char buffer[48];
+  char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%02lld:%02lld:%02lld.%03lld", static_cast<long long>(hours),
                 static_cast<long long>(minutes), static_cast<long long>(seconds),
                 static_cast<long long>(ms));
-  return buffer;
+  return days == 0 ? buffer : std::to_string(days) + "." + buffer;
 }
 
 }  // namespace agentstudio::engine

@@ -13,8 +13,9 @@ namespace agentstudio::engine {
 // such as "PT" or "P".
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
-// Formats as a TimeSpan with milliseconds, "hh:mm:ss.fff" (hours may exceed 23),
-// the shape the REST API uses for `duration`.
+// Formats as a TimeSpan with milliseconds, "hh:mm:ss.fff", or "d.hh:mm:ss.fff"
+// from a day on (.NET's constant format), the shape the REST API uses for
+// `duration`. ParseDuration reads it back.
 std::string FormatDuration(std::chrono::milliseconds value);
 
 }  // namespace agentstudio::engine

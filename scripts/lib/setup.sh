@@ -18,7 +18,7 @@ install_packages() {
     build-essential cmake pkg-config ccache
     librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev
     libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev
-    libsystemd-dev libgtest-dev postgresql kcat curl
+    libsystemd-dev libgtest-dev postgresql kcat curl clang libclang-rt-14-dev
   )
   local missing=()
   for package in "${wanted[@]}"; do

@@ -34,7 +34,10 @@ TEST(ParseDuration, ShouldRejectMalformedText) {
 TEST(FormatDuration, ShouldWriteTimeSpanWithMilliseconds) {
   EXPECT_EQ(FormatDuration(milliseconds(15234)), "00:00:15.234");
   EXPECT_EQ(FormatDuration(milliseconds(323456)), "00:05:23.456");
-  EXPECT_EQ(FormatDuration(milliseconds(26LL * 3600 * 1000)), "26:00:00.000");
+  EXPECT_EQ(FormatDuration(milliseconds(26LL * 3600 * 1000)), "1.02:00:00.000");
+  // Found by fuzz_duration: "26:00:00.000" did not parse back.
+  EXPECT_EQ(ParseDuration(FormatDuration(milliseconds(26LL * 3600 * 1000))),
+            milliseconds(26LL * 3600 * 1000));
 }
 
 }  // namespace
