@@ -82,6 +82,7 @@ class AgentRuntime::Impl {
   }
 
   uint64_t cancels_received() const { return cancels_->received(); }
+  uint64_t dead_lettered() const { return dead_letters_.published(); }
 
   std::atomic<uint64_t> completed_{0};
   std::atomic<uint64_t> failed_{0};
@@ -295,6 +296,7 @@ uint64_t AgentRuntime::tasks_failed() const { return impl_->failed_; }
 uint64_t AgentRuntime::duplicates_dropped() const { return impl_->duplicates_; }
 uint64_t AgentRuntime::tasks_cancelled() const { return impl_->cancelled_; }
 uint64_t AgentRuntime::cancels_received() const { return impl_->cancels_received(); }
+uint64_t AgentRuntime::dead_lettered() const { return impl_->dead_lettered(); }
 std::vector<std::string> AgentRuntime::agent_types() const { return impl_->types(); }
 
 }  // namespace agentstudio::agents

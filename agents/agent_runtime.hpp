@@ -48,6 +48,7 @@ class AgentRuntime {
   uint64_t duplicates_dropped() const;
   uint64_t tasks_cancelled() const;   // also counted in tasks_failed()
   uint64_t cancels_received() const;  // for this runtime's agent types
+  uint64_t dead_lettered() const;     // task messages sent to `dlq`
   std::vector<std::string> agent_types() const;
 
  private:

@@ -19,6 +19,7 @@ class HeartbeatConsumer {
   void Run(const std::atomic<bool>& stop);
 
   uint64_t recorded() const { return recorded_; }
+  uint64_t dead_lettered() const { return dead_letters_.published(); }
 
  private:
   store::SessionPool& pool_;

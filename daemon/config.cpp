@@ -53,6 +53,11 @@ const std::map<std::string, Setter>& Settings() {
          c.http_addr = v;
          return std::string();
        }},
+      {"AGENTSTUDIO_METRICS_ADDR",
+       [](Config& c, const std::string& v) {
+         c.metrics_addr = v;
+         return std::string();
+       }},
       {"AGENTSTUDIO_TOPIC_PREFIX",
        [](Config& c, const std::string& v) {
          c.topic_prefix = v;

@@ -34,6 +34,9 @@ struct Config {
   std::vector<std::string> agent_types;
   // AGENTSTUDIO_BROKER_FILE: where the broker role writes its bootstrap list.
   std::string broker_file;
+  // AGENTSTUDIO_METRICS_ADDR: where a process without the front door serves
+  // GET /metrics; empty: not served (the front door serves it on its port).
+  std::string metrics_addr;
   // AGENTSTUDIO_HTTP_THREADS: Pistache reactor threads.
   int http_threads = 2;
   // AGENTSTUDIO_HTTP_MAX_BODY: largest request body accepted, bytes.

@@ -84,6 +84,9 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   add(Method::Post, "/api/meta-agent/tasks/:taskId/cancel",
       Routes::bind(&FrontDoor::CancelAgentTask, this));
   add(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
+  if (options_.metrics != nullptr) {
+    add(Method::Get, "/metrics", Routes::bind(&FrontDoor::Metrics, this));
+  }
   for (const auto& [path, allowed] : methods_of) {
     std::string allow;
     for (const Method method : allowed) {
@@ -411,6 +414,11 @@ void FrontDoor::AgentHealth(const Pistache::Rest::Request& request, ResponseWrit
                        writer, Code::Ok,
                        {{"status", "healthy"}, {"agentTypes", types}, {"timestamp", timestamp}});
                  });
+}
+
+// Counters in memory: rendering never blocks, so it runs on the reactor thread.
+void FrontDoor::Metrics(const Pistache::Rest::Request&, ResponseWriter response) {
+  SendMetrics(response, *options_.metrics);
 }
 
 void FrontDoor::NotFound(const Pistache::Rest::Request& request, ResponseWriter response) {

@@ -13,6 +13,7 @@
 #include "daemon/accepted_executions.hpp"
 #include "daemon/blocking_executor.hpp"
 #include "daemon/known_agent_types.hpp"
+#include "daemon/metrics_registry.hpp"
 #include "daemon/problem.hpp"
 #include "daemon/workflow_end_waiter.hpp"
 #include "daemon/workflow_event_streams.hpp"
@@ -28,6 +29,8 @@ struct FrontDoorOptions {
   size_t max_body_bytes = 1 << 20;
   // How long the waiting endpoints wait when the request sets no timeout.
   std::chrono::milliseconds execute_timeout{600000};
+  // What GET /metrics renders (this process's roles); none: 404.
+  const MetricsRegistry* metrics = nullptr;
 };
 
 // The Pistache REST front door. Handlers run on reactor threads and never
@@ -123,6 +126,7 @@ class FrontDoor {
   void ControlWorkflow(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, engine::Control control);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void Metrics(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void AgentTypes(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void AgentHealth(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);

@@ -44,6 +44,11 @@ void SendProblem(Pistache::Http::ResponseWriter& writer, const Problem& problem,
               ProblemBody(problem, instance, trace_id).dump());
 }
 
+void SendMetrics(Pistache::Http::ResponseWriter& writer, const MetricsRegistry& metrics) {
+  writer.setMime(Pistache::Http::Mime::MediaType::fromString("text/plain; version=0.0.4"));
+  writer.send(Pistache::Http::Code::Ok, metrics.Render());
+}
+
 void SendJson(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
               const nlohmann::json& body) {
   writer.setMime(Pistache::Http::Mime::MediaType::fromString("application/json"));

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "daemon/metrics_registry.hpp"
 #include "engine/field_error.hpp"
 
 namespace agentstudio::daemon {
@@ -36,6 +37,9 @@ void SendProblem(Pistache::Http::ResponseWriter& writer, const Problem& problem,
                  const std::string& instance, const std::string& trace_id);
 
 // Sends `body` as application/json with `status`.
+// 200 with the Prometheus text format of `metrics`.
+void SendMetrics(Pistache::Http::ResponseWriter& writer, const MetricsRegistry& metrics);
+
 void SendJson(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
               const nlohmann::json& body);
 

@@ -15,6 +15,8 @@
 #include "daemon/blocking_executor.hpp"
 #include "daemon/embedded_broker.hpp"
 #include "daemon/front_door.hpp"
+#include "daemon/metrics_endpoint.hpp"
+#include "daemon/role_metrics.hpp"
 #include "producers/outbox_relay.hpp"
 #include "producers/topic_admin.hpp"
 #include "sql/agent_store.hpp"
@@ -62,6 +64,8 @@ struct RoleRunner::Parts {
   std::unique_ptr<kafka::TimerSweeper> sweeper;
   std::unique_ptr<kafka::OutboxRelay> relay;
   std::unique_ptr<agents::AgentRuntime> agent;
+  MetricsRegistry metrics;                            // reads the parts above
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;  // without a front door
 
   std::atomic<bool> stop_agent{false}, stop_scheduler{false}, stop_relay{false};
   std::thread agent_thread, scheduler_thread, heartbeat_thread, sweeper_thread, relay_thread;
@@ -127,6 +131,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.relay_pool = OpenPool(c.database_url, 1);
     p.relay = std::make_unique<kafka::OutboxRelay>(*p.relay_pool, *p.producer);
     p.relay_thread = std::thread([&p] { p.relay->Run(p.stop_relay); });
+    AddRelayMetrics(p.metrics, *p.relay);
   }
   if (c.Has(Role::kScheduler)) {
     p.scheduler_pool = OpenPool(c.database_url, 3);  // consumer, heartbeats, timers
@@ -143,6 +148,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.heartbeat_thread = std::thread([&p] { p.heartbeats->Run(p.stop_scheduler); });
     p.sweeper = std::make_unique<kafka::TimerSweeper>(*p.scheduler_pool, p.topics);
     p.sweeper_thread = std::thread([&p] { p.sweeper->Run(p.stop_scheduler); });
+    AddSchedulerMetrics(p.metrics, *p.scheduler, *p.heartbeats, *p.sweeper);
   }
   if (c.Has(Role::kAgent)) {
     agents::AgentRuntimeOptions options{kafka::BaseProperties(p.brokers, c.agent_id), p.topics,
@@ -151,6 +157,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.agent = std::make_unique<agents::AgentRuntime>(std::move(options),
                                                      agents::MakeReferenceAgents(c.agent_types));
     p.agent_thread = std::thread([&p] { p.agent->Run(p.stop_agent); });
+    AddAgentMetrics(p.metrics, *p.agent);
     spdlog::info("agent {} serving {}", c.agent_id, fmt::join(p.agent->agent_types(), ", "));
   }
   if (c.Has(Role::kFrontdoor)) {
@@ -189,11 +196,14 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.commands = std::make_unique<kafka::WorkflowCommandProducer>(*p.command_producer, p.topics);
     p.http_pool = OpenPool(c.database_url, static_cast<size_t>(c.db_pool));
     p.executor = std::make_unique<BlockingExecutor>(static_cast<size_t>(c.db_pool), 1024);
+    AddFrontDoorMetrics(p.metrics, *p.feed);
     p.front_door = std::make_unique<FrontDoor>(
         FrontDoorOptions{c.http_addr, c.http_threads, static_cast<size_t>(c.http_max_body),
-                         std::chrono::milliseconds(c.execute_timeout_ms)},
+                         std::chrono::milliseconds(c.execute_timeout_ms), &p.metrics},
         *p.http_pool, *p.commands, *p.producer, *p.executor, *p.feed);
     p.front_door->Start();
+  } else if (!c.metrics_addr.empty()) {
+    p.metrics_endpoint = std::make_unique<MetricsEndpoint>(c.metrics_addr, p.metrics);
   }
 }
 
@@ -201,6 +211,7 @@ void RoleRunner::Stop() {
   Parts& p = *parts_;
   if (p.stopped) return;
   p.stopped = true;
+  p.metrics_endpoint.reset();
   // Front door first: refuse new requests, let the answers in flight go out
   // (database jobs, delivery reports), then close the endpoint.
   if (p.front_door) p.front_door->BeginDrain();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/timestamp.hpp"
+#include "producers/message_producer.hpp"
 #include "sql/agent_store.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/reference_examples.hpp"
@@ -398,6 +399,35 @@ TEST_F(FrontDoorTest, ShouldAnswer503NeverCreatedWhileKafkaCannotConfirmTheComma
     return response.status == 201;
   })) << "the front door recovers by itself";
   EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
+}
+
+// The value of the sample `series` (name{labels}) in a Prometheus text page.
+double Sample(const std::string& page, const std::string& series) {
+  const auto at = page.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stod(page.substr(at + series.size() + 2));
+}
+
+TEST_F(FrontDoorTest, ShouldCountPoisonMessagesAndWorkOnMetrics) {
+  kafka::MessageProducer raw(kafka::BaseProperties(stack_.broker().bootstrap(), "poisoner"),
+                             std::chrono::seconds(10));
+  ASSERT_TRUE(raw.SendAndWait(stack_.topics().commands(), "k", "\xff not protobuf", {}).ok);
+  ASSERT_TRUE(raw.SendAndWait(stack_.topics().tasks("test-runner"), "t", "\xff", {}).ok);
+  const auto created = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
+  ASSERT_EQ(created.status, 201);
+  EXPECT_EQ(stack_.WaitForEnd(created.Json()["id"]).status, engine::WorkflowStatus::kCompleted);
+
+  testing::HttpResponse metrics;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    metrics = Http("GET", Url("/metrics"));
+    return Sample(metrics.body, R"(agentstudio_dead_lettered_total{consumer="agent"})") >= 1 &&
+           Sample(metrics.body, R"(agentstudio_dead_lettered_total{consumer="scheduler"})") >= 1;
+  })) << metrics.body;
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.Header("content-type"), "text/plain; version=0.0.4");
+  EXPECT_GE(Sample(metrics.body, R"(agentstudio_agent_tasks_total{outcome="completed"})"), 2);
+  EXPECT_GE(Sample(metrics.body, R"(agentstudio_scheduler_messages_total{outcome="applied"})"), 1);
+  EXPECT_GE(Sample(metrics.body, "agentstudio_relay_published_total"), 1);
+  EXPECT_EQ(Sample(metrics.body, R"(agentstudio_offset_resets_total{consumer="scheduler"})"), 0);
 }
 
 TEST_F(FrontDoorTest, ShouldRefuseAgentTypesNoAgentServesWith400) {

@@ -1,0 +1,88 @@
+#include "daemon/role_metrics.hpp"
+
+namespace agentstudio::daemon {
+namespace {
+
+constexpr auto kCounter = MetricsRegistry::Type::kCounter;
+constexpr auto kGauge = MetricsRegistry::Type::kGauge;
+
+template <typename Read>
+std::function<double()> Reading(Read read) {
+  return [read] { return static_cast<double>(read()); };
+}
+
+}  // namespace
+
+void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsumer& scheduler,
+                         const kafka::HeartbeatConsumer& heartbeats,
+                         const kafka::TimerSweeper& sweeper) {
+  const kafka::SchedulerCounters& c = scheduler.counters();
+  const auto messages = [&](const char* outcome, const std::atomic<uint64_t>& counter) {
+    registry.Add("agentstudio_scheduler_messages_total",
+                 "Commands and task events read by the scheduler, by outcome", kCounter,
+                 {{"outcome", outcome}}, Reading([&counter] { return counter.load(); }));
+  };
+  messages("applied", c.applied);
+  messages("redelivered", c.redelivered);
+  messages("duplicate", c.duplicates);
+  messages("stale", c.stale);
+  registry.Add("agentstudio_scheduler_batches_total", "Poll batches applied in one transaction",
+               kCounter, {}, Reading([&c] { return c.batches.load(); }));
+  registry.Add("agentstudio_scheduler_batch_retries_total",
+               "Batches retried after a database error", kCounter, {},
+               Reading([&c] { return c.retried_batches.load(); }));
+  registry.Add("agentstudio_dead_lettered_total", "Messages sent to the dlq topic, by consumer",
+               kCounter, {{"consumer", "scheduler"}},
+               Reading([&c] { return c.dead_lettered.load(); }));
+  registry.Add("agentstudio_dead_lettered_total", "Messages sent to the dlq topic, by consumer",
+               kCounter, {{"consumer", "heartbeats"}},
+               Reading([&heartbeats] { return heartbeats.dead_lettered(); }));
+  registry.Add("agentstudio_offset_resets_total",
+               "Offset resets of a consumer group: messages lost before they were consumed",
+               kCounter, {{"consumer", "scheduler"}},
+               Reading([&scheduler] { return scheduler.offset_resets(); }));
+  registry.Add("agentstudio_scheduler_assigned_partitions",
+               "Partitions of commands and task-events this scheduler holds", kGauge, {},
+               Reading([&scheduler] { return scheduler.assigned_partitions(); }));
+  registry.Add("agentstudio_heartbeats_recorded_total", "Agent heartbeats recorded", kCounter, {},
+               Reading([&heartbeats] { return heartbeats.recorded(); }));
+  registry.Add("agentstudio_timers_fired_total", "Retry, step and workflow timers fired", kCounter,
+               {}, Reading([&sweeper] { return sweeper.fired(); }));
+}
+
+void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay) {
+  registry.Add("agentstudio_relay_published_total", "Outbox messages published to Kafka", kCounter,
+               {}, Reading([&relay] { return relay.published(); }));
+  registry.Add("agentstudio_relay_send_failures_total",
+               "Outbox messages Kafka did not confirm (kept and sent again)", kCounter, {},
+               Reading([&relay] { return relay.send_failures(); }));
+}
+
+void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent) {
+  const auto tasks = [&](const char* outcome, std::function<uint64_t()> read) {
+    registry.Add("agentstudio_agent_tasks_total", "Tasks this agent process ran, by outcome",
+                 kCounter, {{"outcome", outcome}}, Reading(std::move(read)));
+  };
+  tasks("completed", [&agent] { return agent.tasks_completed(); });
+  tasks("failed", [&agent] { return agent.tasks_failed(); });
+  tasks("cancelled", [&agent] { return agent.tasks_cancelled(); });
+  registry.Add("agentstudio_agent_duplicate_dispatches_total",
+               "Task messages dropped as a repeated (task, attempt)", kCounter, {},
+               Reading([&agent] { return agent.duplicates_dropped(); }));
+  registry.Add("agentstudio_agent_cancels_received_total", "Cancels read from agent-control",
+               kCounter, {}, Reading([&agent] { return agent.cancels_received(); }));
+  registry.Add("agentstudio_dead_lettered_total", "Messages sent to the dlq topic, by consumer",
+               kCounter, {{"consumer", "agent"}},
+               Reading([&agent] { return agent.dead_lettered(); }));
+}
+
+void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed) {
+  registry.Add("agentstudio_workflow_events_received_total",
+               "Workflow events read from workflow-events by this front door", kCounter, {},
+               Reading([&feed] { return feed.received(); }));
+  registry.Add("agentstudio_workflow_events_undecodable_total",
+               "Workflow events skipped as undecodable", kCounter, {},
+               Reading([&feed] { return feed.undecodable(); }));
+}
+
+}  // namespace agentstudio::daemon

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "agents/agent_runtime.hpp"
+#include "consumers/heartbeat_consumer.hpp"
+#include "consumers/scheduler_consumer.hpp"
+#include "consumers/timer_sweeper.hpp"
+#include "consumers/workflow_event_feed.hpp"
+#include "daemon/metrics_registry.hpp"
+#include "producers/outbox_relay.hpp"
+
+namespace agentstudio::daemon {
+
+// What each role exposes on GET /metrics (docs/api.md lists the names). The
+// objects must outlive every Render() of `registry`.
+void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsumer& scheduler,
+                         const kafka::HeartbeatConsumer& heartbeats,
+                         const kafka::TimerSweeper& sweeper);
+void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay);
+void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent);
+void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed);
+
+}  // namespace agentstudio::daemon
