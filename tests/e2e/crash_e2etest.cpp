@@ -153,11 +153,7 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
 
   // The armed fault points fire as the remaining work runs.
   auto session = stack.database().Connect();
-  const auto count = [&](const std::string& sql) {
-    int n = 0;
-    *session << sql, soci::into(n);
-    return n;
-  };
+  const auto count = [&](const std::string& sql) { return testing::CountOf(*session, sql); };
   const bool ended = testing::WaitUntil(
       [&] {
         restart_the_crashed();
@@ -184,15 +180,8 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
       points.c_str());
 
   ASSERT_TRUE(ended) << "not every workflow completed:\n" << stack.Output();
-  std::vector<std::string> ids(accepted.begin(), accepted.end());
-  int accepted_completed = 0;
-  for (const std::string& id : ids) {
-    std::string status;
-    *session << "SELECT status FROM workflow_executions WHERE id = :id", soci::use(id),
-        soci::into(status);
-    accepted_completed += status == "completed" ? 1 : 0;
-  }
-  EXPECT_EQ(accepted_completed, kWorkflows) << "every accepted workflow completed";
+  EXPECT_EQ(testing::CountCompleted(*session, {accepted.begin(), accepted.end()}), kWorkflows)
+      << "every accepted workflow completed";
   EXPECT_EQ(figures.completed, figures.executions);
   EXPECT_EQ(figures.stuck, 0);
   EXPECT_EQ(figures.applied_twice, 0);

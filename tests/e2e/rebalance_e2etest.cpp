@@ -64,23 +64,13 @@ TEST(RebalanceTest, ShouldLoseNothingWhileSchedulersJoinLeaveAndDie) {
   const std::vector<std::string> accepted = client.Stop();
 
   auto session = stack.database().Connect();
-  const auto count = [&](const std::string& sql) {
-    int n = 0;
-    *session << sql, soci::into(n);
-    return n;
-  };
+  const auto count = [&](const std::string& sql) { return testing::CountOf(*session, sql); };
   const bool ended = testing::WaitUntil(
       [&] {
         return count("SELECT count(*) FROM workflow_executions WHERE status <> 'completed'") == 0;
       },
       std::chrono::seconds(120));
-  int completed = 0;
-  for (const std::string& id : accepted) {
-    std::string status;
-    *session << "SELECT status FROM workflow_executions WHERE id = :id", soci::use(id),
-        soci::into(status);
-    completed += status == "completed" ? 1 : 0;
-  }
+  const int completed = testing::CountCompleted(*session, accepted);
   const int stuck = count("SELECT count(*) FROM tasks WHERE status <> 'completed'");
   const int applied_twice = testing::CountCompletionsAppliedTwice(*session);
   const std::vector<std::string> failures = stack.Stop();

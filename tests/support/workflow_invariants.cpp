@@ -2,6 +2,23 @@
 
 namespace agentstudio::testing {
 
+int CountOf(soci::session& session, const std::string& sql) {
+  int n = -1;
+  session << sql, soci::into(n);
+  return n;
+}
+
+int CountCompleted(soci::session& session, const std::vector<std::string>& ids) {
+  int completed = 0;
+  for (const std::string& id : ids) {
+    std::string status;
+    session << "SELECT status FROM workflow_executions WHERE id = :id", soci::use(id),
+        soci::into(status);
+    completed += status == "completed" ? 1 : 0;
+  }
+  return completed;
+}
+
 int CountCompletionsAppliedTwice(soci::session& session) {
   int twice = -1;
   session << "SELECT count(*) FROM (SELECT 1 FROM workflow_events WHERE type = 'TaskCompleted' "

@@ -3,8 +3,15 @@
 #include <soci/soci.h>
 
 #include <string>
+#include <vector>
 
 namespace agentstudio::testing {
+
+// The single integer `sql` (a count) selects.
+int CountOf(soci::session& session, const std::string& sql);
+
+// How many of the executions `ids` are `completed`.
+int CountCompleted(soci::session& session, const std::vector<std::string>& ids);
 
 // How many tasks have more than one TaskCompleted event in their workflow's
 // log: completions applied twice, which guarantee 2 rules out.
