@@ -59,6 +59,10 @@ class AgentRuntime::Impl {
       std::vector<Report> reports;
       size_t handled = 0;
       while (handled < batch.size() && !stop && Process(batch[handled], stop, reports)) ++handled;
+      if (handled < batch.size() && !stop) {
+        // A task message that could not be dead-lettered: read it again.
+        consumer_->Rewind({batch.begin() + static_cast<std::ptrdiff_t>(handled), batch.end()});
+      }
       if (!AwaitReports(reports, stop)) continue;
       if (!reports.empty()) faults::Reach(faults::kAgentAfterReport);
       consumer_->Commit({batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(handled)});

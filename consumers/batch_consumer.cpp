@@ -98,6 +98,23 @@ std::vector<InboundMessage> BatchConsumer::Poll() {
   return batch;
 }
 
+void BatchConsumer::Rewind(const std::vector<InboundMessage>& unhandled) {
+  std::map<std::pair<std::string, int32_t>, int64_t> first;
+  for (const InboundMessage& message : unhandled) {
+    const auto [at, added] = first.try_emplace({message.topic, message.partition}, message.offset);
+    if (!added) at->second = std::min(at->second, message.offset);
+  }
+  for (const auto& [partition, offset] : first) {
+    std::unique_ptr<RdKafka::TopicPartition> position(
+        RdKafka::TopicPartition::create(partition.first, partition.second, offset));
+    const RdKafka::ErrorCode code = consumer_->seek(*position, 5000);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      spdlog::warn("consumer group {}: cannot rewind {} [{}] to {} ({})", options_.group_id,
+                   partition.first, partition.second, offset, RdKafka::err2str(code));
+    }
+  }
+}
+
 bool BatchConsumer::Commit(const std::vector<InboundMessage>& batch) {
   if (batch.empty()) return true;
   std::map<std::pair<std::string, int32_t>, int64_t> next;

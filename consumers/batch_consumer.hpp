@@ -41,6 +41,12 @@ class BatchConsumer {
   // idempotent.
   bool Commit(const std::vector<InboundMessage>& batch);
 
+  // Moves each partition of `unhandled` back to its first message there, so
+  // the next Poll() hands them out again (a later Commit() must not pass
+  // over them). Messages of partitions no longer assigned are skipped: their
+  // new owner reads them from the committed offset.
+  void Rewind(const std::vector<InboundMessage>& unhandled);
+
   // Leaves the group now (the destructor also does).
   void Close();
 
