@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "faults/fault_point.hpp"
+#include "tests/support/figures.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process_stack.hpp"
 #include "tests/support/wait.hpp"
@@ -177,10 +178,10 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
   for (const auto& [point, crashes] : figures.fault_point_crashes) {
     points += " " + point + "=" + std::to_string(crashes);
   }
-  std::printf(
+  testing::ReportFigures(
       "crash figures (seed %u): workflows submitted %d (POSTs), accepted %d, executions %d, "
       "completed %d, completions applied twice %d, stuck tasks %d, SIGKILLed:%s, fault-point "
-      "crashes:%s\n",
+      "crashes:%s",
       GetParam(), figures.submitted.load(), figures.accepted.load(), figures.executions,
       figures.completed, figures.applied_twice, figures.stuck, figures.killed.c_str(),
       points.c_str());

@@ -8,6 +8,7 @@
 
 #include <regex>
 
+#include "tests/support/figures.hpp"
 #include "tests/support/process_stack.hpp"
 #include "tests/support/steady_submitter.hpp"
 #include "tests/support/wait.hpp"
@@ -77,9 +78,9 @@ TEST(RebalanceTest, ShouldLoseNothingWhileSchedulersJoinLeaveAndDie) {
   const std::string output = stack.Output();
   std::string membership;
   for (const std::string& change : changes) membership += " " + change;
-  std::printf(
+  testing::ReportFigures(
       "rebalance figures: accepted %zu, completed %d, stuck tasks %d, completions applied twice "
-      "%d, messages redelivered across rebalances %ld, group changes:%s\n",
+      "%d, messages redelivered across rebalances %ld, group changes:%s",
       accepted.size(), completed, stuck, applied_twice, TotalRedelivered(output),
       membership.c_str());
 

@@ -10,6 +10,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "agents/reference/reference_agents.hpp"
+#include "tests/support/figures.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/reference_examples.hpp"
 #include "tests/support/stack.hpp"
@@ -106,9 +107,9 @@ TEST_F(BrokerFaultsTest, ShouldRecoverFromEveryBrokerFaultAndAnswer2xxOnlyWhenDu
   const int applied_twice = testing::CountCompletionsAppliedTwice(*session);
   std::string injected;
   for (const std::string& fault : faults) injected += " [" + fault + "]";
-  std::printf(
+  testing::ReportFigures(
       "broker fault figures: accepted %zu, refused with 503 %d, completed %d, completions "
-      "applied twice %d, faults:%s\n",
+      "applied twice %d, faults:%s",
       accepted.size(), client.refused(), completed, applied_twice, injected.c_str());
   EXPECT_EQ(completed, static_cast<int>(accepted.size()));
   EXPECT_EQ(applied_twice, 0);

@@ -7,6 +7,7 @@
 // would disturb every other test.
 #include <gtest/gtest.h>
 
+#include "tests/support/figures.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/private_postgres.hpp"
 #include "tests/support/reference_examples.hpp"
@@ -91,10 +92,10 @@ TEST_F(DatabaseFaultsTest, ShouldReconnectAfterKilledSessionsAndARestartAndLoseN
   }
   auto session = stack_.database().Connect();
   const int applied_twice = testing::CountCompletionsAppliedTwice(*session);
-  std::printf(
+  testing::ReportFigures(
       "database fault figures: accepted %zu, refused with 503 %d, completed %d, completions "
       "applied twice %d, faults: [%d sessions terminated in 3 rounds] [server stopped and "
-      "started]\n",
+      "started]",
       accepted.size(), client.refused(), completed, applied_twice, terminated);
   EXPECT_EQ(completed, static_cast<int>(accepted.size()));
   EXPECT_EQ(applied_twice, 0);
