@@ -26,9 +26,10 @@ using Json = nlohmann::json;
 constexpr std::chrono::seconds kDrainBound(20);
 
 // A two-step workflow whose steps take a while, so SIGTERM finds tasks
-// running on the agent.
+// running on the agent. No retries: a task the stop interrupted must be
+// handed back to run again, not reported as a failure.
 constexpr const char* kSlowWorkflow = R"({"definition": {"id": "drain", "name": "Drain",
-  "pattern": "sequential", "steps": [
+  "pattern": "sequential", "maxRetries": 0, "steps": [
     {"id": "a", "name": "A", "agentType": "test-runner", "configuration": {"sleepMs": 400}},
     {"id": "b", "name": "B", "agentType": "data-collector", "configuration": {"sleepMs": 100}}]}})";
 
