@@ -34,7 +34,6 @@ constexpr int kWorkflows = 240;
 constexpr int kSubmitters = 4;
 constexpr int kExtraKills = 2;  // beyond one of each kind
 constexpr int kStepsPerWorkflow = 3;
-constexpr std::chrono::milliseconds kSubmissionPace(100);
 
 // A three-step workflow whose steps take a moment, so kills find tasks in
 // every state.
@@ -95,9 +94,6 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
   for (int s = 0; s < kSubmitters; ++s) {
     submitters.emplace_back([&] {
       for (int number = next++; number < kWorkflows; number = next++) {
-        // Paced, so submissions go on while processes, the front door
-        // included, are killed.
-        std::this_thread::sleep_for(kSubmissionPace);
         // A client retries until it gets its 201; whatever had no 201 is not
         // promised (and, if it was durable after all, runs too).
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -112,7 +108,8 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
           }
           ASSERT_TRUE(response.status == 0 || response.status == 503)
               << response.status << " " << response.body;
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));  // client back-off
+          // Back off until the front door says it can take work again.
+          testing::WaitUntil([&] { return Http("GET", stack.Url("/health")).status == 200; });
         }
       }
     });
@@ -133,25 +130,40 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
     }
   };
 
-  // SIGKILLs while the work runs, each followed by a restart: one process of
-  // each kind, then any, in an order and at moments drawn from the seed.
+  // How far the run has come: workflows accepted plus tasks completed.
+  auto session = stack.database().Connect();
+  const auto progress = [&] {
+    return figures.accepted.load() +
+           testing::CountOf(*session, "SELECT count(*) FROM tasks WHERE status = 'completed'");
+  };
+
+  // SIGKILLs while the work runs, each followed at once by a restart: one
+  // process of each kind, then any, in an order and at points of progress
+  // drawn from the seed (from the first submissions to the last tasks).
   std::vector<size_t> victims = {0, kRelay, kFirstAgent, stack.role_count() - 1};
   for (int extra = 0; extra < kExtraKills; ++extra) {
     victims.push_back(static_cast<size_t>(draw(0, static_cast<int>(stack.role_count()) - 1)));
   }
   std::shuffle(victims.begin(), victims.end(), random);
-  for (const size_t victim : victims) {
-    const auto until =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(draw(500, 3000));
-    while (std::chrono::steady_clock::now() < until) {
-      restart_the_crashed();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the chaos schedule's pace
-    }
+  std::vector<int> kill_at;
+  for (size_t i = 0; i < victims.size(); ++i) {
+    kill_at.push_back(draw(10, kWorkflows * (1 + kStepsPerWorkflow) * 4 / 5));
+  }
+  std::sort(kill_at.begin(), kill_at.end());
+  for (size_t k = 0; k < victims.size(); ++k) {
+    const size_t victim = victims[k];
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          restart_the_crashed();
+          return progress() >= kill_at[k];
+        },
+        std::chrono::seconds(120)))
+        << "no progress to " << kill_at[k] << ":\n"
+        << stack.Output();
     if (!stack.process(victim).Running()) continue;  // it crashed itself just now
     stack.process(victim).Signal(SIGKILL);
     ASSERT_TRUE(stack.process(victim).Wait(std::chrono::seconds(10)).has_value());
     figures.killed += " " + stack.role(victim);
-    std::this_thread::sleep_for(std::chrono::milliseconds(draw(0, 1000)));  // down a while
     const bool rearm = armed_points.count(victim) > 0 && fired.count(victim) == 0;
     stack.Restart(victim, rearm ? crash_env(victim) : std::map<std::string, std::string>{});
   }
@@ -159,7 +171,6 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
   ASSERT_EQ(figures.accepted, kWorkflows) << "every workflow was accepted in the end";
 
   // The armed fault points fire as the remaining work runs.
-  auto session = stack.database().Connect();
   const auto count = [&](const std::string& sql) { return testing::CountOf(*session, sql); };
   const bool ended = testing::WaitUntil(
       [&] {

@@ -10,10 +10,14 @@ namespace agentstudio::testing {
 SteadySubmitter::SteadySubmitter(std::string url, std::string body, std::chrono::milliseconds pace)
     : url_(std::move(url)), body_(std::move(body)), pace_(pace) {
   thread_ = std::thread([this] {
-    while (!stop_) {
+    std::unique_lock lock(pace_mutex_);
+    do {
+      lock.unlock();
       Submit();
-      std::this_thread::sleep_for(pace_);  // a steady client's pace
-    }
+      lock.lock();
+      // The client's rate (load shaping, not a wait for a condition); Stop()
+      // ends it at once.
+    } while (!stopped_.wait_for(lock, pace_, [this] { return stop_.load(); }));
   });
 }
 
@@ -44,7 +48,11 @@ bool SteadySubmitter::AcceptsMore(size_t more) const {
 }
 
 std::vector<std::string> SteadySubmitter::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard lock(pace_mutex_);
+    stop_ = true;
+  }
+  stopped_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mutex_);
   return accepted_;

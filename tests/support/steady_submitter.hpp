@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -35,6 +36,8 @@ class SteadySubmitter {
   mutable std::mutex mutex_;
   std::vector<std::string> accepted_;  // guarded by mutex_
   std::atomic<int> refused_{0};
+  std::mutex pace_mutex_;
+  std::condition_variable stopped_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
