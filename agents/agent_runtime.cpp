@@ -6,6 +6,7 @@
 #include <future>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "agents/cancel_listener.hpp"
@@ -39,11 +40,21 @@ class AgentRuntime::Impl {
       types.insert(type);
       handlers_[type] = std::move(handler);
     }
+    if (options_.create_topics) {
+      std::vector<std::string> wanted = options_.topics.Fixed();
+      wanted.insert(wanted.end(), topics.begin(), topics.end());
+      const kafka::EnsureTopicsResult made =
+          kafka::EnsureTopics(options_.kafka, wanted, *options_.create_topics);
+      if (!made.ok()) throw std::runtime_error("agent " + options_.agent_id + ": " + made.error);
+    }
+    kafka::ConfigMap task_consumer =
+        kafka::WithSessionTimeout(options_.kafka, options_.session_timeout);
+    task_consumer["max.poll.interval.ms"] = std::to_string(options_.max_poll_interval.count());
     // Listening before consuming tasks: a cancel sent after a task was read
     // is then never missed.
     cancels_ = std::make_unique<CancelListener>(options_.kafka, options_.topics, std::move(types));
     consumer_ = std::make_unique<kafka::BatchConsumer>(
-        kafka::WithSessionTimeout(options_.kafka, options_.session_timeout),
+        std::move(task_consumer),
         kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics, 16,
                                     std::chrono::milliseconds(100)});
   }

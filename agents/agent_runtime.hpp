@@ -4,11 +4,13 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "agents/agent_handler.hpp"
 #include "producers/kafka_config.hpp"
+#include "producers/topic_admin.hpp"
 #include "producers/topics.hpp"
 
 namespace agentstudio::agents {
@@ -21,6 +23,15 @@ struct AgentRuntimeOptions {
   // The task consumer group's session.timeout.ms: how long the tasks of an
   // agent process that died wait before another process gets them.
   std::chrono::milliseconds session_timeout{10000};
+  // The task consumer's max.poll.interval.ms: how long one poll batch of
+  // tasks (run one after another) may take before the group gives the
+  // process's partitions to another. Tasks of AI agents run for minutes.
+  std::chrono::milliseconds max_poll_interval{std::chrono::minutes(30)};
+  // When set, the runtime creates the topics it uses (its task topics and the
+  // fixed ones) with the admin API before it subscribes, so it works on
+  // clusters that forbid auto-creation. Unset where another party made them
+  // (the embedded development broker, which has no admin API).
+  std::optional<kafka::TopicSettings> create_topics = kafka::TopicSettings{};
 };
 
 // The agent side of the protocol (the C++ SDK): consumes `tasks.<type>` for
@@ -33,6 +44,7 @@ struct AgentRuntimeOptions {
 // CANCELLED, not retryable.
 class AgentRuntime {
  public:
+  // Throws std::runtime_error when its topics cannot be created or read.
   AgentRuntime(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers);
   ~AgentRuntime();
 

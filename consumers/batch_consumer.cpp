@@ -49,7 +49,11 @@ BatchConsumer::BatchConsumer(ConfigMap properties, BatchConsumerOptions options)
   properties.emplace("auto.offset.reset", "earliest");
   properties.emplace("session.timeout.ms", "10000");
   properties.emplace("heartbeat.interval.ms", "1000");
-  properties.emplace("fetch.wait.max.ms", "50");
+  // A broker answers a fetch as soon as fetch.min.bytes are there; the wait
+  // only bounds an idle fetch, and how long a seek or a new assignment waits
+  // for the fetch in flight (docs/kafka.md).
+  properties.emplace("fetch.wait.max.ms", "100");
+  properties.emplace("fetch.min.bytes", "1");
   auto conf = MakeConf(properties);
   std::string error;
   conf->set("rebalance_cb", &rebalance_, error);

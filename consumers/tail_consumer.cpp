@@ -16,7 +16,8 @@ TailConsumer::TailConsumer(ConfigMap properties, const std::vector<std::string>&
   properties["group.id"] = "tail-" + schemas::NewMessageId();
   properties["enable.auto.commit"] = "false";
   properties["enable.auto.offset.store"] = "false";
-  properties.emplace("fetch.wait.max.ms", "50");
+  properties.emplace("fetch.wait.max.ms", "100");
+  properties.emplace("fetch.min.bytes", "1");
   std::string error;
   auto conf = MakeConf(properties);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));

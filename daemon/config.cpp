@@ -65,6 +65,10 @@ const std::map<std::string, Setter>& Settings() {
        }},
       {"AGENTSTUDIO_PARTITIONS",
        [](Config& c, const std::string& v) { return SetInt(c.partitions, v, 1, 1000); }},
+      {"AGENTSTUDIO_REPLICATION_FACTOR",
+       [](Config& c, const std::string& v) { return SetInt(c.replication_factor, v, 0, 32); }},
+      {"AGENTSTUDIO_MIN_INSYNC_REPLICAS",
+       [](Config& c, const std::string& v) { return SetInt(c.min_insync_replicas, v, 0, 32); }},
       {"AGENTSTUDIO_AGENT_TYPES",
        [](Config& c, const std::string& v) {
          c.agent_types = SplitList(v);
@@ -216,6 +220,11 @@ std::variant<Config, std::string> LoadConfig(const std::vector<std::string>& arg
   if (config.kafka_brokers.empty() && !config.migrate_only && !config.Has(Role::kBroker)) {
     return "AGENTSTUDIO_KAFKA_BROKERS is empty and the broker role is not among the roles: "
            "set it to the broker's bootstrap list";
+  }
+  if (config.replication_factor > 0 && config.min_insync_replicas > config.replication_factor) {
+    return "AGENTSTUDIO_MIN_INSYNC_REPLICAS (" + std::to_string(config.min_insync_replicas) +
+           ") exceeds AGENTSTUDIO_REPLICATION_FACTOR (" +
+           std::to_string(config.replication_factor) + "): no write could ever be acknowledged";
   }
   if (config.NeedsDatabase() && config.database_url.empty()) {
     return "AGENTSTUDIO_DATABASE_URL is required by the roles asked for";

@@ -19,7 +19,8 @@ struct Config {
   bool migrate_only = false;  // `agentstudiod migrate`
   std::set<Role> roles;       // empty on the command line: all roles
 
-  // AGENTSTUDIO_KAFKA_BROKERS: bootstrap list; empty starts the embedded broker.
+  // AGENTSTUDIO_KAFKA_BROKERS: bootstrap list; empty starts the embedded
+  // broker (librdkafka's mock cluster: a development toy).
   std::string kafka_brokers;
   // AGENTSTUDIO_DATABASE_URL: libpq conninfo or postgresql:// URI.
   std::string database_url;
@@ -27,8 +28,14 @@ struct Config {
   std::string http_addr = "127.0.0.1:8080";
   // AGENTSTUDIO_TOPIC_PREFIX
   std::string topic_prefix = "agentstudio.";
-  // AGENTSTUDIO_PARTITIONS: partitions of the topics the embedded broker creates.
+  // AGENTSTUDIO_PARTITIONS: partitions of each topic agentstudiod creates.
   int partitions = 6;
+  // AGENTSTUDIO_REPLICATION_FACTOR: replicas of each topic agentstudiod
+  // creates; 0 = as many as the cluster has brokers, at most 3.
+  int replication_factor = 0;
+  // AGENTSTUDIO_MIN_INSYNC_REPLICAS: min.insync.replicas of each topic
+  // agentstudiod creates; 0 = 2 with 3 or more replicas, else 1.
+  int min_insync_replicas = 0;
   // AGENTSTUDIO_AGENT_TYPES: comma-separated reference agent types the agent role serves; empty =
   // all.
   std::vector<std::string> agent_types;

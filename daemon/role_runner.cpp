@@ -47,6 +47,15 @@ std::unique_ptr<store::SessionPool> OpenPool(const std::string& url, size_t size
 }  // namespace
 
 struct RoleRunner::Parts {
+  // BaseProperties() for `client_id`. The embedded broker holds every fetch
+  // for the whole fetch.wait.max.ms (a real broker answers when data is
+  // there): a short wait keeps the toy responsive.
+  kafka::ConfigMap Properties(const std::string& client_id) const {
+    kafka::ConfigMap properties = kafka::BaseProperties(brokers, client_id);
+    if (broker) properties["fetch.wait.max.ms"] = "10";
+    return properties;
+  }
+
   Config config;
   kafka::Topics topics;
   std::string brokers;
@@ -91,26 +100,26 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.broker = std::make_unique<EmbeddedBroker>(1, topics, c.partitions);
     if (p.brokers.empty()) p.brokers = p.broker->bootstrap();
     on_broker(p.broker->bootstrap());
-    spdlog::info("embedded broker (development only, in memory) at {}", p.broker->bootstrap());
+    spdlog::warn(
+        "embedded broker at {}: librdkafka's mock cluster, a development toy (in memory, 5 MiB "
+        "per partition, every fetch held for fetch.wait.max.ms); run scripts/kafka start and set "
+        "AGENTSTUDIO_KAFKA_BROKERS for a real broker",
+        p.broker->bootstrap());
   }
-  if (!c.Has(Role::kBroker)) {
-    // Against a real cluster the fixed topics (and this agent's task topics)
-    // are created up front with the admin API.
-    std::vector<std::string> topics = p.topics.Fixed();
-    if (c.Has(Role::kAgent)) {
-      for (const std::string& type :
-           c.agent_types.empty() ? agents::ReferenceAgentTypes() : c.agent_types) {
-        topics.push_back(p.topics.tasks(type));
-      }
-    }
-    kafka::EnsureTopics(kafka::BaseProperties(p.brokers, "agentstudiod-admin"), topics,
-                        c.partitions);
+  const kafka::TopicSettings topic_settings{c.partitions, c.replication_factor,
+                                            c.min_insync_replicas};
+  if (!p.broker) {
+    // Against a real cluster the fixed topics are created up front with the
+    // admin API (an agent creates its task topics itself).
+    const kafka::EnsureTopicsResult made =
+        kafka::EnsureTopics(p.Properties("agentstudiod-admin"), p.topics.Fixed(), topic_settings);
+    if (!made.ok()) throw std::runtime_error(made.error);
   }
   const bool needs_producer =
       c.Has(Role::kFrontdoor) || c.Has(Role::kScheduler) || c.Has(Role::kRelay);
   if (needs_producer) {
-    p.producer = std::make_unique<kafka::MessageProducer>(
-        kafka::BaseProperties(p.brokers, "agentstudiod"), std::chrono::seconds(30));
+    p.producer = std::make_unique<kafka::MessageProducer>(p.Properties("agentstudiod"),
+                                                          std::chrono::seconds(30));
   }
   if (p.producer) {
     // systemd's READY means PostgreSQL and Kafka answer; wait (bounded) for Kafka.
@@ -137,12 +146,10 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.scheduler_pool = OpenPool(c.database_url, 3);  // consumer, heartbeats, timers
     const std::chrono::milliseconds session_timeout(c.kafka_session_timeout_ms);
     p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
-        kafka::WithSessionTimeout(kafka::BaseProperties(p.brokers, "agentstudiod-scheduler"),
-                                  session_timeout),
+        kafka::WithSessionTimeout(p.Properties("agentstudiod-scheduler"), session_timeout),
         p.topics, *p.scheduler_pool, *p.producer);
     p.heartbeats = std::make_unique<kafka::HeartbeatConsumer>(
-        kafka::WithSessionTimeout(kafka::BaseProperties(p.brokers, "agentstudiod-heartbeats"),
-                                  session_timeout),
+        kafka::WithSessionTimeout(p.Properties("agentstudiod-heartbeats"), session_timeout),
         p.topics, *p.scheduler_pool, *p.producer);
     p.scheduler_thread = std::thread([&p] { p.scheduler->Run(p.stop_scheduler); });
     p.heartbeat_thread = std::thread([&p] { p.heartbeats->Run(p.stop_scheduler); });
@@ -151,9 +158,11 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     AddSchedulerMetrics(p.metrics, *p.scheduler, *p.heartbeats, *p.sweeper);
   }
   if (c.Has(Role::kAgent)) {
-    agents::AgentRuntimeOptions options{kafka::BaseProperties(p.brokers, c.agent_id), p.topics,
-                                        c.agent_id, std::chrono::milliseconds(c.heartbeat_ms),
+    agents::AgentRuntimeOptions options{p.Properties(c.agent_id), p.topics, c.agent_id,
+                                        std::chrono::milliseconds(c.heartbeat_ms),
                                         std::chrono::milliseconds(c.kafka_session_timeout_ms)};
+    // The embedded broker made the reference agents' topics with its own call.
+    options.create_topics = p.broker ? std::nullopt : std::optional(topic_settings);
     p.agent = std::make_unique<agents::AgentRuntime>(std::move(options),
                                                      agents::MakeReferenceAgents(c.agent_types));
     p.agent_thread = std::thread([&p] { p.agent->Run(p.stop_agent); });
@@ -186,12 +195,11 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
-    p.feed = std::make_unique<kafka::WorkflowEventFeed>(
-        kafka::BaseProperties(p.brokers, "agentstudiod-feed"), p.topics);
+    p.feed =
+        std::make_unique<kafka::WorkflowEventFeed>(p.Properties("agentstudiod-feed"), p.topics);
     p.feed->Start();
     p.command_producer = std::make_unique<kafka::MessageProducer>(
-        kafka::BaseProperties(p.brokers, "agentstudiod-frontdoor"),
-        std::chrono::milliseconds(c.delivery_timeout_ms),
+        p.Properties("agentstudiod-frontdoor"), std::chrono::milliseconds(c.delivery_timeout_ms),
         kafka::MessageProducer::WhenQueueFull::kFail);  // reactor threads never wait
     p.commands = std::make_unique<kafka::WorkflowCommandProducer>(*p.command_producer, p.topics);
     p.http_pool = OpenPool(c.database_url, static_cast<size_t>(c.db_pool));

@@ -19,11 +19,12 @@ std::unique_ptr<RdKafka::Conf> MakeConf(const ConfigMap& properties) {
 }
 
 ConfigMap BaseProperties(const std::string& brokers, const std::string& client_id) {
-  return {{"bootstrap.servers", brokers},
-          {"client.id", client_id},
-          {"allow.auto.create.topics", "true"},
-          {"topic.metadata.refresh.interval.ms", "10000"},
-          {"log.connection.close", "false"}};
+  // The reasons for each value are in docs/kafka.md.
+  return {{"bootstrap.servers", brokers},       {"client.id", client_id},
+          {"allow.auto.create.topics", "true"}, {"topic.metadata.refresh.interval.ms", "10000"},
+          {"log.connection.close", "false"},    {"socket.keepalive.enable", "true"},
+          {"socket.timeout.ms", "10000"},       {"reconnect.backoff.ms", "50"},
+          {"reconnect.backoff.max.ms", "2000"}};
 }
 
 ConfigMap WithSessionTimeout(ConfigMap properties, std::chrono::milliseconds session_timeout) {

@@ -15,8 +15,9 @@ using ConfigMap = std::map<std::string, std::string>;
 // Throws std::invalid_argument naming the property librdkafka refused.
 std::unique_ptr<RdKafka::Conf> MakeConf(const ConfigMap& properties);
 
-// Properties every client of ours uses: the bootstrap list, a client id, and
-// auto-creation of topics (task topics appear when their agents start).
+// Properties every client of ours uses: the bootstrap list, a client id,
+// auto-creation of topics where the cluster allows it, and the timeouts,
+// reconnect backoffs and partitioner of docs/kafka.md.
 ConfigMap BaseProperties(const std::string& brokers, const std::string& client_id);
 
 // `properties` for a consumer-group member whose partitions go to another

@@ -64,7 +64,11 @@ MessageProducer::MessageProducer(ConfigMap properties, std::chrono::milliseconds
     : when_full_(when_full) {
   properties.emplace("enable.idempotence", "true");
   properties.emplace("acks", "all");
-  properties.emplace("linger.ms", "2");
+  properties.emplace("linger.ms", "1");
+  properties.emplace("retry.backoff.ms", "100");
+  // Java clients' partitioner: a key lands on the same partition whichever
+  // client produced it (docs/kafka.md).
+  properties.emplace("partitioner", "murmur2_random");
   properties["message.timeout.ms"] = std::to_string(delivery_timeout.count());
   auto conf = MakeConf(properties);
   std::string error;

@@ -256,7 +256,7 @@ TEST_F(ScenarioTest, ShouldFailAWorkflowWhenItsTimeoutComesDue) {
 }
 
 TEST_F(ScenarioTest, ShouldCancelAWorkflowMidRunAndStopItsAgent) {
-  testing::TaskEventReader reports(stack_.bootstrap(), kafka::Topics());
+  testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
   const std::string id = Create(SlowWorkflow(60000));
   const std::string task_id = WaitForFirstTaskRunning(id);
   const auto cancelled = Http("POST", Url("/api/workflows/" + id + "/cancel"));

@@ -1,6 +1,10 @@
-// The whole stack as separate agentstudiod processes (broker, frontdoor,
-// scheduler, relay, agent), driven over REST, the CLI and curl.
+// The whole stack as separate agentstudiod processes (frontdoor, scheduler,
+// relay, agent) on the real Kafka broker, driven over REST, the CLI and curl;
+// and agentstudiod alone in its development mode (every role and the
+// embedded toy broker in one process).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -8,6 +12,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/process_stack.hpp"
 #include "tests/support/reference_examples.hpp"
+#include "tests/support/test_database.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agentstudio {
@@ -20,7 +25,7 @@ using testing::Http;
 class WalkingSkeletonTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    // SIGTERM drains every role; each must exit 0, the broker last.
+    // SIGTERM drains every role; each must exit 0.
     for (const std::string& failure : stack_.Stop()) ADD_FAILURE() << failure;
   }
 
@@ -51,16 +56,12 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheCustomerFeedbackAnalysisFromPostToComple
 }
 
 TEST_F(WalkingSkeletonTest, ShouldAcceptWorkFromTheCliStraightOverKafka) {
-  // The broker wrote its bootstrap address where AGENTSTUDIO_BROKER_FILE said.
-  std::ifstream broker_file(stack_.broker_file());
-  std::string written;
-  std::getline(broker_file, written);
-  EXPECT_EQ(written, stack_.bootstrap());
-
   const std::string path = ::testing::TempDir() + "cfa." + std::to_string(getpid()) + ".json";
   std::ofstream(path) << testing::kCustomerFeedbackAnalysis;
-  const auto [status, out] = ChildProcess::Run(AGENTSTUDIO_CLI_PATH, {"submit", path},
-                                               {{"AGENTSTUDIO_KAFKA_BROKERS", stack_.bootstrap()}});
+  const auto [status, out] =
+      ChildProcess::Run(AGENTSTUDIO_CLI_PATH, {"submit", path},
+                        {{"AGENTSTUDIO_KAFKA_BROKERS", stack_.bootstrap()},
+                         {"AGENTSTUDIO_TOPIC_PREFIX", stack_.topics().prefix()}});
   ASSERT_EQ(status, 0) << out;
   const std::string id = Json::parse(out)["id"];
   ASSERT_TRUE(testing::WaitUntil(
@@ -115,6 +116,47 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheReferenceCurlExamplesAsWritten) {
       curl("POST", "/api/workflows/" + created["id"].get<std::string>() + "/resume");
   EXPECT_EQ(resumed["status"], 409) << resumed.dump();
   EXPECT_EQ(curl("GET", "/api/meta-agent/types").size(), 6u);
+}
+
+// agentstudiod with no broker configured: the quick try without Java.
+TEST(DevelopmentModeTest, ShouldRunAWorkflowOnTheEmbeddedBrokerInOneProcess) {
+  testing::TestDatabase database;
+  const std::string broker_file =
+      ::testing::TempDir() + "broker." + std::to_string(getpid()) + ".txt";
+  const int port = testing::FreePort();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  ChildProcess daemon(AGENTSTUDIOD_PATH, {},
+                      {{"AGENTSTUDIO_KAFKA_BROKERS", ""},
+                       {"AGENTSTUDIO_DATABASE_URL", database.url()},
+                       {"AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:" + std::to_string(port)},
+                       {"AGENTSTUDIO_BROKER_FILE", broker_file},
+                       {"AGENTSTUDIO_HEARTBEAT_MS", "500"}},
+                      "agentstudiod-all");
+  // The first line of stdout is the embedded broker's bootstrap list, also
+  // written where AGENTSTUDIO_BROKER_FILE says.
+  const auto bootstrap = daemon.FirstLine(std::chrono::seconds(30));
+  ASSERT_TRUE(bootstrap) << daemon.Output();
+  EXPECT_EQ(bootstrap->rfind("127.0.0.1:", 0), 0u) << *bootstrap;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    std::ifstream file(broker_file);
+    std::string written;
+    std::getline(file, written);
+    return written == *bootstrap;
+  }));
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", url + "/api/meta-agent/types").Json().size() == 6u;
+  })) << daemon.Output();
+  const auto created = Http("POST", url + "/api/workflows", testing::kCustomerAnalysisCurlBody);
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", url + "/api/workflows/" + created.Json()["id"].get<std::string>())
+               .Json()
+               .value("status", "") == "completed";
+  })) << daemon.Output();
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), std::optional<int>(0)) << daemon.Output();
+  // It says plainly that it is a toy.
+  EXPECT_NE(daemon.Output().find("a development toy"), std::string::npos);
 }
 
 }  // namespace

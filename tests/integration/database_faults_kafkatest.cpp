@@ -57,7 +57,7 @@ class DatabaseFaultsTest : public ::testing::Test {
   testing::PrivatePostgres postgres_;
   testing::InProcessStack stack_{{Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent},
                                  {},
-                                 1,
+                                 {},
                                  postgres_.admin_url()};
 };
 

@@ -1,5 +1,6 @@
 // The REST front door on a real port, with every role behind it in-process,
-// the embedded broker and a real PostgreSQL.
+// the real Kafka broker and a real PostgreSQL. (Its answers while Kafka is
+// down are in the broker fault suite: kafka_faults_e2etest.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -145,7 +146,7 @@ std::string WaitForFirstTaskRunning(testing::InProcessStack& stack, const std::s
 constexpr int kMinute = 60000;
 
 TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndStopItsAgent) {
-  testing::TaskEventReader reports(stack_.broker().bootstrap(), stack_.topics());
+  testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
   const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(kMinute)).Json()["id"];
   const std::string task_id = WaitForFirstTaskRunning(stack_, id);
   const auto cancelled = Http("POST", Url("/api/workflows/" + id + "/cancel"));
@@ -183,7 +184,7 @@ TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndStopItsAgent) {
 }
 
 TEST_F(FrontDoorTest, ShouldStopTheAgentOfAStepThatTimedOut) {
-  testing::TaskEventReader reports(stack_.broker().bootstrap(), stack_.topics());
+  testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
   Json body = Json::parse(SlowWorkflow(kMinute));
   body["definition"]["steps"][0]["timeout"] = "PT1S";
   const std::string id = Http("POST", Url("/api/workflows"), body.dump()).Json()["id"];
@@ -381,26 +382,6 @@ TEST_F(FrontDoorTest, ShouldReportHealthOfPostgresqlAndKafka) {
   EXPECT_EQ(response.Json()["checks"]["kafka"]["status"], "up");
 }
 
-TEST_F(FrontDoorTest, ShouldAnswer503NeverCreatedWhileKafkaCannotConfirmTheCommand) {
-  ASSERT_EQ(Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody).status, 201);
-  rd_kafka_mock_broker_set_down(stack_.broker().cluster(), 1);
-  const auto refused = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
-  ExpectProblem(refused, 503, "/api/workflows");
-  EXPECT_EQ(refused.Header("retry-after"), "5");
-  const auto health = Http("GET", Url("/health"));
-  EXPECT_EQ(health.status, 503);
-  EXPECT_EQ(health.Json()["checks"]["kafka"]["status"], "down");
-
-  rd_kafka_mock_broker_set_up(stack_.broker().cluster(), 1);
-  std::string id;
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    const auto response = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
-    if (response.status == 201) id = response.Json()["id"];
-    return response.status == 201;
-  })) << "the front door recovers by itself";
-  EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
-}
-
 // The value of the sample `series` (name{labels}) in a Prometheus text page.
 double Sample(const std::string& page, const std::string& series) {
   const auto at = page.find("\n" + series + " ");
@@ -408,7 +389,7 @@ double Sample(const std::string& page, const std::string& series) {
 }
 
 TEST_F(FrontDoorTest, ShouldCountPoisonMessagesAndWorkOnMetrics) {
-  kafka::MessageProducer raw(kafka::BaseProperties(stack_.broker().bootstrap(), "poisoner"),
+  kafka::MessageProducer raw(kafka::BaseProperties(stack_.bootstrap(), "poisoner"),
                              std::chrono::seconds(10));
   ASSERT_TRUE(raw.SendAndWait(stack_.topics().commands(), "k", "\xff not protobuf", {}).ok);
   ASSERT_TRUE(raw.SendAndWait(stack_.topics().tasks("test-runner"), "t", "\xff", {}).ok);
@@ -575,7 +556,7 @@ TEST_F(FrontDoorTest, ShouldMapAgentTaskFailuresToTheReferenceStatuses) {
 }
 
 TEST_F(FrontDoorTest, ShouldCancelARunningAgentTask) {
-  testing::TaskEventReader reports(stack_.broker().bootstrap(), stack_.topics());
+  testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
   const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(kMinute)).Json()["id"];
   const std::string task_id = WaitForFirstTaskRunning(stack_, id);
   const auto cancelled = Http("POST", Url("/api/meta-agent/tasks/" + task_id + "/cancel"));

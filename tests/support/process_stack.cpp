@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/stack.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agentstudio::testing {
@@ -17,16 +18,17 @@ constexpr size_t kReferenceAgentTypes = 6;
 
 ProcessStack::ProcessStack(ProcessStackOptions options)
     : options_(std::move(options)),
-      broker_file_(::testing::TempDir() + "broker." + std::to_string(getpid()) + "." +
-                   std::to_string(FreePort())) {
-  broker_ =
-      Start("broker", {{"AGENTSTUDIO_BROKER_FILE", broker_file_}, {"AGENTSTUDIO_PARTITIONS", "4"}});
-  const auto bootstrap = broker_->FirstLine(std::chrono::seconds(30));
-  if (!bootstrap) throw std::runtime_error("the broker did not start:\n" + broker_->Output());
-  bootstrap_ = *bootstrap;
-
+      topics_(UniqueTopicPrefix()),
+      bootstrap_(options_.kafka.empty() ? SharedKafka() : options_.kafka) {
+  // The reference agents' topics exist before the first dispatch, as the
+  // agent process would make them anyway; on the shared broker they are
+  // deleted at the end.
+  if (options_.kafka.empty())
+    kafka_topics_ = std::make_unique<TestTopics>(bootstrap_, StackTopics(topics_), 4);
   port_ = FreePort();
   env_ = {{"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_},
+          {"AGENTSTUDIO_TOPIC_PREFIX", topics_.prefix()},
+          {"AGENTSTUDIO_PARTITIONS", "4"},
           {"AGENTSTUDIO_DATABASE_URL", database_.url()},
           {"AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)},
           {"AGENTSTUDIO_HEARTBEAT_MS", "500"}};
@@ -72,11 +74,6 @@ std::vector<std::string> ProcessStack::Stop() {
     retired_output_ += "--- " + role + "\n" + process->Output();
   }
   roles_.clear();
-  if (broker_) {
-    broker_->Signal(SIGTERM);
-    drain("broker", *broker_);
-    broker_.reset();
-  }
   return failures;
 }
 
@@ -108,10 +105,9 @@ std::string ProcessStack::Url(const std::string& path) const {
 
 std::unique_ptr<ChildProcess> ProcessStack::Start(const std::string& role,
                                                   const std::map<std::string, std::string>& env) {
-  const bool crashable = options_.crashable && role != "broker";
-  return std::make_unique<ChildProcess>(crashable ? AGENTSTUDIOD_FAULTS_PATH : AGENTSTUDIOD_PATH,
-                                        std::vector<std::string>{"--role", role}, env,
-                                        "agentstudiod-" + role);
+  return std::make_unique<ChildProcess>(
+      options_.crashable ? AGENTSTUDIOD_FAULTS_PATH : AGENTSTUDIOD_PATH,
+      std::vector<std::string>{"--role", role}, env, "agentstudiod-" + role);
 }
 
 nlohmann::json ProcessStack::WaitForStatus(const std::string& id,

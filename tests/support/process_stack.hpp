@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "producers/topics.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/shared_kafka.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace agentstudio::testing {
@@ -18,31 +20,32 @@ struct ProcessStackOptions {
   int agents = 1;                          // agent processes, each serving every type
   std::map<std::string, std::string> env;  // added to every role's environment
   // Runs agentstudiod_faults (agentstudiod plus a handler that obeys
-  // AGENTSTUDIO_TEST_CRASH_AT) for every role but the broker.
+  // AGENTSTUDIO_TEST_CRASH_AT) for every role.
   bool crashable = false;
   // Added to the environment of the role at that index (in start order:
   // schedulers, relay, agents, front door) when the stack starts.
   std::map<size_t, std::map<std::string, std::string>> role_env;
+  // A real cluster's bootstrap list; empty: the test run's shared broker.
+  std::string kafka;
 };
 
-// The whole stack as separate agentstudiod processes: a broker (the embedded
-// mock cluster, real Kafka protocol on TCP), schedulers, a relay, an agent
-// process with every reference agent type, and a front door, on a fresh
-// database. The constructor returns once the front door answers /health and
-// knows every agent type; it throws std::runtime_error (with the processes'
-// output) when the stack does not come up.
+// The whole stack as separate agentstudiod processes (schedulers, a relay, an
+// agent process with every reference agent type, and a front door) on a
+// fresh database and topics of its own (a unique prefix, deleted at the end
+// on the shared broker) of a real Kafka. The constructor returns once the front door answers
+// /health and knows every agent type; it throws std::runtime_error (with the processes' output)
+// when the stack does not come up.
 class ProcessStack {
  public:
   explicit ProcessStack(ProcessStackOptions options = {});
   ~ProcessStack();  // SIGKILLs what is still running
 
-  // SIGTERMs every role, then the broker; returns a description of each
-  // process that did not exit 0 within 30 s (empty when all drained).
+  // SIGTERMs every role; returns a description of each process that did not
+  // exit 0 within 30 s (empty when all drained).
   // Output() keeps what they wrote.
   std::vector<std::string> Stop();
 
-  // The role processes (not the broker), in start order: schedulers, relay,
-  // agents, front door.
+  // The role processes, in start order: schedulers, relay, agents, front door.
   size_t role_count() const { return roles_.size(); }
   const std::string& role(size_t index) const { return roles_.at(index).first; }
   ChildProcess& process(size_t index) { return *roles_.at(index).second; }
@@ -57,7 +60,7 @@ class ProcessStack {
 
   std::string Url(const std::string& path) const;
   const std::string& bootstrap() const { return bootstrap_; }
-  const std::string& broker_file() const { return broker_file_; }
+  const kafka::Topics& topics() const { return topics_; }
   const TestDatabase& database() const { return database_; }
 
   // Polls GET /api/workflows/{id} until its status is one of `statuses`;
@@ -74,10 +77,10 @@ class ProcessStack {
   ProcessStackOptions options_;
   std::map<std::string, std::string> env_;  // every role's environment
   TestDatabase database_;
-  std::string broker_file_;
+  kafka::Topics topics_;
   std::string bootstrap_;
+  std::unique_ptr<TestTopics> kafka_topics_;  // on the shared broker only
   int port_ = 0;
-  std::unique_ptr<ChildProcess> broker_;
   std::vector<std::pair<std::string, std::unique_ptr<ChildProcess>>> roles_;
   std::string retired_output_;  // of the processes Restart() replaced
 };

@@ -7,18 +7,33 @@
 #include "tests/support/wait.hpp"
 
 namespace agentstudio::testing {
+namespace {
+constexpr int kPartitions = 4;
+}
+
+std::vector<std::string> StackTopics(const kafka::Topics& topics) {
+  std::vector<std::string> all = topics.Fixed();
+  for (const std::string& type : agents::ReferenceAgentTypes()) all.push_back(topics.tasks(type));
+  return all;
+}
 
 InProcessStack::InProcessStack(std::set<daemon::Role> roles,
-                               const std::function<void(daemon::Config&)>& adjust, int brokers,
+                               const std::function<void(daemon::Config&)>& adjust, StackKafka kafka,
                                const std::string& pg_admin_url)
     : database_(pg_admin_url.empty() ? TestDatabase() : TestDatabase(pg_admin_url)) {
-  std::vector<std::string> topics = topics_.Fixed();
-  for (const std::string& type : agents::ReferenceAgentTypes())
-    topics.push_back(topics_.tasks(type));
-  broker_ = std::make_unique<daemon::EmbeddedBroker>(brokers, topics, 4);
+  if (kafka.mock_brokers > 0) {
+    mock_ = std::make_unique<daemon::EmbeddedBroker>(kafka.mock_brokers, StackTopics(topics_),
+                                                     kPartitions);
+    bootstrap_ = mock_->bootstrap();
+  } else {
+    bootstrap_ = kafka.bootstrap.empty() ? SharedKafka() : kafka.bootstrap;
+    kafka_topics_ = std::make_unique<TestTopics>(bootstrap_, StackTopics(topics_), kPartitions);
+  }
   daemon::Config config;
   config.roles = std::move(roles);
-  config.kafka_brokers = broker_->bootstrap();
+  config.kafka_brokers = bootstrap_;
+  config.topic_prefix = topics_.prefix();
+  config.partitions = kPartitions;
   config.database_url = database_.url();
   config.http_addr = "127.0.0.1:0";
   config.heartbeat_ms = 200;
@@ -33,7 +48,8 @@ InProcessStack::InProcessStack(std::set<daemon::Role> roles,
 InProcessStack::~InProcessStack() {
   runner_->Stop();
   runner_.reset();
-  broker_.reset();
+  kafka_topics_.reset();
+  mock_.reset();
 }
 
 std::optional<engine::WorkflowState> InProcessStack::Load(const std::string& workflow_id) const {

@@ -66,6 +66,23 @@ TEST(LoadConfig, ShouldTakeTheConsumerGroupSessionTimeoutWithinItsBounds) {
   EXPECT_NE(Error({}, env).find("AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS"), std::string::npos);
 }
 
+TEST(LoadConfig, ShouldLeaveTheTopicLayoutToTheClusterSizeUnlessSet) {
+  const Config defaults = Load({});
+  EXPECT_EQ(defaults.replication_factor, 0);
+  EXPECT_EQ(defaults.min_insync_replicas, 0);
+  auto env = kDatabase;
+  env["AGENTSTUDIO_REPLICATION_FACTOR"] = "3";
+  env["AGENTSTUDIO_MIN_INSYNC_REPLICAS"] = "2";
+  const Config set = Load({}, env);
+  EXPECT_EQ(set.replication_factor, 3);
+  EXPECT_EQ(set.min_insync_replicas, 2);
+  // No write could ever be acknowledged by more replicas than there are.
+  env["AGENTSTUDIO_MIN_INSYNC_REPLICAS"] = "4";
+  EXPECT_NE(Error({}, env).find("exceeds AGENTSTUDIO_REPLICATION_FACTOR"), std::string::npos);
+  env["AGENTSTUDIO_REPLICATION_FACTOR"] = "-1";
+  EXPECT_NE(Error({}, env).find("AGENTSTUDIO_REPLICATION_FACTOR"), std::string::npos);
+}
+
 TEST(LoadConfig, ShouldRequireADatabaseForRolesThatUseIt) {
   EXPECT_NE(Error({}, {}).find("AGENTSTUDIO_DATABASE_URL"), std::string::npos);
   const Config broker_only = Load({"--role", "broker"}, {});
