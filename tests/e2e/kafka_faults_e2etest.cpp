@@ -180,7 +180,7 @@ TEST(KafkaFailoverTest, ShouldLoseNothingWhenThePartitionLeaderIsKilledInAThreeB
           return true;
         },
         std::chrono::seconds(60)))
-        << cluster.Log(1);
+        << "the survivors did not take over the partitions of node " << leader;
     ASSERT_TRUE(client.AcceptsMore(10)) << "work goes on with a broker down:\n" << stack.Output();
     worst_failover_seconds = std::max(worst_failover_seconds, SecondsSince(start));
     cluster.Start(leader);
