@@ -23,17 +23,16 @@
 #include <thread>
 #include <vector>
 
-#include "agents/reference/reference_agents.hpp"
 #include "daemon/embedded_broker.hpp"
 #include "daemon/role_runner.hpp"
 #include "engine/definition_parser.hpp"
 #include "engine/timestamp.hpp"
 #include "producers/command_producer.hpp"
-#include "producers/topic_admin.hpp"
 #include "schemas/command_codec.hpp"
 #include "schemas/ids.hpp"
 #include "sql/database.hpp"
 #include "tests/support/shared_kafka.hpp"
+#include "tests/support/stack.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace agentstudio;
@@ -86,13 +85,12 @@ int main(int argc, char** argv) {
 
   testing::TestDatabase database;
   const kafka::Topics topics(testing::UniqueTopicPrefix());
-  std::vector<std::string> names = topics.Fixed();
-  for (const auto& type : agents::ReferenceAgentTypes()) names.push_back(topics.tasks(type));
   constexpr int kPartitions = 8;
   std::unique_ptr<daemon::EmbeddedBroker> mock;
+  std::unique_ptr<testing::TestTopics> made;  // deleted from the broker at the end
   std::string bootstrap;
   if (options.mock) {
-    mock = std::make_unique<daemon::EmbeddedBroker>(1, names, kPartitions);
+    mock = std::make_unique<daemon::EmbeddedBroker>(1, testing::StackTopics(topics), kPartitions);
     bootstrap = mock->bootstrap();
   } else {
     const char* brokers = std::getenv("AGENTSTUDIO_KAFKA_BROKERS");
@@ -101,12 +99,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     bootstrap = brokers;
-    const auto made = kafka::EnsureTopics(kafka::BaseProperties(bootstrap, "bench"), names,
-                                          kafka::TopicSettings{kPartitions});
-    if (!made.ok()) {
-      std::fprintf(stderr, "%s\n", made.error.c_str());
-      return 1;
-    }
+    made =
+        std::make_unique<testing::TestTopics>(bootstrap, testing::StackTopics(topics), kPartitions);
   }
   daemon::Config config;
   config.roles = {daemon::Role::kScheduler, daemon::Role::kRelay, daemon::Role::kAgent};
@@ -181,7 +175,6 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   runner->Stop();
   runner.reset();
-  if (!options.mock) testing::DeleteTopicsWithPrefix(bootstrap, topics.prefix());
 
   const char* kafka = options.mock ? "mock cluster" : "Apache Kafka";
   std::printf(

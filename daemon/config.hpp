@@ -31,7 +31,7 @@ struct Config {
   // AGENTSTUDIO_PARTITIONS: partitions of each topic agentstudiod creates.
   int partitions = 6;
   // AGENTSTUDIO_REPLICATION_FACTOR: replicas of each topic agentstudiod
-  // creates; 0 = as many as the cluster has brokers, at most 3.
+  // creates; 0 = 1 on a single broker, 3 on a larger cluster.
   int replication_factor = 0;
   // AGENTSTUDIO_MIN_INSYNC_REPLICAS: min.insync.replicas of each topic
   // agentstudiod creates; 0 = 2 with 3 or more replicas, else 1.

@@ -16,8 +16,9 @@ using ConfigMap = std::map<std::string, std::string>;
 std::unique_ptr<RdKafka::Conf> MakeConf(const ConfigMap& properties);
 
 // Properties every client of ours uses: the bootstrap list, a client id,
-// auto-creation of topics where the cluster allows it, and the timeouts,
-// reconnect backoffs and partitioner of docs/kafka.md.
+// auto-creation of topics where the cluster allows it, and the timeouts and
+// reconnect backoffs of docs/kafka.md. (Producer-only settings, the
+// partitioner among them, are MessageProducer's.)
 ConfigMap BaseProperties(const std::string& brokers, const std::string& client_id);
 
 // `properties` for a consumer-group member whose partitions go to another

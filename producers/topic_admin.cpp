@@ -71,6 +71,7 @@ EnsureTopicsResult EnsureTopics(const ConfigMap& properties, const std::vector<s
   }
   Handle admin(rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error), rd_kafka_destroy);
   if (!admin) {
+    rd_kafka_conf_destroy(conf);  // still ours when rd_kafka_new fails
     result.error = std::string("topic admin: cannot create a client: ") + error;
     return result;
   }
@@ -88,11 +89,29 @@ EnsureTopicsResult EnsureTopics(const ConfigMap& properties, const std::vector<s
   }
   if (missing.empty()) return result;
 
+  // The metadata lists the brokers that are up: a cluster of three with one
+  // down answers two. Topics of a single broker get one replica; any larger
+  // cluster gets three, and the creation is refused (start-up fails and is
+  // retried) until three brokers are up, rather than making a topic for good
+  // with fewer replicas than the cluster was meant to give it.
   const int brokers = metadata->broker_cnt;
-  const int replication =
-      settings.replication_factor > 0 ? settings.replication_factor : std::clamp(brokers, 1, 3);
+  const int replication = settings.replication_factor > 0 ? settings.replication_factor
+                          : brokers <= 1                  ? 1
+                                                          : 3;
   const int min_insync =
       settings.min_insync_replicas > 0 ? settings.min_insync_replicas : (replication >= 3 ? 2 : 1);
+  if (min_insync > replication) {
+    result.error = "topic admin: min.insync.replicas " + std::to_string(min_insync) +
+                   " exceeds the replication factor " + std::to_string(replication) +
+                   ": no write could ever be acknowledged";
+    return result;
+  }
+  if (replication > brokers) {
+    result.error = "topic admin: " + std::to_string(replication) + " replicas wanted, " +
+                   std::to_string(brokers) +
+                   " brokers up (set AGENTSTUDIO_REPLICATION_FACTOR for a smaller cluster)";
+    return result;
+  }
   std::vector<rd_kafka_NewTopic_t*> requests;
   const std::string min_insync_text = std::to_string(min_insync);
   for (const std::string& topic : missing) {

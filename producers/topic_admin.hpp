@@ -12,7 +12,7 @@ namespace agentstudio::kafka {
 // AGENTSTUDIO_REPLICATION_FACTOR, AGENTSTUDIO_MIN_INSYNC_REPLICAS).
 struct TopicSettings {
   int partitions = 6;
-  // 0: as many replicas as the cluster has brokers, at most 3.
+  // 0: 1 on a single broker, 3 on any larger cluster.
   int replication_factor = 0;
   // 0: 2 when the topic has 3 or more replicas (one broker may be lost while
   // acks=all writes go on), else 1.
@@ -30,7 +30,9 @@ struct EnsureTopicsResult {
 // each created topic has a leader, so producers and consumers find them at
 // once. Topics that exist (or that another process creates meanwhile) are
 // left as they are. Fails when the cluster does not answer within `timeout`
-// or refuses a creation (too few brokers, not authorised, no admin API).
+// or refuses a creation (fewer brokers up than replicas wanted,
+// min.insync.replicas above the replication factor, not authorised, no admin
+// API).
 // Never throws.
 EnsureTopicsResult EnsureTopics(const ConfigMap& properties, const std::vector<std::string>& topics,
                                 const TopicSettings& settings,

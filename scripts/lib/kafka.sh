@@ -25,11 +25,7 @@ install_kafka() {
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  [ "${#missing[@]}" -eq 0 ] || install_debian_packages "${missing[@]}"
   local java_major
   java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
   [ "${java_major:-0}" -ge 17 ] 2>/dev/null || die "Kafka 4 needs Java 17 or newer; java here is ${java_major:-unknown}"
@@ -53,11 +49,12 @@ kafka_pid() { cat "$KAFKA_DIR/kafka.pid" 2>/dev/null || true; }
 # True while the process of the pid file is a Kafka broker.
 kafka_running() {
   local pid; pid=$(kafka_pid)
-  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] &&
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka'
 }
 
-# True when the broker answers a metadata request.
-kafka_answers() { kcat -b "$KAFKA_BOOTSTRAP" -L -m 3 >/dev/null 2>&1; }
+# kafka_answers [ADDRESS]: true when a broker there answers a metadata request.
+kafka_answers() { kcat -b "${1:-$KAFKA_BOOTSTRAP}" -L -m 3 >/dev/null 2>&1; }
 
 # A Kafka cluster id: 16 random bytes, base64url without padding.
 kafka_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
@@ -70,6 +67,11 @@ kafka_start() {
   if kafka_running; then
     kafka_wait_ready && { log "Kafka already running at $KAFKA_BOOTSTRAP"; return 0; }
     die "Kafka (pid $(kafka_pid)) runs but does not answer at $KAFKA_BOOTSTRAP"
+  fi
+  # Not ours, but something answers there: another checkout's broker, say.
+  if kafka_answers; then
+    die "another Kafka broker answers at $KAFKA_BOOTSTRAP (not the one of $KAFKA_DIR):" \
+      "stop it, or set AGENTSTUDIO_KAFKA_PORT"
   fi
   mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
   sed -e "s|@NODE_ID@|1|" -e "s|@VOTERS@|1@127.0.0.1:$((KAFKA_PORT + 1))|" \
@@ -91,12 +93,14 @@ kafka_start() {
   setsid "${java[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" \
     >"$KAFKA_DIR/logs/stdout.log" 2>&1 </dev/null &
   echo $! >"$KAFKA_DIR/kafka.pid"
+  # From here on it is ours to stop, whatever happens next.
+  KAFKA_STARTED_HERE=1
   kafka_wait_ready || {
     tail -n 30 "$KAFKA_DIR/logs/server.log" "$KAFKA_DIR/logs/stdout.log" >&2 2>/dev/null
+    kafka_stop
     die "Kafka did not answer at $KAFKA_BOOTSTRAP"
   }
   log "Kafka answers at $KAFKA_BOOTSTRAP"
-  KAFKA_STARTED_HERE=1
 }
 
 # The test run's shared broker: a broker of its own (.run/kafka-test, port
@@ -107,16 +111,15 @@ kafka_start() {
 start_test_kafka() {
   TEST_KAFKA_STARTED_HERE=0
   install_kafka
-  if [ -n "${AGENTSTUDIO_TEST_KAFKA_BROKERS:-}" ] &&
-    kcat -b "$AGENTSTUDIO_TEST_KAFKA_BROKERS" -L -m 3 >/dev/null 2>&1; then
+  if [ -n "${AGENTSTUDIO_TEST_KAFKA_BROKERS:-}" ] && kafka_answers "$AGENTSTUDIO_TEST_KAFKA_BROKERS"; then
     log "tests use the Kafka broker at $AGENTSTUDIO_TEST_KAFKA_BROKERS"
     return 0
   fi
   kafka_use "$RUN_DIR/kafka-test" "${AGENTSTUDIO_TEST_KAFKA_PORT:-29192}"
   kafka_stop >/dev/null 2>&1 || true
   rm -rf "$KAFKA_DIR"
-  kafka_start
   TEST_KAFKA_STARTED_HERE=1
+  kafka_start
   export AGENTSTUDIO_TEST_KAFKA_BROKERS="$KAFKA_BOOTSTRAP"
 }
 
@@ -125,12 +128,12 @@ stop_test_kafka() {
   kafka_stop
 }
 
-# Waits (at most 120 s) until the broker answers, or its process is gone.
+# Waits (at most 120 s) until our broker answers; fails once its process is gone.
 kafka_wait_ready() {
   local deadline=$((SECONDS + 120))
   while [ $SECONDS -lt $deadline ]; do
-    kafka_answers && return 0
     kafka_running || return 1
+    kafka_answers && return 0
     sleep 0.2
   done
   return 1
@@ -145,10 +148,14 @@ kafka_stop() {
     return 0
   fi
   log "stopping Kafka (pid $pid)"
-  kill -TERM "$pid"
+  kill -TERM "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + 60))
   while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-  kill -0 "$pid" 2>/dev/null && { log "Kafka did not stop in 60 s: SIGKILL"; kill -KILL "$pid"; }
+  if kill -0 "$pid" 2>/dev/null; then
+    log "Kafka did not stop in 60 s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
   rm -f "$KAFKA_DIR/kafka.pid"
 }
 

@@ -12,16 +12,11 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Installs the Debian packages that are missing (needs root or sudo).
-install_packages() {
-  local wanted=(
-    build-essential cmake pkg-config ccache
-    librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev
-    libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev
-    libsystemd-dev libgtest-dev postgresql kcat curl clang libclang-rt-14-dev
-  )
+# install_debian_packages PACKAGE...: installs those that are missing (needs
+# root or sudo).
+install_debian_packages() {
   local missing=()
-  for package in "${wanted[@]}"; do
+  for package in "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$package")
   done
@@ -30,6 +25,15 @@ install_packages() {
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+}
+
+# The build's and the tests' Debian packages (Java and Maven for the Kafka
+# broker come with install_kafka, scripts/lib/kafka.sh).
+install_packages() {
+  install_debian_packages build-essential cmake pkg-config ccache \
+    librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev \
+    libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev \
+    libsystemd-dev libgtest-dev postgresql kcat curl clang libclang-rt-14-dev
 }
 
 # Release build in build/ (shared by scripts/run and scripts/test).

@@ -49,9 +49,7 @@ class ScenarioTest : public ::testing::Test {
     return task.value("id", "");
   }
 
-  // One scheduler: with two, the mock cluster's group join sometimes took
-  // 30 s here, leaving partitions unread that long; rebalances get their own
-  // tests (issue 4).
+  // One scheduler: rebalances get their own tests (RebalanceTest).
   testing::ProcessStack stack_;
 };
 

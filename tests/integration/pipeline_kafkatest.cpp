@@ -307,9 +307,11 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
   EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted);
 
-  kafka::BatchConsumer dlq(
-      kafka::BaseProperties(stack_.bootstrap(), "dlq-reader"),
-      {"dlq-reader", {stack_.topics().dlq()}, 100, std::chrono::milliseconds(200)});
+  kafka::BatchConsumer dlq(kafka::BaseProperties(stack_.bootstrap(), "dlq-reader"),
+                           {stack_.topics().prefix() + "dlq-reader",
+                            {stack_.topics().dlq()},
+                            100,
+                            std::chrono::milliseconds(200)});
   std::vector<kafka::InboundMessage> dead;
   ASSERT_TRUE(testing::WaitUntil([&] {
     for (auto& m : dlq.Poll()) dead.push_back(std::move(m));

@@ -32,12 +32,12 @@ void Replace(std::string& text, const std::string& name, const std::string& valu
 // `java` from JAVA_HOME or the PATH (execve takes no PATH).
 std::string FindJava() {
   if (const char* home = std::getenv("JAVA_HOME"); home && *home) {
-    const std::string java = std::string(home) + "/bin/java";
+    std::string java = std::string(home) + "/bin/java";
     if (access(java.c_str(), X_OK) == 0) return java;
   }
   std::stringstream path(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin");
   for (std::string dir; std::getline(path, dir, ':');) {
-    const std::string java = dir + "/java";
+    std::string java = dir + "/java";
     if (access(java.c_str(), X_OK) == 0) return java;
   }
   throw std::runtime_error("no java on the PATH: scripts/test installs it");
@@ -73,7 +73,9 @@ std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> Client(const std::strin
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
   rd_kafka_conf_set(conf, "log_level", "0", error, sizeof error);
   rd_kafka_conf_set(conf, "socket.timeout.ms", "2000", error, sizeof error);
-  return {rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error), rd_kafka_destroy};
+  rd_kafka_t* client = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  if (client == nullptr) rd_kafka_conf_destroy(conf);  // still ours then
+  return {client, rd_kafka_destroy};
 }
 
 }  // namespace
@@ -81,6 +83,17 @@ std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> Client(const std::strin
 KafkaCluster::KafkaCluster(int nodes, const std::map<std::string, std::string>& properties)
     : directory_(::testing::TempDir() + "kafka-" + schemas::NewMessageId().substr(0, 12)),
       java_(FindJava()) {
+  try {
+    SetUp(nodes, properties);
+  } catch (...) {
+    for (Node& node : nodes_) node.process.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+    throw;
+  }
+}
+
+void KafkaCluster::SetUp(int nodes, const std::map<std::string, std::string>& properties) {
   const char* libs = std::getenv("AGENTSTUDIO_KAFKA_LIBS");
   if (libs == nullptr || *libs == '\0') {
     throw std::runtime_error(
@@ -154,8 +167,8 @@ void KafkaCluster::Launch(Node& node) {
       std::vector<std::string>{
           "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-Djava.awt.headless=true", "-Dkafka.logs.dir=" + node.directory + "/logs",
-          "-Dlog4j2.configurationFile=" AGENTSTUDIO_KAFKA_TEMPLATES "/log4j2.yaml", "-cp",
-          libs_ + "/*", "kafka.Kafka", node.directory + "/server.properties"},
+          std::string("-Dlog4j2.configurationFile=") + AGENTSTUDIO_KAFKA_TEMPLATES + "/log4j2.yaml",
+          "-cp", libs_ + "/*", "kafka.Kafka", node.directory + "/server.properties"},
       std::map<std::string, std::string>{}, "kafka-node" + std::to_string(node.id));
 }
 

@@ -62,6 +62,7 @@ class KafkaCluster {
     std::unique_ptr<ChildProcess> process;
   };
 
+  void SetUp(int nodes, const std::map<std::string, std::string>& properties);
   void Launch(Node& node);
   // Whether the cluster, asked at `node`'s port, lists `node` as a broker.
   bool Registered(const Node& node) const;

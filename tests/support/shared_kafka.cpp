@@ -21,7 +21,10 @@ void DeleteTopics(const std::string& bootstrap, const std::vector<std::string>& 
   rd_kafka_conf_set(conf, "log_level", "3", error, sizeof error);
   std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> admin(
       rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error), rd_kafka_destroy);
-  if (!admin) return;
+  if (!admin) {
+    rd_kafka_conf_destroy(conf);  // still ours when rd_kafka_new fails
+    return;
+  }
   std::vector<std::string> doomed = names;
   if (only_prefixed) {
     const rd_kafka_metadata_t* metadata = nullptr;
@@ -54,7 +57,10 @@ void SetTopicConfig(const std::string& bootstrap, const std::string& topic, cons
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
   Admin admin(rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error), rd_kafka_destroy);
-  if (!admin) throw std::runtime_error(error);
+  if (!admin) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(error);
+  }
   rd_kafka_ConfigResource_t* resource =
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
   rd_kafka_ConfigResource_set_config(resource, key.c_str(), value.c_str());
