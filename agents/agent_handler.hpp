@@ -40,8 +40,11 @@ struct AgentResult {
   }
 };
 
-// One agent type's behaviour. Handle() runs on the runtime's thread, one task
-// at a time per runtime; it may throw, which reports a retryable error.
+// One agent type's behaviour. Handle() runs on one of the runtime's worker
+// threads, for up to AgentRuntimeOptions::max_concurrent_tasks tasks at once,
+// so it must be safe to call concurrently; it may block for as long as the
+// task takes (minutes are normal), and should return soon after cancelled()
+// turns true. It may throw, which reports a retryable error.
 class AgentHandler {
  public:
   virtual ~AgentHandler() = default;

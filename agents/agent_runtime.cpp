@@ -2,14 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
-#include <future>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
 
 #include "agents/cancel_listener.hpp"
+#include "agents/pending_offsets.hpp"
 #include "agents/recent_keys.hpp"
 #include "agentstudio/v1/agent_heartbeat.pb.h"
 #include "agentstudio/v1/task_event.pb.h"
@@ -30,6 +33,7 @@ class AgentRuntime::Impl {
  public:
   Impl(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers)
       : options_(std::move(options)),
+        capacity_(std::max<size_t>(1, options_.max_concurrent_tasks)),
         producer_(options_.kafka, std::chrono::seconds(30)),
         dead_letters_(producer_, options_.topics) {
     std::vector<std::string> topics;
@@ -53,37 +57,67 @@ class AgentRuntime::Impl {
     // Listening before consuming tasks: a cancel sent after a task was read
     // is then never missed.
     cancels_ = std::make_unique<CancelListener>(options_.kafka, options_.topics, std::move(types));
-    consumer_ = std::make_unique<kafka::BatchConsumer>(
-        std::move(task_consumer),
-        kafka::BatchConsumerOptions{options_.topics.prefix() + "agents", topics, 16,
-                                    std::chrono::milliseconds(100)});
+    kafka::BatchConsumerOptions consumer_options{options_.topics.prefix() + "agents", topics,
+                                                 capacity_, std::chrono::milliseconds(100)};
+    // Before partitions go, commit what finished on them; their unfinished
+    // tasks go on here, and their new owner reads them from that position.
+    consumer_options.on_revoke = [this](const std::vector<kafka::TopicPartition>& revoked) {
+      CommitFinished();
+      std::lock_guard lock(mutex_);
+      for (const auto& partition : revoked) pending_.Forget(partition);
+    };
+    // Whether new partitions start paused is librdkafka's to say: set it anew.
+    consumer_options.on_assign = [this](const std::vector<kafka::TopicPartition>&) {
+      pause_known_ = false;
+    };
+    consumer_ = std::make_unique<kafka::BatchConsumer>(std::move(task_consumer),
+                                                       std::move(consumer_options));
   }
 
   void Run(const std::atomic<bool>& stop) {
     cancels_->Start();
     std::thread heartbeats([&] { HeartbeatLoop(stop); });
+    std::vector<std::thread> workers;
+    for (size_t i = 0; i < capacity_; ++i) workers.emplace_back([&] { WorkLoop(stop); });
+    // The consumer is polled all the time, whatever runs: the group sees the
+    // process alive however long its tasks take. At capacity its partitions
+    // are paused, so tasks wait in Kafka for any agent that has room.
     while (!stop) {
-      const std::vector<kafka::InboundMessage> batch = consumer_->Poll();
-      // Reports go out as tasks finish; the offsets of the tasks handled are
-      // committed once every report is durable. On stop, the tasks not handled
-      // (and one interrupted) stay uncommitted: another agent gets them.
-      std::vector<Report> reports;
-      size_t handled = 0;
-      while (handled < batch.size() && !stop && Process(batch[handled], stop, reports)) ++handled;
-      if (handled < batch.size() && !stop) {
-        // A task message that could not be dead-lettered: read it again.
-        consumer_->Rewind({batch.begin() + static_cast<std::ptrdiff_t>(handled), batch.end()});
+      const size_t load = Load();
+      SetPaused(load >= capacity_);
+      const std::vector<kafka::InboundMessage> batch =
+          consumer_->Poll(load >= capacity_ ? 1 : capacity_ - load);
+      std::set<kafka::TopicPartition> rewound;
+      for (const kafka::InboundMessage& message : batch) {
+        const kafka::TopicPartition partition{message.topic, message.partition};
+        if (rewound.count(partition)) continue;
+        if (!Admit(message)) {
+          // It could not be dead-lettered: read it (and what follows) again.
+          consumer_->Rewind({message});
+          rewound.insert(partition);
+        }
       }
-      if (!AwaitReports(reports, stop)) continue;
-      if (!reports.empty()) faults::Reach(faults::kAgentAfterReport);
-      consumer_->Commit({batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(handled)});
+      CommitFinished();
     }
+    // Stop: running tasks see cancelled(); what they complete anyway is
+    // reported, what they give up is handed back (neither reported nor
+    // committed), like the tasks that never started.
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
+    work_.notify_all();
     wake_.notify_all();
+    // Still polling (everything paused) while the running tasks wind down,
+    // so the group does not evict this process meanwhile.
+    SetPaused(true);
+    while (running_ > 0) {
+      consumer_->Poll(1);
+      CommitFinished();
+    }
+    for (std::thread& worker : workers) worker.join();
     heartbeats.join();
+    CommitFinished();
     cancels_->Stop();
     SendHeartbeat("stopping");
     producer_.Flush(std::chrono::seconds(5));
@@ -98,6 +132,8 @@ class AgentRuntime::Impl {
 
   uint64_t cancels_received() const { return cancels_->received(); }
   uint64_t dead_lettered() const { return dead_letters_.published(); }
+  size_t running() const { return running_; }
+  size_t assigned_partitions() const { return consumer_->assigned_partitions(); }
 
   std::atomic<uint64_t> completed_{0};
   std::atomic<uint64_t> failed_{0};
@@ -105,6 +141,16 @@ class AgentRuntime::Impl {
   std::atomic<uint64_t> cancelled_{0};
 
  private:
+  // One dispatch of a task, queued or running here.
+  struct Job {
+    agentstudio::v1::TaskMessage task;
+    kafka::Headers headers;
+    std::string dispatch;
+    // The messages that carry this dispatch (a redelivery of one that runs
+    // joins it): all finish when it does. Guarded by mutex_.
+    std::vector<std::pair<kafka::TopicPartition, int64_t>> messages;
+  };
+
   agentstudio::v1::TaskEvent NewEvent(const agentstudio::v1::TaskMessage& task) const {
     agentstudio::v1::TaskEvent event;
     event.set_schema_version(schemas::kSchemaVersion);
@@ -124,60 +170,111 @@ class AgentRuntime::Impl {
     return headers;
   }
 
-  // A task's final report on its way to the broker.
-  struct Report {
-    std::string dispatch;  // "<task id>#<attempt>"
-    std::string key;
-    std::string payload;
-    kafka::Headers headers;
-    bool ok = false;
-    std::future<kafka::DeliveryResult> delivery;
-  };
+  size_t Load() {
+    std::lock_guard lock(mutex_);
+    return queue_.size() + running_;
+  }
 
-  // Waits for every report; resends the ones that failed until they are
-  // durable. Returns false when stopping first (offsets must then stay
-  // uncommitted, and the tasks are redelivered).
-  bool AwaitReports(std::vector<Report>& reports, const std::atomic<bool>& stop) {
-    for (Report& report : reports) {
-      kafka::DeliveryResult delivery = report.delivery.get();
-      std::chrono::milliseconds backoff(100);
-      while (!delivery.ok) {
-        spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,
-                     report.dispatch, delivery.error);
-        if (stop) return false;
-        std::this_thread::sleep_for(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
-        delivery = producer_.SendAndWait(options_.topics.task_events(), report.key, report.payload,
-                                         report.headers);
-      }
-      (report.ok ? completed_ : failed_)++;
+  // On the polling thread only.
+  void SetPaused(bool paused) {
+    if (pause_known_ && paused == paused_) return;
+    if (paused) {
+      consumer_->Pause();
+    } else {
+      consumer_->Resume();
     }
+    paused_ = paused;
+    pause_known_ = true;
+  }
+
+  // Commits every partition up to its first unfinished task. On the polling
+  // thread only.
+  void CommitFinished() {
+    kafka::Positions positions;
+    {
+      std::lock_guard lock(mutex_);
+      positions = pending_.Committable();
+    }
+    if (positions.empty() || !consumer_->Commit(positions)) return;
+    std::lock_guard lock(mutex_);
+    pending_.Committed(positions);
+  }
+
+  // Takes one task message: dead-letters what cannot run, drops a dispatch
+  // already done or in hand, queues the rest for the workers. Returns false
+  // when the message must be read again (it could not be dead-lettered).
+  bool Admit(const kafka::InboundMessage& message) {
+    const kafka::TopicPartition partition{message.topic, message.partition};
+    std::optional<std::string> poison = kafka::OversizedReason(message);
+    std::optional<agentstudio::v1::TaskMessage> task;
+    if (!poison) {
+      auto decoded = schemas::DecodeTaskMessage(message.payload);
+      if (auto* reason = std::get_if<std::string>(&decoded)) {
+        poison = std::move(*reason);
+      } else {
+        task = std::move(std::get<agentstudio::v1::TaskMessage>(decoded));
+        if (!handlers_.count(task->agent_type()))
+          poison = "no handler for agent type '" + task->agent_type() + "'";
+      }
+    }
+    if (poison) {
+      if (!DeadLetter(message, *poison)) return false;
+      std::lock_guard lock(mutex_);
+      pending_.Take(partition, message.offset);
+      pending_.Finish(partition, message.offset);
+      return true;
+    }
+    const std::string dispatch = DispatchKey(task->task_id(), task->attempt());
+    std::lock_guard lock(mutex_);
+    pending_.Take(partition, message.offset);
+    if (finished_.Find(dispatch) != nullptr) {
+      ++duplicates_;
+      pending_.Finish(partition, message.offset);
+      return true;
+    }
+    if (const auto active = active_.find(dispatch); active != active_.end()) {
+      ++duplicates_;
+      active->second->messages.emplace_back(partition, message.offset);
+      return true;
+    }
+    auto job = std::make_shared<Job>();
+    job->task = std::move(*task);
+    job->headers = HeadersFor(message);
+    job->dispatch = dispatch;
+    job->messages.emplace_back(partition, message.offset);
+    active_[dispatch] = job;
+    queue_.push_back(std::move(job));
+    work_.notify_one();
     return true;
   }
 
-  // Runs one task and queues its final report in `reports`. Returns false when
-  // the message must stay uncommitted: it could not be dead-lettered, or
-  // `stop` interrupted its task (which then reports nothing: the attempt is
-  // handed back, not failed).
-  bool Process(const kafka::InboundMessage& message, const std::atomic<bool>& stop,
-               std::vector<Report>& reports) {
-    if (auto oversized = kafka::OversizedReason(message)) return DeadLetter(message, *oversized);
-    auto decoded = schemas::DecodeTaskMessage(message.payload);
-    if (const auto* reason = std::get_if<std::string>(&decoded)) {
-      return DeadLetter(message, *reason);
+  void WorkLoop(const std::atomic<bool>& stop) {
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock lock(mutex_);
+        work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;  // queued tasks stay uncommitted: handed back
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        ++running_;
+      }
+      const bool reported = Execute(*job, stop);
+      std::lock_guard lock(mutex_);
+      --running_;
+      active_.erase(job->dispatch);
+      if (!reported) continue;  // handed back: its messages stay unfinished
+      finished_.Add(job->dispatch);
+      for (const auto& [partition, offset] : job->messages) pending_.Finish(partition, offset);
     }
-    const auto& task = std::get<agentstudio::v1::TaskMessage>(decoded);
-    const auto handler = handlers_.find(task.agent_type());
-    if (handler == handlers_.end()) {
-      return DeadLetter(message, "no handler for agent type '" + task.agent_type() + "'");
-    }
-    const std::string dispatch = DispatchKey(task.task_id(), task.attempt());
-    if (recent_.Find(dispatch) != nullptr) {
-      ++duplicates_;
-      return true;
-    }
-    const kafka::Headers headers = HeadersFor(message);
-    ++active_tasks_;
+  }
+
+  // Runs one task and reports its outcome durably. Returns false when the
+  // attempt is handed back instead: `stop` interrupted the task, or came
+  // before its report was durable.
+  bool Execute(const Job& job, const std::atomic<bool>& stop) {
+    const agentstudio::v1::TaskMessage& task = job.task;
+    const kafka::Headers& headers = job.headers;
     TaskContext context;
     context.task_id = task.task_id();
     context.workflow_id = task.workflow_id();
@@ -208,14 +305,13 @@ class AgentRuntime::Impl {
     if (!cancel_reason()) {  // a task cancelled while it was queued is not started
       context.report_progress(0, "accepted by " + options_.agent_id);
       try {
-        result = handler->second->Handle(context);
+        result = handlers_.at(task.agent_type())->Handle(context);
       } catch (const std::exception& error) {
         result = AgentResult::Failure("AGENT_EXCEPTION", error.what(), /*retryable=*/true);
       }
     }
-    --active_tasks_;
     if (stop && !result.ok && !cancel_reason()) {
-      spdlog::info("agent {}: stopping, handing {} back", options_.agent_id, dispatch);
+      spdlog::info("agent {}: stopping, handing {} back", options_.agent_id, job.dispatch);
       return false;
     }
     // Whatever the handler made of a cancel, the report says it was one.
@@ -241,13 +337,21 @@ class AgentRuntime::Impl {
       event.mutable_error()->set_message(result.error_message);
       event.mutable_error()->set_retryable(result.retryable);
     }
-    Report report{dispatch, task.workflow_id(), event.SerializeAsString(), headers, result.ok, {}};
-    auto promise = std::make_shared<std::promise<kafka::DeliveryResult>>();
-    report.delivery = promise->get_future();
-    producer_.Send(options_.topics.task_events(), report.key, report.payload, headers,
-                   [promise](const kafka::DeliveryResult& r) { promise->set_value(r); });
-    reports.push_back(std::move(report));
-    recent_.Add(dispatch);
+    const std::string payload = event.SerializeAsString();
+    kafka::DeliveryResult delivery =
+        producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload, headers);
+    std::chrono::milliseconds backoff(100);
+    while (!delivery.ok) {
+      spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,
+                   job.dispatch, delivery.error);
+      if (stop) return false;
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      delivery = producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload,
+                                       headers);
+    }
+    faults::Reach(faults::kAgentAfterReport);
+    (result.ok ? completed_ : failed_)++;
     return true;
   }
 
@@ -267,11 +371,13 @@ class AgentRuntime::Impl {
     heartbeat.set_agent_id(options_.agent_id);
     for (const auto& [type, handler] : handlers_) heartbeat.add_agent_types(type);
     heartbeat.set_status(status);
-    heartbeat.set_active_tasks(active_tasks_);
-    heartbeat.set_load(active_tasks_ > 0 ? 1.0 : 0.0);
+    const size_t running = running_;
+    heartbeat.set_active_tasks(static_cast<int32_t>(running));
+    heartbeat.set_load(static_cast<double>(running) / static_cast<double>(capacity_));
     *heartbeat.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
     (*heartbeat.mutable_metrics())["tasksCompleted"] = static_cast<double>(completed_);
     (*heartbeat.mutable_metrics())["tasksFailed"] = static_cast<double>(failed_);
+    (*heartbeat.mutable_metrics())["capacity"] = static_cast<double>(capacity_);
     producer_.Send(options_.topics.agent_heartbeats(), options_.agent_id,
                    heartbeat.SerializeAsString(), {}, [](const kafka::DeliveryResult&) {});
   }
@@ -286,17 +392,30 @@ class AgentRuntime::Impl {
     }
   }
 
+  // Constant after construction.
   const AgentRuntimeOptions options_;
-  kafka::MessageProducer producer_;
+  const size_t capacity_;
+  std::map<std::string, std::unique_ptr<AgentHandler>> handlers_;
+
+  kafka::MessageProducer producer_;  // thread-safe
   kafka::DeadLetterPublisher dead_letters_;
-  std::map<std::string, std::unique_ptr<AgentHandler>> handlers_;  // constant after construction
-  RecentKeys<bool> recent_{10000};                                 // poll thread only
-  std::unique_ptr<CancelListener> cancels_;
-  std::atomic<int> active_tasks_{0};
+  std::unique_ptr<CancelListener> cancels_;  // thread-safe
+
   std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
-  std::unique_ptr<kafka::BatchConsumer> consumer_;
+  std::condition_variable work_;  // workers: a job is queued, or stopping
+  std::condition_variable wake_;  // the heartbeat loop: stopping
+  // Guarded by mutex_.
+  PendingOffsets pending_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  std::map<std::string, std::shared_ptr<Job>> active_;  // dispatch -> queued or running
+  RecentKeys<bool> finished_{10000};                    // dispatches reported durably
+  bool stopping_ = false;
+  std::atomic<size_t> running_{0};  // written under mutex_; read by heartbeats
+
+  // The polling thread's.
+  bool paused_ = false;
+  bool pause_known_ = false;
+  std::unique_ptr<kafka::BatchConsumer> consumer_;  // last: stops before the rest goes
 };
 
 AgentRuntime::AgentRuntime(AgentRuntimeOptions options,
@@ -312,6 +431,8 @@ uint64_t AgentRuntime::duplicates_dropped() const { return impl_->duplicates_; }
 uint64_t AgentRuntime::tasks_cancelled() const { return impl_->cancelled_; }
 uint64_t AgentRuntime::cancels_received() const { return impl_->cancels_received(); }
 uint64_t AgentRuntime::dead_lettered() const { return impl_->dead_lettered(); }
+size_t AgentRuntime::tasks_running() const { return impl_->running(); }
+size_t AgentRuntime::assigned_partitions() const { return impl_->assigned_partitions(); }
 std::vector<std::string> AgentRuntime::agent_types() const { return impl_->types(); }
 
 }  // namespace agentstudio::agents

@@ -23,10 +23,14 @@ struct AgentRuntimeOptions {
   // The task consumer group's session.timeout.ms: how long the tasks of an
   // agent process that died wait before another process gets them.
   std::chrono::milliseconds session_timeout{10000};
-  // The task consumer's max.poll.interval.ms: how long one poll batch of
-  // tasks (run one after another) may take before the group gives the
-  // process's partitions to another. Tasks of AI agents run for minutes.
-  std::chrono::milliseconds max_poll_interval{std::chrono::minutes(30)};
+  // How many tasks run at once (each on a thread of the runtime's own). At
+  // that many the runtime stops fetching: further tasks wait in Kafka for an
+  // agent with room.
+  size_t max_concurrent_tasks = 16;
+  // The task consumer's max.poll.interval.ms. The runtime polls all the
+  // time, whatever its tasks do, so this bounds a stall of the runtime
+  // itself, not how long a task may run (30 minutes is normal).
+  std::chrono::milliseconds max_poll_interval{std::chrono::minutes(5)};
   // When set, the runtime creates the topics it uses (its task topics and the
   // fixed ones) with the admin API before it subscribes, so it works on
   // clusters that forbid auto-creation. Unset where another party made them
@@ -35,24 +39,28 @@ struct AgentRuntimeOptions {
 };
 
 // The agent side of the protocol (the C++ SDK): consumes `tasks.<type>` for
-// every handler's type in the `<prefix>agents` group, drops duplicate
-// dispatches of the same (task, attempt), reports progress then completion or
-// error on `task-events`, commits the offset only after that report is
-// durable, and heartbeats on `agent-heartbeats`. Undecodable task messages go
-// to `dlq`. Cancels on `agent-control` make the task's `cancelled()` true (a
-// task cancelled while queued is not started); its report is then the error
-// CANCELLED, not retryable.
+// every handler's type in the `<prefix>agents` group and runs up to
+// max_concurrent_tasks at once; drops duplicate dispatches of the same
+// (task, attempt); reports progress then completion or error on
+// `task-events`; commits each partition only up to its first task whose
+// report is not yet durable (tasks finish in any order); heartbeats on
+// `agent-heartbeats` with its load (tasks running / capacity). Undecodable
+// task messages go to `dlq`. Cancels on `agent-control` make the task's
+// `cancelled()` true (a task cancelled while queued is not started); its
+// report is then the error CANCELLED, not retryable. In a rebalance, tasks
+// of partitions taken away run to the end here while their new owner may run
+// them again: at least once, never lost.
 class AgentRuntime {
  public:
   // Throws std::runtime_error when its topics cannot be created or read.
   AgentRuntime(AgentRuntimeOptions options, std::vector<std::unique_ptr<AgentHandler>> handlers);
   ~AgentRuntime();
 
-  // Runs until `stop` is set. Then `cancelled()` turns true for the task in
-  // hand: if its handler still completes it, it is reported and committed; if
-  // the handler gives up, nothing is reported and its offset stays
-  // uncommitted, so another agent runs the same attempt. Tasks not started
-  // stay uncommitted too.
+  // Runs until `stop` is set. Then `cancelled()` turns true for the tasks in
+  // hand: what a handler still completes is reported and committed; what it
+  // gives up is not reported and stays uncommitted, so another agent runs the
+  // same attempt. Tasks not started stay uncommitted too. Returns once every
+  // running handler has returned.
   void Run(const std::atomic<bool>& stop);
 
   uint64_t tasks_completed() const;
@@ -61,6 +69,8 @@ class AgentRuntime {
   uint64_t tasks_cancelled() const;   // also counted in tasks_failed()
   uint64_t cancels_received() const;  // for this runtime's agent types
   uint64_t dead_lettered() const;     // task messages sent to `dlq`
+  size_t tasks_running() const;
+  size_t assigned_partitions() const;  // of the task topics, now
   std::vector<std::string> agent_types() const;
 
  private:

@@ -27,18 +27,32 @@ InboundMessage CopyMessage(RdKafka::Message& message) {
   return out;
 }
 
+namespace {
+
+std::vector<TopicPartition> Names(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  std::vector<TopicPartition> names;
+  names.reserve(partitions.size());
+  for (const RdKafka::TopicPartition* p : partitions)
+    names.emplace_back(p->topic(), p->partition());
+  return names;
+}
+
+}  // namespace
+
 void BatchConsumer::Rebalance::rebalance_cb(RdKafka::KafkaConsumer* consumer,
                                             RdKafka::ErrorCode err,
                                             std::vector<RdKafka::TopicPartition*>& partitions) {
+  const BatchConsumerOptions& options = owner_.options_;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     consumer->assign(partitions);
     owner_.assigned_ = partitions.size();
-    spdlog::info("consumer group {}: assigned {} partitions", owner_.options_.group_id,
-                 partitions.size());
+    spdlog::info("consumer group {}: assigned {} partitions", options.group_id, partitions.size());
+    if (options.on_assign) options.on_assign(Names(partitions));
   } else {
+    if (options.on_revoke) options.on_revoke(Names(partitions));
     consumer->unassign();
     owner_.assigned_ = 0;
-    spdlog::info("consumer group {}: partitions revoked", owner_.options_.group_id);
+    spdlog::info("consumer group {}: partitions revoked", options.group_id);
   }
 }
 
@@ -73,10 +87,12 @@ void BatchConsumer::Close() {
   consumer_->close();
 }
 
-std::vector<InboundMessage> BatchConsumer::Poll() {
+std::vector<InboundMessage> BatchConsumer::Poll() { return Poll(options_.max_batch); }
+
+std::vector<InboundMessage> BatchConsumer::Poll(size_t max) {
   std::vector<InboundMessage> batch;
   int wait_ms = static_cast<int>(options_.max_wait.count());
-  while (batch.size() < options_.max_batch) {
+  while (batch.size() < max) {
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
     wait_ms = 0;  // after the first message, take only what is already here
     switch (message->err()) {
@@ -120,12 +136,30 @@ void BatchConsumer::Rewind(const std::vector<InboundMessage>& unhandled) {
 }
 
 bool BatchConsumer::Commit(const std::vector<InboundMessage>& batch) {
-  if (batch.empty()) return true;
-  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  Positions next;
   for (const InboundMessage& message : batch) {
     auto& offset = next[{message.topic, message.partition}];
     offset = std::max(offset, message.offset + 1);
   }
+  return Commit(next);
+}
+
+void BatchConsumer::Pause() {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (consumer_->assignment(partitions) == RdKafka::ERR_NO_ERROR && !partitions.empty())
+    consumer_->pause(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+}
+
+void BatchConsumer::Resume() {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (consumer_->assignment(partitions) == RdKafka::ERR_NO_ERROR && !partitions.empty())
+    consumer_->resume(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+}
+
+bool BatchConsumer::Commit(const Positions& next) {
+  if (next.empty()) return true;
   std::vector<RdKafka::TopicPartition*> offsets;
   for (const auto& [partition, offset] : next) {
     offsets.push_back(RdKafka::TopicPartition::create(partition.first, partition.second, offset));

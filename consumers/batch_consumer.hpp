@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,11 +18,21 @@ namespace agentstudio::kafka {
 // Copies a consumed message (topic, partition, offset, key, payload, headers).
 InboundMessage CopyMessage(RdKafka::Message& message);
 
+// A topic and a partition of it.
+using TopicPartition = std::pair<std::string, int32_t>;
+// Per partition, the offset of the next message to read.
+using Positions = std::map<TopicPartition, int64_t>;
+
 struct BatchConsumerOptions {
   std::string group_id;
   std::vector<std::string> topics;
   size_t max_batch = 500;                   // messages handed out per Poll()
   std::chrono::milliseconds max_wait{100};  // how long Poll() waits for the first message
+  // Called on the polling thread, inside Poll(), before partitions are taken
+  // away in a rebalance (while they can still be committed), and after new
+  // ones were assigned. Optional.
+  std::function<void(const std::vector<TopicPartition>&)> on_revoke = nullptr;
+  std::function<void(const std::vector<TopicPartition>&)> on_assign = nullptr;
 };
 
 // A consumer-group member that hands out messages in batches and commits
@@ -32,14 +44,24 @@ class BatchConsumer {
   BatchConsumer(ConfigMap properties, BatchConsumerOptions options);
   ~BatchConsumer();  // leaves the group
 
-  // Up to max_batch messages, in partition order; empty after max_wait.
+  // Up to max_batch messages (or `max`), in partition order; empty after
+  // max_wait.
   std::vector<InboundMessage> Poll();
+  std::vector<InboundMessage> Poll(size_t max);
 
   // Commits, per partition, the offset after the last message of `batch`.
   // Returns false when the commit failed (e.g. during a rebalance); the
   // messages are then redelivered, which is harmless because applying is
   // idempotent.
   bool Commit(const std::vector<InboundMessage>& batch);
+  // Commits the given next-to-read offsets. Same failure semantics.
+  bool Commit(const Positions& positions);
+
+  // Stops (Pause) and restarts (Resume) fetching from every assigned
+  // partition; the group membership goes on as long as Poll() is called.
+  // Partitions assigned later start unpaused.
+  void Pause();
+  void Resume();
 
   // Moves each partition of `unhandled` back to its first message there, so
   // the next Poll() hands them out again (a later Commit() must not pass

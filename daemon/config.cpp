@@ -97,6 +97,8 @@ const std::map<std::string, Setter>& Settings() {
        [](Config& c, const std::string& v) {
          return SetInt(c.kafka_session_timeout_ms, v, 1000, 300000);
        }},
+      {"AGENTSTUDIO_AGENT_CONCURRENCY",
+       [](Config& c, const std::string& v) { return SetInt(c.agent_concurrency, v, 1, 1024); }},
       {"AGENTSTUDIO_HEARTBEAT_MS",
        [](Config& c, const std::string& v) { return SetInt(c.heartbeat_ms, v, 10, 600000); }},
       {"AGENTSTUDIO_AGENT_ID",

@@ -59,6 +59,8 @@ struct Config {
   // how long the partitions of a member that died stay unread before the
   // group gives them to another (schedulers, heartbeat ingestion, agents).
   int kafka_session_timeout_ms = 10000;
+  // AGENTSTUDIO_AGENT_CONCURRENCY: tasks the agent role runs at once.
+  int agent_concurrency = 16;
   // AGENTSTUDIO_HEARTBEAT_MS: agent heartbeat interval.
   int heartbeat_ms = 5000;
   // AGENTSTUDIO_AGENT_ID: this process's agent id; default agent-<host>-<pid>.

@@ -74,6 +74,8 @@ void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agen
   registry.Add("agentstudio_dead_lettered_total", "Messages sent to the dlq topic, by consumer",
                kCounter, {{"consumer", "agent"}},
                Reading([&agent] { return agent.dead_lettered(); }));
+  registry.Add("agentstudio_agent_tasks_running", "Tasks this agent process runs now", kGauge, {},
+               Reading([&agent] { return static_cast<uint64_t>(agent.tasks_running()); }));
 }
 
 void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed) {

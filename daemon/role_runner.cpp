@@ -161,6 +161,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     agents::AgentRuntimeOptions options{p.Properties(c.agent_id), p.topics, c.agent_id,
                                         std::chrono::milliseconds(c.heartbeat_ms),
                                         std::chrono::milliseconds(c.kafka_session_timeout_ms)};
+    options.max_concurrent_tasks = static_cast<size_t>(c.agent_concurrency);
     // The embedded broker made the reference agents' topics with its own call.
     options.create_topics = p.broker ? std::nullopt : std::optional(topic_settings);
     p.agent = std::make_unique<agents::AgentRuntime>(std::move(options),

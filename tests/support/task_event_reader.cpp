@@ -15,10 +15,7 @@ std::vector<agentstudio::v1::TaskEvent> TaskEventReader::WaitForFinalReport(
     return event.task_id() == task_id && (event.has_error() || event.has_completion());
   };
   const bool found = WaitUntil([&] {
-    for (const kafka::InboundMessage& message : consumer_.Poll(std::chrono::milliseconds(50))) {
-      agentstudio::v1::TaskEvent event;
-      if (event.ParseFromString(message.payload)) read_.push_back(std::move(event));
-    }
+    Read(std::chrono::milliseconds(50));
     return std::any_of(read_.begin(), read_.end(), final_of_task);
   });
   std::vector<agentstudio::v1::TaskEvent> reports;
@@ -29,6 +26,27 @@ std::vector<agentstudio::v1::TaskEvent> TaskEventReader::WaitForFinalReport(
     if (final_of_task(event)) break;
   }
   return reports;
+}
+
+size_t TaskEventReader::Read(std::chrono::milliseconds wait) {
+  size_t count = 0;
+  for (const kafka::InboundMessage& message : consumer_.Poll(wait)) {
+    agentstudio::v1::TaskEvent event;
+    if (event.ParseFromString(message.payload)) read_.push_back(std::move(event));
+    ++count;
+  }
+  return count;
+}
+
+std::vector<agentstudio::v1::TaskEvent> TaskEventReader::FinalReports(const std::string& task_id) {
+  while (Read(std::chrono::milliseconds(200)) > 0) {
+  }
+  std::vector<agentstudio::v1::TaskEvent> finals;
+  for (const auto& event : read_) {
+    if (event.task_id() == task_id && (event.has_error() || event.has_completion()))
+      finals.push_back(event);
+  }
+  return finals;
 }
 
 }  // namespace agentstudio::testing

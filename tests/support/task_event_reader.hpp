@@ -20,7 +20,15 @@ class TaskEventReader {
   // the wait.
   std::vector<agentstudio::v1::TaskEvent> WaitForFinalReport(const std::string& task_id);
 
+  // Every final report of the task, after reading all that has arrived so
+  // far (until the topic is quiet for 200 ms): a repeated execution shows as
+  // a second one.
+  std::vector<agentstudio::v1::TaskEvent> FinalReports(const std::string& task_id);
+
  private:
+  // Appends what has arrived to read_ (within `wait`); returns how much.
+  size_t Read(std::chrono::milliseconds wait);
+
   kafka::TailConsumer consumer_;
   std::vector<agentstudio::v1::TaskEvent> read_;
 };
