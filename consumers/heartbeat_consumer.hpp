@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "consumers/batch_applier.hpp"
 #include "consumers/batch_consumer.hpp"
 #include "consumers/dead_letter_publisher.hpp"
 #include "sql/database.hpp"
@@ -10,7 +11,8 @@
 namespace agentstudio::kafka {
 
 // Records `agent-heartbeats` in the agents table (group `<prefix>heartbeats`),
-// one transaction per poll batch, offsets committed after it.
+// one transaction per poll batch, offsets committed after it; a heartbeat
+// PostgreSQL refuses is found and dead-lettered (BatchApplier).
 class HeartbeatConsumer {
  public:
   HeartbeatConsumer(ConfigMap properties, const Topics& topics, store::SessionPool& pool,
@@ -24,6 +26,7 @@ class HeartbeatConsumer {
  private:
   store::SessionPool& pool_;
   DeadLetterPublisher dead_letters_;
+  BatchApplier applier_;
   std::atomic<uint64_t> recorded_{0};
   BatchConsumer consumer_;
 };

@@ -15,48 +15,42 @@ SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
     : pool_(pool),
       handler_(topics),
       dead_letters_(dlq_producer, topics),
+      applier_(pool, dead_letters_, "scheduler"),
       consumer_(std::move(properties),
                 BatchConsumerOptions{topics.prefix() + "schedulers",
                                      {topics.commands(), topics.task_events()},
                                      max_batch,
                                      std::chrono::milliseconds(100)}) {}
 
-bool SchedulerConsumer::ApplyWithRetry(const std::vector<InboundMessage>& batch,
-                                       const std::atomic<bool>& stop) {
-  std::chrono::milliseconds backoff(50);
-  for (;;) {
-    auto session = pool_.Acquire();
-    try {
-      const SchedulerBatchResult result = store::InTransaction(*session, [&](soci::session& s) {
-        SchedulerBatchResult r = handler_.Apply(s, batch, engine::WallClockNow());
+bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
+                                   const std::atomic<bool>& stop) {
+  const uint64_t retried_before = applier_.retried();
+  const bool applied = applier_.ApplyAll(
+      batch,
+      [this](soci::session& s, BatchApplier::Slice slice) -> BatchApplier::AfterCommit {
+        SchedulerBatchResult r = handler_.Apply(s, slice, engine::WallClockNow());
         dead_letters_.PublishAll(r.poison);  // before commit: a crash re-sends, never loses
-        return r;
-      });
-      ++counters_.batches;
-      counters_.applied += result.applied;
-      counters_.redelivered += result.redelivered;
-      counters_.duplicates += result.duplicates;
-      counters_.stale += result.stale;
-      counters_.dead_lettered += result.poison.size();
-      return true;
-    } catch (const std::exception& error) {
-      const store::DatabaseError classified = store::ClassifyDatabaseError(error);
-      ++counters_.retried_batches;
-      spdlog::error("scheduler: batch of {} failed, retrying in {} ms: {}", batch.size(),
-                    backoff.count(), classified.what());
-      session.ReconnectIfLost();
-    }
-    if (stop) return false;
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+        return [this, r = std::move(r)] {
+          counters_.applied += r.applied;
+          counters_.redelivered += r.redelivered;
+          counters_.duplicates += r.duplicates;
+          counters_.stale += r.stale;
+        };
+      },
+      stop);
+  counters_.retried_batches += applier_.retried() - retried_before;
+  if (applied) {
+    ++counters_.batches;
+    counters_.dead_lettered = dead_letters_.published();
   }
+  return applied;
 }
 
 void SchedulerConsumer::Run(const std::atomic<bool>& stop) {
   while (!stop) {
     const std::vector<InboundMessage> batch = consumer_.Poll();
     if (batch.empty()) continue;
-    if (!ApplyWithRetry(batch, stop)) continue;
+    if (!ApplyBatch(batch, stop)) continue;
     faults::Reach(faults::kSchedulerAfterDatabaseCommit);
     consumer_.Commit(batch);
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "consumers/batch_applier.hpp"
 #include "consumers/batch_consumer.hpp"
 #include "consumers/dead_letter_publisher.hpp"
 #include "consumers/scheduler_handler.hpp"
@@ -28,7 +29,8 @@ struct SchedulerCounters {
 // transaction commits, and commits offsets only after it did. A batch that
 // fails on the database is retried (reconnecting) until it succeeds or the
 // loop is stopped, in which case its offsets stay uncommitted and the
-// messages are redelivered.
+// messages are redelivered; one that fails for good is split until the
+// message that cannot apply is found and dead-lettered (BatchApplier).
 class SchedulerConsumer {
  public:
   SchedulerConsumer(ConfigMap properties, const Topics& topics, store::SessionPool& pool,
@@ -42,11 +44,12 @@ class SchedulerConsumer {
   uint64_t offset_resets() const { return consumer_.offset_resets(); }
 
  private:
-  bool ApplyWithRetry(const std::vector<InboundMessage>& batch, const std::atomic<bool>& stop);
+  bool ApplyBatch(const std::vector<InboundMessage>& batch, const std::atomic<bool>& stop);
 
   store::SessionPool& pool_;
   SchedulerHandler handler_;
   DeadLetterPublisher dead_letters_;
+  BatchApplier applier_;
   SchedulerCounters counters_;
   BatchConsumer consumer_;  // last: stops before what it uses goes away
 };

@@ -133,7 +133,7 @@ void Count(engine::Outcome outcome, SchedulerBatchResult& result) {
 }  // namespace
 
 SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
-                                             const std::vector<InboundMessage>& batch,
+                                             std::span<const InboundMessage> batch,
                                              engine::TimeMs now) const {
   SchedulerBatchResult result;
   std::vector<Decoded> decoded;

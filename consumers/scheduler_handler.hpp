@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "consumers/dead_letter_publisher.hpp"
@@ -33,7 +34,7 @@ class SchedulerHandler {
  public:
   explicit SchedulerHandler(Topics topics) : topics_(std::move(topics)) {}
 
-  SchedulerBatchResult Apply(soci::session& session, const std::vector<InboundMessage>& batch,
+  SchedulerBatchResult Apply(soci::session& session, std::span<const InboundMessage> batch,
                              engine::TimeMs now) const;
 
  private:

@@ -1,7 +1,10 @@
 #include "schemas/message_decoding.hpp"
 
+#include <optional>
+
 #include "engine/workflow_state.hpp"
 #include "schemas/command_codec.hpp"
+#include "schemas/struct_json.hpp"
 
 namespace agentstudio::schemas {
 namespace {
@@ -19,6 +22,17 @@ Decoded<Message> Parse(std::string_view payload, const char* name) {
   return message;
 }
 
+// A Timestamp outside protobuf's range (years 1 to 9999, which PostgreSQL
+// and our millisecond arithmetic hold) names no time: nullopt, or why not.
+std::optional<std::string> BadTimestamp(const google::protobuf::Timestamp& value,
+                                        const char* field) {
+  if (value.seconds() < kMinTimestampSeconds || value.seconds() > kMaxTimestampSeconds ||
+      value.nanos() < 0 || value.nanos() > 999999999) {
+    return std::string(field) + " out of range (" + std::to_string(value.seconds()) + " s)";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Decoded<agentstudio::v1::WorkflowCommand> DecodeWorkflowCommand(std::string_view payload) {
@@ -26,6 +40,7 @@ Decoded<agentstudio::v1::WorkflowCommand> DecodeWorkflowCommand(std::string_view
   if (const auto* command = std::get_if<agentstudio::v1::WorkflowCommand>(&decoded)) {
     if (command->command_id().empty()) return std::string("command without command_id");
     if (command->workflow_id().empty()) return std::string("command without workflow_id");
+    if (auto bad = BadTimestamp(command->issued_at(), "issued_at")) return std::move(*bad);
   }
   return decoded;
 }
@@ -39,6 +54,11 @@ Decoded<agentstudio::v1::TaskEvent> DecodeTaskEvent(std::string_view payload) {
     }
     if (event->kind_case() == agentstudio::v1::TaskEvent::KIND_NOT_SET) {
       return std::string("task event without kind");
+    }
+    if (auto bad = BadTimestamp(event->timestamp(), "timestamp")) return std::move(*bad);
+    if (event->has_progress() && event->progress().has_thought()) {
+      if (auto bad = BadTimestamp(event->progress().thought().timestamp(), "thought timestamp"))
+        return std::move(*bad);
     }
   }
   return decoded;
@@ -58,6 +78,7 @@ Decoded<agentstudio::v1::AgentHeartbeat> DecodeAgentHeartbeat(std::string_view p
   auto decoded = Parse<agentstudio::v1::AgentHeartbeat>(payload, "AgentHeartbeat");
   if (const auto* heartbeat = std::get_if<agentstudio::v1::AgentHeartbeat>(&decoded)) {
     if (heartbeat->agent_id().empty()) return std::string("heartbeat without agent_id");
+    if (auto bad = BadTimestamp(heartbeat->timestamp(), "timestamp")) return std::move(*bad);
   }
   return decoded;
 }
@@ -69,6 +90,7 @@ Decoded<agentstudio::v1::WorkflowEvent> DecodeWorkflowEvent(std::string_view pay
     if (!engine::ParseWorkflowStatus(event->workflow_status())) {
       return "workflow event with unknown status '" + event->workflow_status() + "'";
     }
+    if (auto bad = BadTimestamp(event->timestamp(), "timestamp")) return std::move(*bad);
   }
   return decoded;
 }

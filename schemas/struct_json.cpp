@@ -1,5 +1,6 @@
 #include "schemas/struct_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -88,7 +89,8 @@ google::protobuf::Timestamp ToTimestamp(engine::TimeMs value) {
 }
 
 engine::TimeMs FromTimestamp(const google::protobuf::Timestamp& value) {
-  return value.seconds() * 1000 + value.nanos() / 1000000;
+  const int64_t seconds = std::clamp(value.seconds(), kMinTimestampSeconds, kMaxTimestampSeconds);
+  return seconds * 1000 + std::clamp(value.nanos(), 0, 999999999) / 1000000;
 }
 
 }  // namespace agentstudio::schemas

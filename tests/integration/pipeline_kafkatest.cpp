@@ -3,19 +3,25 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 
+#include "agentstudio/v1/agent_heartbeat.pb.h"
 #include "agentstudio/v1/task_event.pb.h"
 #include "consumers/batch_consumer.hpp"
 #include "consumers/dead_letter_publisher.hpp"
 #include "engine/definition_parser.hpp"
+#include "engine/timestamp.hpp"
 #include "producers/command_producer.hpp"
 #include "schemas/agent_codec.hpp"
 #include "schemas/command_codec.hpp"
 #include "schemas/ids.hpp"
+#include "schemas/struct_json.hpp"
 #include "sql/workflow_store.hpp"
 #include "tests/support/reference_examples.hpp"
 #include "tests/support/stack.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/workflow_invariants.hpp"
 
 namespace agentstudio {
 namespace {
@@ -340,6 +346,105 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   EXPECT_EQ(truncated->Header("x-dlq-truncated-from"), "2000000");
   EXPECT_EQ(truncated->payload, huge.substr(0, kafka::DeadLetterPublisher::kTruncatedPayloadBytes));
   EXPECT_EQ(dead.size(), 6u);
+}
+
+// Guarantee 5 for what decodes but PostgreSQL (or the JSON of a column)
+// refuses: each such message is found in its batch and dead-lettered with
+// the error, and everything around it applies.
+TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBatch) {
+  // A running task, for the events that need one.
+  Json slow = Json::parse(testing::kCustomerFeedbackAnalysis);
+  slow["definition"]["steps"][0]["configuration"]["sleepMs"] = 3000;
+  const std::string running = Submit(slow);
+  std::string task_id;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    const auto state = stack_.Load(running);
+    if (!state || state->tasks.empty() || state->tasks[0].status != engine::TaskStatus::kRunning)
+      return false;
+    task_id = state->tasks[0].id;
+    return true;
+  }));
+
+  const auto request =
+      engine::ParseWorkflowRequest(Json::parse(testing::kCustomerFeedbackAnalysis)).request;
+  const auto command = [&](const std::string& id) {
+    return schemas::MakeStartCommand(
+        request, id, {schemas::NewTaskId(), schemas::NewTaskId(), schemas::NewTaskId()},
+        engine::WallClockNow());
+  };
+  const auto send = [&](const std::string& topic, const std::string& key,
+                        const std::string& payload, const kafka::Headers& headers) {
+    ASSERT_TRUE(producer_.SendAndWait(topic, key, payload, headers).ok);
+  };
+  std::vector<std::string> good;
+  const auto send_good = [&] {
+    good.push_back(schemas::NewWorkflowId());
+    send(stack_.topics().commands(), good.back(), command(good.back()).SerializeAsString(), {});
+  };
+  // Good and bad in turns, quickly enough to share poll batches.
+  send_good();
+  const std::string bad_header = schemas::NewWorkflowId();
+  send(stack_.topics().commands(), bad_header, command(bad_header).SerializeAsString(),
+       {{"traceparent", "00-\xff\xfe-not-utf8"}});
+  send_good();
+  const std::string bad_time = schemas::NewWorkflowId();
+  auto late = command(bad_time);
+  late.mutable_issued_at()->set_seconds(9'000'000'000'000);  // year 285,000
+  send(stack_.topics().commands(), bad_time, late.SerializeAsString(), {});
+  send_good();
+  agentstudio::v1::TaskEvent nul;
+  nul.set_schema_version(schemas::kSchemaVersion);
+  nul.set_event_id("nul-progress");
+  nul.set_workflow_id(running);
+  nul.set_task_id(task_id);
+  nul.set_attempt(1);
+  *nul.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
+  nul.mutable_progress()->set_percentage(50);
+  nul.mutable_progress()->set_message(std::string("half\0way", 8));
+  send(stack_.topics().task_events(), running, nul.SerializeAsString(), {});
+  agentstudio::v1::AgentHeartbeat nan;
+  nan.set_schema_version(schemas::kSchemaVersion);
+  nan.set_agent_id("agent-nan");
+  nan.add_agent_types("test-runner");
+  nan.set_status("healthy");
+  nan.set_load(std::nan(""));
+  *nan.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
+  send(stack_.topics().agent_heartbeats(), "agent-nan", nan.SerializeAsString(), {});
+  auto after_nan = nan;
+  after_nan.set_agent_id("agent-after-nan");
+  after_nan.set_load(0.5);
+  send(stack_.topics().agent_heartbeats(), "agent-after-nan", after_nan.SerializeAsString(), {});
+  send_good();
+
+  for (const std::string& id : good) {
+    EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted) << id;
+  }
+  EXPECT_EQ(stack_.WaitForEnd(running).status, engine::WorkflowStatus::kCompleted);
+  EXPECT_FALSE(stack_.Load(bad_header).has_value());
+  EXPECT_FALSE(stack_.Load(bad_time).has_value());
+  auto session = stack_.database().Connect();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return testing::CountOf(*session, "SELECT count(*) FROM agents WHERE id = 'agent-after-nan'") ==
+           1;
+  })) << "heartbeats go on";
+
+  kafka::BatchConsumer dlq(kafka::BaseProperties(stack_.bootstrap(), "dlq-reader"),
+                           {stack_.topics().prefix() + "dlq-reader",
+                            {stack_.topics().dlq()},
+                            100,
+                            std::chrono::milliseconds(200)});
+  std::map<std::string, std::string> reasons;  // key -> reason
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    for (auto& m : dlq.Poll()) reasons[m.key] = m.Header("x-dlq-reason");
+    return reasons.count(bad_header) && reasons.count(bad_time) && reasons.count(running) &&
+           reasons.count("agent-nan");
+  })) << ::testing::PrintToString(reasons);
+  EXPECT_EQ(reasons[bad_header].rfind("cannot be applied: ", 0), 0u) << reasons[bad_header];
+  EXPECT_NE(reasons[bad_header].find("UTF-8"), std::string::npos) << reasons[bad_header];
+  EXPECT_EQ(reasons[bad_time].rfind("issued_at out of range", 0), 0u) << reasons[bad_time];
+  EXPECT_EQ(reasons[running].rfind("cannot be applied: ", 0), 0u) << reasons[running];
+  EXPECT_EQ(reasons["agent-nan"].rfind("cannot be applied: ", 0), 0u) << reasons["agent-nan"];
+  EXPECT_EQ(reasons.size(), 4u) << ::testing::PrintToString(reasons);
 }
 
 }  // namespace

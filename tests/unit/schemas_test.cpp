@@ -151,3 +151,38 @@ TEST(MessageDecoding, ShouldExplainWhyAPayloadCannotBeProcessed) {
 
 }  // namespace
 }  // namespace agentstudio::schemas
+
+namespace agentstudio {
+namespace {
+
+TEST(MessageDecoding, ShouldRefuseTimesNoTimestampCanHoldAndNeverOverflow) {
+  agentstudio::v1::TaskEvent event;
+  event.set_schema_version(schemas::kSchemaVersion);
+  event.set_event_id("e");
+  event.set_workflow_id("wf");
+  event.set_task_id("t");
+  event.mutable_progress()->set_percentage(1);
+  event.mutable_timestamp()->set_seconds(9'000'000'000'000'000'000);  // x1000 overflows int64
+  const auto decoded = schemas::DecodeTaskEvent(event.SerializeAsString());
+  ASSERT_TRUE(std::holds_alternative<std::string>(decoded));
+  EXPECT_EQ(std::get<std::string>(decoded).rfind("timestamp out of range", 0), 0u);
+  // Decoders refuse it; the conversion itself clamps instead of overflowing.
+  EXPECT_EQ(schemas::FromTimestamp(event.timestamp()), schemas::kMaxTimestampSeconds * 1000);
+  event.mutable_timestamp()->set_seconds(-9'000'000'000'000'000'000);
+  EXPECT_EQ(schemas::FromTimestamp(event.timestamp()), schemas::kMinTimestampSeconds * 1000);
+
+  agentstudio::v1::WorkflowCommand command;
+  command.set_schema_version(schemas::kSchemaVersion);
+  command.set_command_id("c");
+  command.set_workflow_id("wf");
+  command.mutable_issued_at()->set_seconds(schemas::kMaxTimestampSeconds + 1);
+  const auto refused = schemas::DecodeWorkflowCommand(command.SerializeAsString());
+  ASSERT_TRUE(std::holds_alternative<std::string>(refused));
+  EXPECT_EQ(std::get<std::string>(refused).rfind("issued_at out of range", 0), 0u);
+  command.mutable_issued_at()->set_seconds(schemas::kMaxTimestampSeconds);
+  EXPECT_FALSE(std::holds_alternative<std::string>(
+      schemas::DecodeWorkflowCommand(command.SerializeAsString())));
+}
+
+}  // namespace
+}  // namespace agentstudio
