@@ -56,6 +56,9 @@ void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay)
   registry.Add("agentstudio_relay_send_failures_total",
                "Outbox messages Kafka did not confirm (kept and sent again)", kCounter, {},
                Reading([&relay] { return relay.send_failures(); }));
+  registry.Add("agentstudio_relay_refused_total",
+               "Outbox messages Kafka refused for good, replaced by a task failure or a dead letter",
+               kCounter, {}, Reading([&relay] { return relay.refused(); }));
 }
 
 void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent) {

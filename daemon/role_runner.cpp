@@ -138,7 +138,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
   }
   if (c.Has(Role::kRelay)) {
     p.relay_pool = OpenPool(c.database_url, 1);
-    p.relay = std::make_unique<kafka::OutboxRelay>(*p.relay_pool, *p.producer);
+    p.relay = std::make_unique<kafka::OutboxRelay>(*p.relay_pool, *p.producer, p.topics);
     p.relay_thread = std::thread([&p] { p.relay->Run(p.stop_relay); });
     AddRelayMetrics(p.metrics, *p.relay);
   }

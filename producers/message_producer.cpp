@@ -22,6 +22,7 @@ bool IsRetryable(RdKafka::ErrorCode code) {
     case RdKafka::ERR_INVALID_MSG:
     case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
     case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_TOPIC_EXCEPTION:  // a name no topic can have
     case RdKafka::ERR__INVALID_ARG:
       return false;
     default:
@@ -134,6 +135,23 @@ DeliveryResult MessageProducer::SendAndWait(const std::string& topic, const std:
 
 bool MessageProducer::Flush(std::chrono::milliseconds timeout) {
   return producer_->flush(static_cast<int>(timeout.count())) == RdKafka::ERR_NO_ERROR;
+}
+
+std::optional<bool> MessageProducer::TopicExists(const std::string& topic,
+                                                 std::chrono::milliseconds timeout) {
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(producer_.get(), topic, nullptr, error));
+  if (!handle) return std::nullopt;
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode code =
+      producer_->metadata(false, handle.get(), &raw, static_cast<int>(timeout.count()));
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (code != RdKafka::ERR_NO_ERROR || !metadata || metadata->topics()->empty())
+    return std::nullopt;
+  const RdKafka::ErrorCode topic_code = metadata->topics()->front()->err();
+  if (topic_code == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) return false;
+  return topic_code == RdKafka::ERR_NO_ERROR ? std::optional<bool>(true) : std::nullopt;
 }
 
 bool MessageProducer::Ping(std::chrono::milliseconds timeout) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -61,6 +62,11 @@ class MessageProducer {
   // Waits until every queued message has its report, up to `timeout`. Returns
   // whether the queue drained.
   bool Flush(std::chrono::milliseconds timeout);
+
+  // Asks the cluster whether `topic` exists: nullopt when it does not say
+  // within `timeout`. (Producing to a missing topic fails only after the
+  // whole message timeout.)
+  std::optional<bool> TopicExists(const std::string& topic, std::chrono::milliseconds timeout);
 
   // Asks the cluster for metadata: true when a broker answers within `timeout`.
   bool Ping(std::chrono::milliseconds timeout);

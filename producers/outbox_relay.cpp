@@ -6,14 +6,96 @@
 #include <mutex>
 #include <thread>
 
+#include "agentstudio/v1/task_event.pb.h"
+#include "engine/timestamp.hpp"
 #include "faults/fault_point.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/message_decoding.hpp"
+#include "schemas/struct_json.hpp"
 #include "sql/outbox_store.hpp"
 
 namespace agentstudio::kafka {
+namespace {
 
-OutboxRelay::OutboxRelay(store::SessionPool& pool, MessageProducer& producer,
+// What a dead letter of the relay keeps of a payload Kafka refused (often
+// for its size).
+constexpr size_t kDeadLetterPayloadBytes = 64 * 1024;
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(store::SessionPool& pool, MessageProducer& producer, Topics topics,
                          OutboxRelayOptions options)
-    : pool_(pool), producer_(producer), options_(options) {}
+    : pool_(pool), producer_(producer), topics_(std::move(topics)), options_(options) {}
+
+std::vector<DeliveryResult> OutboxRelay::SendAll(
+    const std::vector<store::OutboxMessage>& messages) {
+  std::vector<DeliveryResult> results(messages.size());
+  std::mutex mutex;
+  std::condition_variable all_reported;
+  size_t outstanding = messages.size();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const store::OutboxMessage& m = messages[i];
+    producer_.Send(m.topic, m.key, m.payload, m.headers, [&, i](const DeliveryResult& result) {
+      std::lock_guard lock(mutex);
+      results[i] = result;
+      if (--outstanding == 0) all_reported.notify_one();
+    });
+  }
+  std::unique_lock lock(mutex);
+  all_reported.wait(lock, [&] { return outstanding == 0; });
+  return results;
+}
+
+bool OutboxRelay::TopicMissing(const std::string& topic) {
+  const auto now = std::chrono::steady_clock::now();
+  if (known_topics_.count(topic)) return false;
+  if (const auto it = missing_until_.find(topic); it != missing_until_.end() && now < it->second)
+    return true;
+  const std::optional<bool> exists = producer_.TopicExists(topic, std::chrono::seconds(2));
+  if (exists == std::optional<bool>(false)) {
+    missing_until_[topic] = now + options_.missing_topic_recheck;
+    spdlog::warn("outbox relay: topic {} does not exist (yet); its messages wait", topic);
+    return true;
+  }
+  missing_until_.erase(topic);
+  if (exists) known_topics_.insert(topic);
+  return false;  // unknown: the send will say
+}
+
+store::OutboxMessage OutboxRelay::InsteadOf(const store::OutboxRow& row, const std::string& error) {
+  const bool task = row.message.topic.rfind(topics_.tasks(""), 0) == 0;
+  auto decoded = task ? schemas::DecodeTaskMessage(row.message.payload)
+                      : schemas::Decoded<agentstudio::v1::TaskMessage>(std::string());
+  if (const auto* message = std::get_if<agentstudio::v1::TaskMessage>(&decoded)) {
+    // The task fails for good with Kafka's reason, as if its agent had said
+    // so: the scheduler fails the workflow and the REST answer shows why. A
+    // fixed event id keeps a repeated refusal from applying twice.
+    agentstudio::v1::TaskEvent event;
+    event.set_schema_version(schemas::kSchemaVersion);
+    event.set_event_id("dispatch-refused:" + message->task_id() + "#" +
+                       std::to_string(message->attempt()));
+    event.set_task_id(message->task_id());
+    event.set_workflow_id(message->workflow_id());
+    event.set_attempt(message->attempt());
+    event.set_agent_id("outbox-relay");
+    *event.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
+    event.mutable_error()->set_code("DISPATCH_REFUSED");
+    event.mutable_error()->set_message("Kafka refused the task message for " + row.message.topic +
+                                       " for good: " + error);
+    event.mutable_error()->set_retryable(false);
+    return {topics_.task_events(), message->workflow_id(), event.SerializeAsString(),
+            row.message.headers};
+  }
+  store::OutboxMessage dead{topics_.dlq(), row.message.key, row.message.payload,
+                            row.message.headers};
+  dead.headers["x-source-topic"] = row.message.topic;
+  dead.headers["x-dlq-reason"] = "Kafka refused it for good: " + error;
+  if (dead.payload.size() > kDeadLetterPayloadBytes) {
+    dead.headers["x-dlq-truncated-from"] = std::to_string(dead.payload.size());
+    dead.payload.resize(kDeadLetterPayloadBytes);
+  }
+  return dead;
+}
 
 size_t OutboxRelay::RunOnce() {
   auto session = pool_.Acquire();
@@ -24,38 +106,57 @@ size_t OutboxRelay::RunOnce() {
       tx.commit();
       return 0;
     }
-    // Send the whole batch, then wait for every report before deleting.
-    std::mutex mutex;
-    std::condition_variable all_reported;
-    size_t outstanding = rows.size();
-    std::vector<int64_t> delivered;
-    std::string first_error;
+    // Rows of a topic that does not exist wait with backoff: a send would
+    // fail only after the whole message timeout, holding every row behind.
+    std::vector<int64_t> postponed, done;
+    std::vector<const store::OutboxRow*> sending;
+    std::vector<store::OutboxMessage> messages;
     for (const store::OutboxRow& row : rows) {
-      producer_.Send(row.message.topic, row.message.key, row.message.payload, row.message.headers,
-                     [&, id = row.id](const DeliveryResult& result) {
-                       std::lock_guard lock(mutex);
-                       if (result.ok) {
-                         delivered.push_back(id);
-                       } else if (first_error.empty()) {
-                         first_error = result.error;
-                       }
-                       if (--outstanding == 0) all_reported.notify_one();
-                     });
+      if (TopicMissing(row.message.topic)) {
+        postponed.push_back(row.id);
+      } else {
+        sending.push_back(&row);
+        messages.push_back(row.message);
+      }
     }
-    {
-      std::unique_lock lock(mutex);
-      all_reported.wait(lock, [&] { return outstanding == 0; });
+    const std::vector<DeliveryResult> results = SendAll(messages);
+    std::vector<const store::OutboxRow*> refused;
+    std::vector<store::OutboxMessage> instead;
+    std::string first_error;
+    for (size_t i = 0; i < results.size(); ++i) {
+      const DeliveryResult& result = results[i];
+      if (result.ok) {
+        done.push_back(sending[i]->id);
+        continue;
+      }
+      if (first_error.empty()) first_error = result.error;
+      if (result.retryable) {
+        postponed.push_back(sending[i]->id);
+      } else {
+        spdlog::error("outbox relay: Kafka refused a message for {} for good: {}",
+                      sending[i]->message.topic, result.error);
+        refused.push_back(sending[i]);
+        instead.push_back(InsteadOf(*sending[i], result.error));
+      }
+    }
+    // A row Kafka refuses for good leaves the outbox once what replaces it
+    // (its task's failure, or a dead letter) is durable.
+    const std::vector<DeliveryResult> replaced = SendAll(instead);
+    for (size_t i = 0; i < replaced.size(); ++i) {
+      (replaced[i].ok ? done : postponed).push_back(refused[i]->id);
+      if (replaced[i].ok) ++refused_;
     }
     faults::Reach(faults::kRelayAfterSend);
-    store::DeleteOutbox(*session, delivered);
+    store::DeleteOutbox(*session, done);
+    store::PostponeOutbox(*session, postponed);
     tx.commit();
-    published_ += delivered.size();
-    if (delivered.size() < rows.size()) {
-      send_failures_ += rows.size() - delivered.size();
-      spdlog::warn("outbox relay: {} of {} messages not delivered, kept for retry: {}",
-                   rows.size() - delivered.size(), rows.size(), first_error);
+    published_ += done.size();
+    if (!postponed.empty()) {
+      send_failures_ += postponed.size();
+      spdlog::warn("outbox relay: {} of {} messages wait for a retry{}{}", postponed.size(),
+                   rows.size(), first_error.empty() ? "" : ": ", first_error);
     }
-    return delivered.size();
+    return done.size();
   } catch (const std::exception& error) {
     store::DatabaseError classified = store::ClassifyDatabaseError(error);
     session.ReconnectIfLost();

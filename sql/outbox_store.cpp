@@ -77,4 +77,10 @@ void DeleteOutbox(soci::session& session, const std::vector<int64_t>& ids) {
   session << std::string(queries::kDeleteOutbox), soci::use(text, "ids");
 }
 
+void PostponeOutbox(soci::session& session, const std::vector<int64_t>& ids) {
+  if (ids.empty()) return;
+  const std::string text = Json(ids).dump();
+  session << std::string(queries::kPostponeOutbox), soci::use(text, "ids");
+}
+
 }  // namespace agentstudio::store

@@ -34,4 +34,8 @@ std::vector<OutboxRow> ClaimOutbox(soci::session& session, int limit);
 // Removes delivered messages, on the caller's transaction.
 void DeleteOutbox(soci::session& session, const std::vector<int64_t>& ids);
 
+// Makes messages whose send can succeed later due again after a backoff that
+// doubles with each attempt (100 ms up to 30 s), on the caller's transaction.
+void PostponeOutbox(soci::session& session, const std::vector<int64_t>& ids);
+
 }  // namespace agentstudio::store

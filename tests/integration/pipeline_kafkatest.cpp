@@ -447,5 +447,61 @@ TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBa
   EXPECT_EQ(reasons.size(), 4u) << ::testing::PrintToString(reasons);
 }
 
+// A task message Kafka refuses for good (here: over its topic's
+// max.message.bytes) leaves the outbox and fails its task with Kafka's
+// reason; the rows of other topics go on.
+TEST_F(PipelineTest, ShouldFailATaskWhoseMessageKafkaRefusesForGood) {
+  testing::SetTopicConfig(stack_.bootstrap(), stack_.topics().tasks("data-collector"),
+                          "max.message.bytes", "200");
+  const std::string refused = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
+  const std::string fine = Submit(Json::parse(R"({"definition": {"id": "t", "name": "T",
+      "pattern": "sequential", "steps": [{"id": "a", "name": "A", "agentType": "test-runner"},
+      {"id": "b", "name": "B", "agentType": "test-runner"}]}})"));
+  EXPECT_EQ(stack_.WaitForEnd(fine).status, engine::WorkflowStatus::kCompleted);
+  const engine::WorkflowState failed = stack_.WaitForEnd(refused);
+  ASSERT_EQ(failed.status, engine::WorkflowStatus::kFailed);
+  ASSERT_FALSE(failed.tasks.empty());
+  EXPECT_EQ(failed.tasks[0].status, engine::TaskStatus::kFailed);
+  EXPECT_NE(failed.tasks[0].error_message.find("Kafka refused the task message"), std::string::npos)
+      << failed.tasks[0].error_message;
+  EXPECT_NE(failed.error_message.find("Kafka refused"), std::string::npos) << failed.error_message;
+  auto session = stack_.database().Connect();
+  EXPECT_TRUE(testing::WaitUntil([&] {
+    return testing::CountOf(*session, "SELECT count(*) FROM outbox") == 0;
+  })) << "the refused row left the outbox";
+}
+
+// The rows of a topic that does not exist wait with backoff, not sent; the
+// rows behind them flow; once the topic exists they go.
+TEST_F(PipelineTest, ShouldHoldTheRowsOfAMissingTopicWithoutHoldingBackTheRest) {
+  const std::string ghost = Submit(Json::parse(R"({"definition": {"id": "g", "name": "G",
+      "pattern": "sequential", "steps": [{"id": "a", "name": "A", "agentType": "ghost-agent"}]}})"));
+  auto session = stack_.database().Connect();
+  const std::string ghost_topic = stack_.topics().tasks("ghost-agent");
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return testing::CountOf(*session, "SELECT count(*) FROM outbox WHERE topic = '" + ghost_topic +
+                                          "' AND attempts >= 2") == 1;
+  })) << "the ghost's task message waits, retried with backoff";
+  // Three steps, each two hops through the relay, while the ghost row waits.
+  const std::string fine = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
+  EXPECT_EQ(stack_.WaitForEnd(fine).status, engine::WorkflowStatus::kCompleted);
+  EXPECT_EQ(stack_.Load(ghost)->status, engine::WorkflowStatus::kRunning);
+
+  const testing::TestTopics created(stack_.bootstrap(), {ghost_topic}, 1);
+  kafka::BatchConsumer reader(kafka::BaseProperties(stack_.bootstrap(), "ghost-reader"),
+                              {stack_.topics().prefix() + "ghost-reader",
+                               {ghost_topic},
+                               10,
+                               std::chrono::milliseconds(200)});
+  const std::string ghost_task = stack_.Load(ghost)->tasks.at(0).id;
+  bool arrived = false;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    for (const auto& message : reader.Poll()) arrived |= message.key == ghost_task;
+    return arrived;
+  })) << "sent once its topic exists";
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return testing::CountOf(*session, "SELECT count(*) FROM outbox") == 0; }));
+}
+
 }  // namespace
 }  // namespace agentstudio
