@@ -27,12 +27,15 @@ BatchApplier::Attempt BatchApplier::Try(Slice slice, const Apply& apply, std::st
   } catch (const std::exception& failure) {
     const store::DatabaseError classified = store::ClassifyDatabaseError(failure);
     error = classified.what();
+    // A connection that is gone (killed, or never reopened after an outage)
+    // says nothing about the message, whatever its error says.
+    const bool lost = !store::IsConnectionAlive(*session);
     session.ReconnectIfLost();
-    if (classified.IsRetryable()) return Attempt::kTransient;
+    if (classified.IsRetryable() || lost) return Attempt::kTransient;
   }
   // Permanent by its kind, unless the database is what failed: a probe on
-  // the same session tells a message PostgreSQL refuses from a server that
-  // went away (whose errors do not always say so).
+  // the same, still connected session tells a message PostgreSQL refuses
+  // from a server that is going away.
   try {
     *session << "SELECT 1";
     return Attempt::kPermanent;
