@@ -66,9 +66,11 @@ class AgentRuntime::Impl {
       std::lock_guard lock(mutex_);
       for (const auto& partition : revoked) pending_.Forget(partition);
     };
-    // Whether new partitions start paused is librdkafka's to say: set it anew.
+    // New partitions start unpaused. While at capacity, pause them too (a
+    // Resume of partitions never paused would refetch from the committed
+    // offset, so only what was paused is resumed).
     consumer_options.on_assign = [this](const std::vector<kafka::TopicPartition>&) {
-      pause_known_ = false;
+      if (paused_) pause_known_ = false;
     };
     consumer_ = std::make_unique<kafka::BatchConsumer>(std::move(task_consumer),
                                                        std::move(consumer_options));
@@ -110,8 +112,8 @@ class AgentRuntime::Impl {
     wake_.notify_all();
     // Still polling (everything paused) while the running tasks wind down,
     // so the group does not evict this process meanwhile.
-    SetPaused(true);
     while (running_ > 0) {
+      SetPaused(true);  // again after any rebalance meanwhile
       consumer_->Poll(1);
       CommitFinished();
     }
@@ -337,9 +339,24 @@ class AgentRuntime::Impl {
       event.mutable_error()->set_message(result.error_message);
       event.mutable_error()->set_retryable(result.retryable);
     }
-    const std::string payload = event.SerializeAsString();
+    std::string payload = event.SerializeAsString();
     kafka::DeliveryResult delivery =
         producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload, headers);
+    if (!delivery.ok && !delivery.retryable) {
+      // Kafka will never take this report (a result over message.max.bytes,
+      // say): report that instead, so the task fails and says why.
+      spdlog::error("agent {}: report for {} refused for good ({}); reporting that instead",
+                    options_.agent_id, job.dispatch, delivery.error);
+      agentstudio::v1::TaskEvent refused = NewEvent(task);
+      refused.mutable_error()->set_code("REPORT_REFUSED");
+      refused.mutable_error()->set_message("Kafka refused the agent's report for good: " +
+                                           delivery.error);
+      refused.mutable_error()->set_retryable(false);
+      payload = refused.SerializeAsString();
+      result.ok = false;
+      delivery = producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload,
+                                       headers);
+    }
     std::chrono::milliseconds backoff(100);
     while (!delivery.ok) {
       spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,

@@ -1,5 +1,6 @@
 #include "consumers/batch_applier.hpp"
 
+#include <soci/postgresql/soci-postgresql.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -17,42 +18,73 @@ bool BatchApplier::ApplyAll(const std::vector<InboundMessage>& batch, const Appl
   return batch.empty() || ApplySlice(Slice(batch), apply, stop);
 }
 
+namespace {
+
+// Whether a failure says something about the messages rather than the
+// database: PostgreSQL refusing a value (SQLSTATE classes 22 data exception,
+// 23 integrity constraint, 54 program limit) or our own code failing on it
+// (building JSON of bad UTF-8, say). A dead letter Kafka did not take says
+// nothing of the kind, nor does any other SQLSTATE (read-only after a
+// failover, a cancelled query, a lock timeout...).
+bool BlamesTheMessage(const std::exception& failure) {
+  if (dynamic_cast<const DeadLetterNotDelivered*>(&failure)) return false;
+  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&failure)) {
+    const std::string state = pg->sqlstate();
+    return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0 || state.rfind("54", 0) == 0;
+  }
+  if (dynamic_cast<const soci::soci_error*>(&failure)) return false;
+  return !store::ClassifyDatabaseError(failure).IsRetryable();
+}
+
+}  // namespace
+
 BatchApplier::Attempt BatchApplier::Try(Slice slice, const Apply& apply, std::string& error) {
   auto session = pool_.Acquire();
+  AfterCommit after;
   try {
-    const AfterCommit after =
-        store::InTransaction(*session, [&](soci::session& s) { return apply(s, slice); });
-    if (after) after();
-    return Attempt::kApplied;
+    after = store::InTransaction(*session, [&](soci::session& s) { return apply(s, slice); });
   } catch (const std::exception& failure) {
-    const store::DatabaseError classified = store::ClassifyDatabaseError(failure);
-    error = classified.what();
+    error = store::ClassifyDatabaseError(failure).what();
     // A connection that is gone (killed, or never reopened after an outage)
     // says nothing about the message, whatever its error says.
     const bool lost = !store::IsConnectionAlive(*session);
     session.ReconnectIfLost();
-    if (classified.IsRetryable() || lost) return Attempt::kTransient;
+    if (lost || !BlamesTheMessage(failure)) return Attempt::kTransient;
+    // Unless the database is what failed: a probe on the same, still
+    // connected session tells a message PostgreSQL refuses from a server
+    // that is going away.
+    try {
+      *session << "SELECT 1";
+      return Attempt::kPermanent;
+    } catch (const std::exception&) {
+      session.ReconnectIfLost();
+      return Attempt::kTransient;
+    }
   }
-  // Permanent by its kind, unless the database is what failed: a probe on
-  // the same, still connected session tells a message PostgreSQL refuses
-  // from a server that is going away.
+  // Committed. What follows (dead letters of undecodable messages, counts)
+  // may fail and be retried: applying the slice again changes nothing.
   try {
-    *session << "SELECT 1";
-    return Attempt::kPermanent;
-  } catch (const std::exception&) {
-    session.ReconnectIfLost();
+    if (after) after();
+    return Attempt::kApplied;
+  } catch (const std::exception& failure) {
+    error = failure.what();
     return Attempt::kTransient;
   }
 }
 
 bool BatchApplier::ApplySlice(Slice slice, const Apply& apply, const std::atomic<bool>& stop) {
   std::chrono::milliseconds backoff(50);
+  bool failed_alone = false;  // a single message gets a second try before its verdict
   for (;;) {
     std::string error;
     switch (Try(slice, apply, error)) {
       case Attempt::kApplied:
         return true;
       case Attempt::kPermanent:
+        if (slice.size() == 1 && !failed_alone) {
+          failed_alone = true;
+          break;  // once more, after the backoff
+        }
         if (slice.size() > 1) {
           spdlog::warn("{}: a slice of {} messages cannot apply ({}); splitting it", name_,
                        slice.size(), error);

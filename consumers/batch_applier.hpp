@@ -19,13 +19,17 @@ namespace agentstudio::kafka {
 // fail for a while. One mechanism for every consumer that writes.
 //
 // `apply` applies a slice of the batch inside a transaction the applier
-// opens, and returns what to do once that transaction committed (counting,
-// say), or throws. A failure a retry can help (ClassifyDatabaseError says so,
-// or the database does not answer a probe right after) retries the same
-// slice, with backoff, until it applies or `stop` is set. A failure no retry
-// can help splits the slice in halves, applied one after the other, down to
-// the single message that fails: it goes to `dlq` with the error as its
-// reason, and everything else applies, in order. Not thread-safe.
+// opens, and returns what to do once that transaction committed (dead
+// letters of undecodable messages, counting), or throws. A failure that
+// blames the messages (PostgreSQL refusing a value: SQLSTATE classes 22, 23,
+// 54; or our code failing on one, e.g. JSON of bad UTF-8) on a database that
+// still answers splits the slice in halves, applied one after the other,
+// down to the single message that fails twice: it goes to `dlq` with the
+// error as its reason, and everything else applies, in order. Any other
+// failure (a lost connection, any other SQLSTATE, Kafka not taking a dead
+// letter, the after-commit step failing) retries the same slice, with
+// backoff, until it applies or `stop` is set; applying a slice again changes
+// nothing. Not thread-safe.
 class BatchApplier {
  public:
   using Slice = std::span<const InboundMessage>;

@@ -43,6 +43,7 @@ void BatchConsumer::Rebalance::rebalance_cb(RdKafka::KafkaConsumer* consumer,
                                             RdKafka::ErrorCode err,
                                             std::vector<RdKafka::TopicPartition*>& partitions) {
   const BatchConsumerOptions& options = owner_.options_;
+  ++owner_.rebalances_;
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     consumer->assign(partitions);
     owner_.assigned_ = partitions.size();
@@ -93,7 +94,12 @@ std::vector<InboundMessage> BatchConsumer::Poll(size_t max) {
   std::vector<InboundMessage> batch;
   int wait_ms = static_cast<int>(options_.max_wait.count());
   while (batch.size() < max) {
+    const uint64_t rebalances = rebalances_;
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
+    // A batch never straddles a rebalance: what was collected before it may
+    // belong to partitions no longer ours (or ours anew, to be read again
+    // from the committed offset), so it is dropped, uncommitted.
+    if (rebalances_ != rebalances) batch.clear();
     wait_ms = 0;  // after the first message, take only what is already here
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:

@@ -45,7 +45,8 @@ class BatchConsumer {
   ~BatchConsumer();  // leaves the group
 
   // Up to max_batch messages (or `max`), in partition order; empty after
-  // max_wait.
+  // max_wait. The messages of one call all come from one assignment: a
+  // rebalance during the call drops what it had collected (redelivered).
   std::vector<InboundMessage> Poll();
   std::vector<InboundMessage> Poll(size_t max);
 
@@ -93,6 +94,7 @@ class BatchConsumer {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::atomic<size_t> assigned_{0};
   std::atomic<uint64_t> offset_resets_{0};
+  uint64_t rebalances_ = 0;  // the polling thread's
   bool closed_ = false;
 };
 

@@ -31,7 +31,7 @@ void DeadLetterPublisher::PublishAll(const std::vector<PoisonMessage>& poison) {
   }
   for (auto& report : reports) {
     const DeliveryResult result = report.get();
-    if (!result.ok) throw std::runtime_error("dead letter not delivered: " + result.error);
+    if (!result.ok) throw DeadLetterNotDelivered("dead letter not delivered: " + result.error);
     ++published_;
   }
 }

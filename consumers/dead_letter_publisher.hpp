@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,13 @@
 #include "producers/topics.hpp"
 
 namespace agentstudio::kafka {
+
+// Kafka did not take a dead letter: worth a retry, never a verdict on the
+// message.
+class DeadLetterNotDelivered : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // A message that cannot be processed, and why.
 struct PoisonMessage {
@@ -28,8 +36,9 @@ class DeadLetterPublisher {
   DeadLetterPublisher(MessageProducer& producer, Topics topics)
       : producer_(producer), topics_(std::move(topics)) {}
 
-  // Sends all and waits for their delivery reports. Throws std::runtime_error
-  // when one is not durable, so the caller does not commit past it.
+  // Sends all and waits for their delivery reports. Throws
+  // DeadLetterNotDelivered when one is not durable, so the caller does not
+  // commit past it.
   void PublishAll(const std::vector<PoisonMessage>& poison);
 
   uint64_t published() const { return published_; }

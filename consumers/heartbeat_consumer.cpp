@@ -60,8 +60,10 @@ void HeartbeatConsumer::Run(const std::atomic<bool>& stop) {
             agents.push_back(ToRecord(std::get<agentstudio::v1::AgentHeartbeat>(decoded)));
           }
           store::UpsertAgents(s, agents);
-          dead_letters_.PublishAll(poison);
-          return [this, count = agents.size()] { recorded_ += count; };
+          return [this, poison = std::move(poison), count = agents.size()] {
+            dead_letters_.PublishAll(poison);
+            recorded_ += count;
+          };
         },
         stop);
     if (applied) consumer_.Commit(batch);

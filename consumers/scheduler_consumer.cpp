@@ -29,8 +29,10 @@ bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
       batch,
       [this](soci::session& s, BatchApplier::Slice slice) -> BatchApplier::AfterCommit {
         SchedulerBatchResult r = handler_.Apply(s, slice, engine::WallClockNow());
-        dead_letters_.PublishAll(r.poison);  // before commit: a crash re-sends, never loses
+        // Dead letters go out after the transaction (once, not once per
+        // retry) and before the offsets: a crash between re-sends them.
         return [this, r = std::move(r)] {
+          dead_letters_.PublishAll(r.poison);
           counters_.applied += r.applied;
           counters_.redelivered += r.redelivered;
           counters_.duplicates += r.duplicates;

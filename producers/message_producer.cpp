@@ -19,7 +19,6 @@ bool IsTooLarge(RdKafka::ErrorCode code) {
 bool IsRetryable(RdKafka::ErrorCode code) {
   switch (code) {
     case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
-    case RdKafka::ERR_INVALID_MSG:
     case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
     case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
     case RdKafka::ERR_TOPIC_EXCEPTION:  // a name no topic can have

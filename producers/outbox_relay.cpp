@@ -49,17 +49,21 @@ std::vector<DeliveryResult> OutboxRelay::SendAll(
 bool OutboxRelay::TopicMissing(const std::string& topic) {
   const auto now = std::chrono::steady_clock::now();
   if (known_topics_.count(topic)) return false;
-  if (const auto it = missing_until_.find(topic); it != missing_until_.end() && now < it->second)
-    return true;
+  // Asked recently: missing, or the cluster did not say (then send, and let
+  // the report tell). At most one question per topic per recheck period.
+  if (const auto it = unsure_.find(topic); it != unsure_.end() && now < it->second.until)
+    return it->second.missing;
   const std::optional<bool> exists = producer_.TopicExists(topic, std::chrono::seconds(2));
-  if (exists == std::optional<bool>(false)) {
-    missing_until_[topic] = now + options_.missing_topic_recheck;
-    spdlog::warn("outbox relay: topic {} does not exist (yet); its messages wait", topic);
-    return true;
+  if (exists == std::optional<bool>(true)) {
+    unsure_.erase(topic);
+    known_topics_.insert(topic);
+    return false;
   }
-  missing_until_.erase(topic);
-  if (exists) known_topics_.insert(topic);
-  return false;  // unknown: the send will say
+  const bool missing = exists.has_value();
+  unsure_[topic] = {now + options_.missing_topic_recheck, missing};
+  if (missing)
+    spdlog::warn("outbox relay: topic {} does not exist (yet); its messages wait", topic);
+  return missing;
 }
 
 store::OutboxMessage OutboxRelay::InsteadOf(const store::OutboxRow& row, const std::string& error) {
@@ -83,11 +87,10 @@ store::OutboxMessage OutboxRelay::InsteadOf(const store::OutboxRow& row, const s
     event.mutable_error()->set_message("Kafka refused the task message for " + row.message.topic +
                                        " for good: " + error);
     event.mutable_error()->set_retryable(false);
-    return {topics_.task_events(), message->workflow_id(), event.SerializeAsString(),
-            row.message.headers};
+    // No headers of the original: they may be what Kafka refused.
+    return {topics_.task_events(), message->workflow_id(), event.SerializeAsString(), {}};
   }
-  store::OutboxMessage dead{topics_.dlq(), row.message.key, row.message.payload,
-                            row.message.headers};
+  store::OutboxMessage dead{topics_.dlq(), row.message.key, row.message.payload, {}};
   dead.headers["x-source-topic"] = row.message.topic;
   dead.headers["x-dlq-reason"] = "Kafka refused it for good: " + error;
   if (dead.payload.size() > kDeadLetterPayloadBytes) {
@@ -124,7 +127,12 @@ size_t OutboxRelay::RunOnce() {
     std::vector<store::OutboxMessage> instead;
     std::string first_error;
     for (size_t i = 0; i < results.size(); ++i) {
-      const DeliveryResult& result = results[i];
+      DeliveryResult result = results[i];
+      if (!result.ok && !result.retryable) {
+        // A broker refuses a whole batch for one message too large: on its
+        // own, a row may well go through. Only one refused alone is.
+        result = SendAll({sending[i]->message}).front();
+      }
       if (result.ok) {
         done.push_back(sending[i]->id);
         continue;
@@ -140,11 +148,22 @@ size_t OutboxRelay::RunOnce() {
       }
     }
     // A row Kafka refuses for good leaves the outbox once what replaces it
-    // (its task's failure, or a dead letter) is durable.
+    // (its task's failure, or a dead letter) is durable; if Kafka refuses
+    // that too, it leaves anyway, said loudly: kept, it could never go.
     const std::vector<DeliveryResult> replaced = SendAll(instead);
     for (size_t i = 0; i < replaced.size(); ++i) {
-      (replaced[i].ok ? done : postponed).push_back(refused[i]->id);
-      if (replaced[i].ok) ++refused_;
+      if (!replaced[i].ok && replaced[i].retryable) {
+        postponed.push_back(refused[i]->id);
+        continue;
+      }
+      if (!replaced[i].ok) {
+        spdlog::critical(
+            "outbox relay: dropping a message for {}: Kafka refused it and what "
+            "replaces it on {} for good ({})",
+            refused[i]->message.topic, instead[i].topic, replaced[i].error);
+      }
+      done.push_back(refused[i]->id);
+      ++refused_;
     }
     faults::Reach(faults::kRelayAfterSend);
     store::DeleteOutbox(*session, done);

@@ -65,8 +65,12 @@ class OutboxRelay {
   const Topics topics_;
   const OutboxRelayOptions options_;
   // Of the relay's thread.
+  struct Unsure {
+    std::chrono::steady_clock::time_point until;
+    bool missing = false;  // false: the cluster did not say
+  };
   std::set<std::string> known_topics_;
-  std::map<std::string, std::chrono::steady_clock::time_point> missing_until_;
+  std::map<std::string, Unsure> unsure_;
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> send_failures_{0};

@@ -178,12 +178,12 @@ TEST_F(AgentConcurrencyTest, ShouldCompleteATaskLongerThanMaxPollIntervalOnce) {
     // for not polling, the other would get its partition and run it again.
     const auto slow = [&](const std::string& id) {
       auto options = Options(id, 4);
-      options.session_timeout = std::chrono::milliseconds(3000);
-      options.max_poll_interval = std::chrono::milliseconds(4000);  // the task takes 12 s
+      options.session_timeout = std::chrono::milliseconds(6000);
+      options.max_poll_interval = std::chrono::milliseconds(8000);  // the task takes 16 s
       return options;
     };
-    RunningAgent first(slow("agent-one"), ledger_, WorkFor(std::chrono::seconds(12)));
-    RunningAgent second(slow("agent-two"), ledger_, WorkFor(std::chrono::seconds(12)));
+    RunningAgent first(slow("agent-one"), ledger_, WorkFor(std::chrono::seconds(16)));
+    RunningAgent second(slow("agent-two"), ledger_, WorkFor(std::chrono::seconds(16)));
     ASSERT_TRUE(testing::WaitUntil([&] {
       return first.runtime().assigned_partitions() + second.runtime().assigned_partitions() == 6 &&
              first.runtime().assigned_partitions() > 0 &&

@@ -372,9 +372,12 @@ TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBa
         request, id, {schemas::NewTaskId(), schemas::NewTaskId(), schemas::NewTaskId()},
         engine::WallClockNow());
   };
+  // Sent without waiting, so they share poll batches.
   const auto send = [&](const std::string& topic, const std::string& key,
                         const std::string& payload, const kafka::Headers& headers) {
-    ASSERT_TRUE(producer_.SendAndWait(topic, key, payload, headers).ok);
+    producer_.Send(topic, key, payload, headers, [](const kafka::DeliveryResult& result) {
+      EXPECT_TRUE(result.ok) << result.error;
+    });
   };
   std::vector<std::string> good;
   const auto send_good = [&] {
@@ -415,6 +418,7 @@ TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBa
   after_nan.set_load(0.5);
   send(stack_.topics().agent_heartbeats(), "agent-after-nan", after_nan.SerializeAsString(), {});
   send_good();
+  ASSERT_TRUE(producer_.Flush(std::chrono::seconds(10)));
 
   for (const std::string& id : good) {
     EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCompleted) << id;
@@ -434,8 +438,12 @@ TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBa
                             100,
                             std::chrono::milliseconds(200)});
   std::map<std::string, std::string> reasons;  // key -> reason
+  std::map<std::string, int> letters;          // key -> dead letters
   ASSERT_TRUE(testing::WaitUntil([&] {
-    for (auto& m : dlq.Poll()) reasons[m.key] = m.Header("x-dlq-reason");
+    for (auto& m : dlq.Poll()) {
+      reasons[m.key] = m.Header("x-dlq-reason");
+      ++letters[m.key];
+    }
     return reasons.count(bad_header) && reasons.count(bad_time) && reasons.count(running) &&
            reasons.count("agent-nan");
   })) << ::testing::PrintToString(reasons);
@@ -445,6 +453,7 @@ TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBa
   EXPECT_EQ(reasons[running].rfind("cannot be applied: ", 0), 0u) << reasons[running];
   EXPECT_EQ(reasons["agent-nan"].rfind("cannot be applied: ", 0), 0u) << reasons["agent-nan"];
   EXPECT_EQ(reasons.size(), 4u) << ::testing::PrintToString(reasons);
+  for (const auto& [key, count] : letters) EXPECT_EQ(count, 1) << key << " dead-lettered again";
 }
 
 // A task message Kafka refuses for good (here: over its topic's
@@ -478,10 +487,13 @@ TEST_F(PipelineTest, ShouldHoldTheRowsOfAMissingTopicWithoutHoldingBackTheRest) 
       "pattern": "sequential", "steps": [{"id": "a", "name": "A", "agentType": "ghost-agent"}]}})"));
   auto session = stack_.database().Connect();
   const std::string ghost_topic = stack_.topics().tasks("ghost-agent");
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    return testing::CountOf(*session, "SELECT count(*) FROM outbox WHERE topic = '" + ghost_topic +
-                                          "' AND attempts >= 2") == 1;
-  })) << "the ghost's task message waits, retried with backoff";
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return testing::CountOf(*session, "SELECT count(*) FROM outbox WHERE topic = '" +
+                                              ghost_topic + "' AND attempts >= 2") == 1;
+      },
+      std::chrono::seconds(90)))
+      << "the ghost's task message waits, retried with backoff";
   // Three steps, each two hops through the relay, while the ghost row waits.
   const std::string fine = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
   EXPECT_EQ(stack_.WaitForEnd(fine).status, engine::WorkflowStatus::kCompleted);
