@@ -24,13 +24,6 @@ extern char** environ;
 namespace agentstudio::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 pid_t Spawn(const std::string& program, const std::vector<std::string>& args,
             const std::map<std::string, std::string>& env, const std::string& out,
             const std::string& err) {
@@ -133,6 +126,13 @@ std::pair<int, std::string> ChildProcess::Run(const std::string& program,
   ChildProcess child(program, args, env, "run");
   const auto status = child.Wait(std::chrono::seconds(60));
   return {status.value_or(-1), ReadFile(child.stdout_path_)};
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 int FreePort() {

@@ -43,6 +43,9 @@ class ChildProcess {
   std::string stderr_path_;
 };
 
+// The whole file at `path`; empty when it cannot be read.
+std::string ReadFile(const std::string& path);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 

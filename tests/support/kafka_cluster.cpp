@@ -17,13 +17,6 @@
 namespace agentstudio::testing {
 namespace {
 
-std::string ReadText(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 void Replace(std::string& text, const std::string& name, const std::string& value) {
   for (auto at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size()))
     text.replace(at, name.size(), value);
@@ -115,7 +108,7 @@ void KafkaCluster::SetUp(int nodes, const std::map<std::string, std::string>& pr
   const int replication = std::min(nodes, 3);
   const std::string min_insync = replication >= 3 ? "2" : "1";
   const std::string cluster_id = ClusterId();
-  const std::string template_text = ReadText(AGENTSTUDIO_KAFKA_TEMPLATES "/server.properties.in");
+  const std::string template_text = ReadFile(AGENTSTUDIO_KAFKA_TEMPLATES "/server.properties.in");
   if (template_text.empty()) throw std::runtime_error("cannot read server.properties.in");
   std::vector<std::unique_ptr<ChildProcess>> formats;
   for (Node& node : nodes_) {
@@ -248,7 +241,7 @@ std::vector<KafkaCluster::Partition> KafkaCluster::Partitions(const std::string&
 
 std::string KafkaCluster::Log(int node) const {
   const Node& n = nodes_.at(static_cast<size_t>(node - 1));
-  return ReadText(n.directory + "/logs/server.log");
+  return ReadFile(n.directory + "/logs/server.log");
 }
 
 }  // namespace agentstudio::testing
