@@ -1,6 +1,8 @@
 #include "sql/workflow_store.hpp"
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string_view>
 
 #include "engine/definition_parser.hpp"
 #include "sql/queries.hpp"
@@ -178,8 +180,28 @@ void SaveExecutions(soci::session& session,
       tasks.push_back(TaskRow(*state, state->tasks[i], i));
     }
   }
+  std::set<std::string_view> task_ids;
+  for (const engine::WorkflowState* state : states) {
+    for (const engine::TaskState& task : state->tasks) {
+      // One statement cannot write a row twice (PostgreSQL would refuse the
+      // whole batch with a cardinality error that blames nothing).
+      if (!task_ids.insert(task.id).second) {
+        throw TaskIdTaken("task id " + task.id + " is used by two executions at once");
+      }
+    }
+  }
   ExecuteWithRows(session, queries::kUpsertExecutions, executions);
-  ExecuteWithRows(session, queries::kUpsertTasks, tasks);
+  if (tasks.empty()) return;
+  const std::string text = tasks.dump();
+  soci::statement upsert =
+      (session.prepare << std::string(queries::kUpsertTasks), soci::use(text, "rows"));
+  upsert.execute(true);
+  if (upsert.get_affected_rows() == static_cast<long long>(tasks.size())) return;
+  // Some rows were left alone because their ids are another execution's.
+  std::string taken_id, owner;
+  session << std::string(queries::kSelectTakenTaskIds), soci::use(text, "rows"),
+      soci::into(taken_id), soci::into(owner);
+  throw TaskIdTaken("task id " + taken_id + " belongs to workflow " + owner);
 }
 
 void DeleteExecutions(soci::session& session, const std::vector<std::string>& ids) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,7 +43,17 @@ struct TaskOwner {
 };
 std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string& task_id);
 
-// Inserts or updates executions and all their tasks.
+// Thrown by SaveExecutions when a task id is already another execution's, or
+// two of the executions saved share one. Nothing of the other execution
+// changes; the failure blames the message that planned the task, so a
+// consumer dead-letters that message (a foreign producer may choose task ids).
+class TaskIdTaken : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Inserts or updates executions and all their tasks; throws TaskIdTaken (see
+// above) before anything of another execution is overwritten.
 void SaveExecutions(soci::session& session,
                     const std::vector<const engine::WorkflowState*>& states);
 

@@ -1,4 +1,6 @@
--- rows = JSON array of tasks, times in epoch ms (0 = NULL).
+-- rows = JSON array of tasks, times in epoch ms (0 = NULL). A row whose id
+-- belongs to another execution is neither inserted nor updated (the WHERE of
+-- the conflict action), so the caller compares the rows written to the rows sent.
 INSERT INTO tasks AS t (
   id, workflow_id, position, step_id, name, agent_type, status, attempt, dispatched,
   retry_count, max_retries, iteration, depends_on, request, response, error_message, progress,
@@ -19,3 +21,4 @@ ON CONFLICT (id) DO UPDATE SET
   request = excluded.request, response = excluded.response,
   error_message = excluded.error_message, progress = excluded.progress,
   started_at = excluded.started_at, completed_at = excluded.completed_at
+WHERE t.workflow_id = excluded.workflow_id

@@ -456,6 +456,72 @@ TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBa
   for (const auto& [key, count] : letters) EXPECT_EQ(count, 1) << key << " dead-lettered again";
 }
 
+// A StartWorkflow naming task ids of another workflow (a foreign producer
+// chooses them) is dead-lettered and the other workflow stays as it was, also
+// when the two starts share a poll batch.
+TEST_F(PipelineTest, ShouldDeadLetterAStartWhoseTaskIdsBelongToAnotherWorkflow) {
+  agentstudio::v1::WorkflowCommand victim_start;
+  const std::string victim = Submit(Json::parse(testing::kCustomerFeedbackAnalysis), &victim_start);
+  const engine::WorkflowState before = stack_.WaitForEnd(victim);
+  ASSERT_EQ(before.status, engine::WorkflowStatus::kCompleted);
+  const std::vector<std::string> victim_tasks(victim_start.start().task_ids().begin(),
+                                              victim_start.start().task_ids().end());
+
+  const auto request =
+      engine::ParseWorkflowRequest(Json::parse(testing::kCustomerFeedbackAnalysis)).request;
+  const auto send = [&](const std::string& id, const std::vector<std::string>& task_ids) {
+    producer_.Send(
+        stack_.topics().commands(), id,
+        schemas::MakeStartCommand(request, id, task_ids, engine::WallClockNow())
+            .SerializeAsString(),
+        {}, [](const kafka::DeliveryResult& result) { EXPECT_TRUE(result.ok) << result.error; });
+  };
+  const std::string intruder = schemas::NewWorkflowId();
+  send(intruder, victim_tasks);
+  // Twins share fresh task ids; sent together, they likely share a batch.
+  const std::vector<std::string> shared = {schemas::NewTaskId(), schemas::NewTaskId(),
+                                           schemas::NewTaskId()};
+  const std::string first_twin = schemas::NewWorkflowId(), second_twin = schemas::NewWorkflowId();
+  send(first_twin, shared);
+  send(second_twin, shared);
+  ASSERT_TRUE(producer_.Flush(std::chrono::seconds(10)));
+
+  kafka::BatchConsumer dlq(kafka::BaseProperties(stack_.bootstrap(), "dlq-reader"),
+                           {stack_.topics().prefix() + "dlq-reader",
+                            {stack_.topics().dlq()},
+                            100,
+                            std::chrono::milliseconds(200)});
+  std::map<std::string, std::string> reasons;  // key -> reason
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    for (auto& m : dlq.Poll()) reasons[m.key] = m.Header("x-dlq-reason");
+    return reasons.count(intruder) && (reasons.count(first_twin) || reasons.count(second_twin));
+  })) << ::testing::PrintToString(reasons);
+  // The twins have different keys, so either may be applied first.
+  const bool first_won = reasons.count(second_twin) == 1;
+  const std::string& winner = first_won ? first_twin : second_twin;
+  const std::string& loser = first_won ? second_twin : first_twin;
+  EXPECT_EQ(stack_.WaitForEnd(winner).status, engine::WorkflowStatus::kCompleted);
+  EXPECT_EQ(reasons[intruder], "cannot be applied: task id " +
+                                   *std::min_element(victim_tasks.begin(), victim_tasks.end()) +
+                                   " belongs to workflow " + victim);
+  EXPECT_EQ(reasons[loser], "cannot be applied: task id " +
+                                *std::min_element(shared.begin(), shared.end()) +
+                                " belongs to workflow " + winner);
+  for (auto& m : dlq.Poll()) reasons[m.key] = m.Header("x-dlq-reason");
+  EXPECT_EQ(reasons.size(), 2u) << ::testing::PrintToString(reasons);
+
+  EXPECT_FALSE(stack_.Load(loser).has_value());
+  EXPECT_FALSE(stack_.Load(intruder).has_value());
+  const engine::WorkflowState after = *stack_.Load(victim);
+  EXPECT_EQ(after.version, before.version);
+  ASSERT_EQ(after.tasks.size(), before.tasks.size());
+  for (size_t i = 0; i < after.tasks.size(); ++i) {
+    EXPECT_EQ(after.tasks[i].status, engine::TaskStatus::kCompleted) << i;
+    EXPECT_EQ(after.tasks[i].response, before.tasks[i].response) << i;
+    EXPECT_EQ(after.tasks[i].attempt, before.tasks[i].attempt) << i;
+  }
+}
+
 // A task message Kafka refuses for good (here: over its topic's
 // max.message.bytes) leaves the outbox and fails its task with Kafka's
 // reason; the rows of other topics go on.
