@@ -3,30 +3,37 @@
 #include "agentstudio/v1/task_control.pb.h"
 #include "agentstudio/v1/task_message.pb.h"
 #include "agentstudio/v1/workflow_event.pb.h"
+#include "consumers/workflow_event_feed.hpp"
 #include "schemas/agent_codec.hpp"
 #include "schemas/command_codec.hpp"
 #include "sql/timer_store.hpp"
 
 namespace agentstudio::kafka {
 
-void ExecutionWrites::Record(const engine::Decision& decision, const std::string& traceparent,
-                             engine::TimeMs now) {
+void ExecutionWrites::Publish(const engine::WorkflowState& state,
+                              const engine::ExecutionEvent& event,
+                              const std::map<std::string, std::string>& headers) {
+  agentstudio::v1::WorkflowEvent message;
+  message.set_schema_version(schemas::kSchemaVersion);
+  message.set_workflow_id(state.id);
+  message.set_sequence(event.sequence);
+  message.set_type(event.type);
+  *message.mutable_timestamp() = schemas::ToTimestamp(event.timestamp);
+  message.set_severity(event.severity);
+  *message.mutable_data() = schemas::ToStruct(event.data);
+  message.set_workflow_status(std::string(engine::ToString(state.status)));
+  outbox_.push_back({topics_.workflow_events(), state.id, message.SerializeAsString(), headers});
+}
+
+void ExecutionWrites::Record(const engine::Decision& decision, const std::string& message_id,
+                             const std::string& traceparent, engine::TimeMs now) {
   const engine::WorkflowState& state = decision.state;
   touched_.insert(state.id);
   const std::map<std::string, std::string> headers = {{"traceparent", traceparent},
                                                       {"correlation-id", state.id}};
   for (const engine::ExecutionEvent& event : decision.events) {
-    events_.emplace_back(state.id, event);
-    agentstudio::v1::WorkflowEvent message;
-    message.set_schema_version(schemas::kSchemaVersion);
-    message.set_workflow_id(state.id);
-    message.set_sequence(event.sequence);
-    message.set_type(event.type);
-    *message.mutable_timestamp() = schemas::ToTimestamp(event.timestamp);
-    message.set_severity(event.severity);
-    *message.mutable_data() = schemas::ToStruct(event.data);
-    message.set_workflow_status(std::string(engine::ToString(state.status)));
-    outbox_.push_back({topics_.workflow_events(), state.id, message.SerializeAsString(), headers});
+    events_.push_back({state.id, event, message_id});
+    Publish(state, event, headers);
   }
   for (const std::string& task_id : decision.dispatch_task_ids) {
     const engine::TaskState& task = *state.FindTask(task_id);
@@ -65,9 +72,17 @@ void ExecutionWrites::Record(const engine::Decision& decision, const std::string
   }
 }
 
-void ExecutionWrites::Forget(const std::string& workflow_id) {
+void ExecutionWrites::Forget(const engine::WorkflowState& state, const std::string& traceparent,
+                             engine::TimeMs now) {
+  const std::string& workflow_id = state.id;
+  const engine::ExecutionEvent deleted{state.last_event_sequence + 1,
+                                       std::string(kWorkflowDeletedEvent),
+                                       now,
+                                       "Information",
+                                       {{"workflowId", workflow_id}}};
+  Publish(state, deleted, {{"traceparent", traceparent}, {"correlation-id", workflow_id}});
   touched_.erase(workflow_id);
-  std::erase_if(events_, [&](const auto& row) { return row.first == workflow_id; });
+  std::erase_if(events_, [&](const auto& row) { return row.workflow_id == workflow_id; });
   std::erase_if(checkpoints_, [&](const auto& row) { return row.first == workflow_id; });
   std::erase_if(timers_, [&](const auto& row) { return row.first == workflow_id; });
   deleted_.push_back(workflow_id);

@@ -25,16 +25,24 @@ class ExecutionWrites {
   ExecutionWrites(const Topics& topics, std::map<std::string, engine::WorkflowState>& states)
       : topics_(topics), states_(states) {}
 
-  // Records an applied decision; `traceparent` goes on the outbox messages.
-  void Record(const engine::Decision& decision, const std::string& traceparent, engine::TimeMs now);
+  // Records an applied decision; `traceparent` goes on the outbox messages,
+  // `message_id` (empty for timers) on the events it logs.
+  void Record(const engine::Decision& decision, const std::string& message_id,
+              const std::string& traceparent, engine::TimeMs now);
 
-  // The execution was deleted: drop what was queued for its rows (messages
-  // already queued for Kafka still go out).
-  void Forget(const std::string& workflow_id);
+  // The execution is deleted: drop what was queued for its rows (messages
+  // already queued for Kafka still go out) and publish a WorkflowDeleted
+  // event (kWorkflowDeletedEvent) numbered after its last.
+  void Forget(const engine::WorkflowState& state, const std::string& traceparent,
+              engine::TimeMs now);
 
   void Write(soci::session& session);
 
  private:
+  // Queues `event` of `state` for the workflow-events topic.
+  void Publish(const engine::WorkflowState& state, const engine::ExecutionEvent& event,
+               const std::map<std::string, std::string>& headers);
+
   const Topics& topics_;
   std::map<std::string, engine::WorkflowState>& states_;
   std::set<std::string> touched_;

@@ -179,7 +179,7 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
         }
         if (command->kind_case() == Command::kDelete) {
           if (engine::IsAllowed(engine::Control::kDelete, existing->second.status)) {
-            writes.Forget(d.workflow_id);
+            writes.Forget(existing->second, traceparent, now);
             states.erase(existing);
             ++result.applied;
           } else {
@@ -195,7 +195,7 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
         }
         Count(decision.outcome, result);
         if (decision.outcome == engine::Outcome::kApplied) {
-          writes.Record(decision, traceparent, now);
+          writes.Record(decision, d.message_id, traceparent, now);
           existing->second = std::move(decision.state);
         }
         continue;
@@ -219,7 +219,7 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
       engine::WorkflowState planned =
           engine::PlanExecution(d.workflow_id, request.request, task_ids, created);
       engine::Decision decision = engine::Decide(std::move(planned), engine::StartInput{now});
-      writes.Record(decision, traceparent, now);
+      writes.Record(decision, d.message_id, traceparent, now);
       states.emplace(d.workflow_id, std::move(decision.state));
       ++result.applied;
       continue;
@@ -243,7 +243,7 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
     }
     Count(decision.outcome, result);
     if (decision.outcome == engine::Outcome::kApplied) {
-      writes.Record(decision, traceparent, now);
+      writes.Record(decision, d.message_id, traceparent, now);
       existing->second = std::move(decision.state);
     }
   }

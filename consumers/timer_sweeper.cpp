@@ -37,7 +37,7 @@ size_t TimerSweeper::RunOnce(engine::TimeMs now) {
             it->second,
             engine::TimerFiredInput{row.timer.kind, row.timer.task_id, row.timer.attempt, now});
         if (decision.outcome != engine::Outcome::kApplied) continue;
-        writes.Record(decision, NewTraceparent(), now);
+        writes.Record(decision, /*message_id=*/"", NewTraceparent(), now);
         it->second = std::move(decision.state);
         ++fired_;
       }

@@ -43,10 +43,21 @@ void WorkflowEventFeed::Unsubscribe(uint64_t subscription) {
   workflow_of_.erase(it);
 }
 
+size_t WorkflowEventFeed::subscriptions() const {
+  std::lock_guard lock(mutex_);
+  return workflow_of_.size();
+}
+
+void WorkflowEventFeed::SubscribeToAll(Listener listener) {
+  std::lock_guard lock(mutex_);
+  every_workflow_.push_back(std::move(listener));
+}
+
 void WorkflowEventFeed::Deliver(const WorkflowEventNotice& notice) {
   std::vector<Listener> listeners;
   {
     std::lock_guard lock(mutex_);
+    listeners = every_workflow_;
     auto [first, last] = by_workflow_.equal_range(notice.workflow_id);
     for (auto it = first; it != last; ++it) listeners.push_back(it->second.second);
   }

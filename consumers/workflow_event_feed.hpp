@@ -7,12 +7,18 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "consumers/tail_consumer.hpp"
 #include "engine/workflow_state.hpp"
 #include "producers/topics.hpp"
 
 namespace agentstudio::kafka {
+
+// The type of the last event of a deleted workflow: published (not logged, the
+// log goes with the workflow) so that a DELETE can answer once it applied.
+inline constexpr std::string_view kWorkflowDeletedEvent = "WorkflowDeleted";
 
 // One `workflow-events` message, decoded.
 struct WorkflowEventNotice {
@@ -45,18 +51,23 @@ class WorkflowEventFeed {
   // touches (capture shared state).
   uint64_t Subscribe(const std::string& workflow_id, Listener listener);
   void Unsubscribe(uint64_t subscription);
+  // `listener` runs on the feed's thread for every later event of every
+  // workflow, until the feed stops; it must not block.
+  void SubscribeToAll(Listener listener);
 
   uint64_t received() const { return received_; }
+  size_t subscriptions() const;  // of single workflows (Subscribe)
   uint64_t undecodable() const { return undecodable_; }
 
  private:
   void Handle(const InboundMessage& message);
   void Deliver(const WorkflowEventNotice& notice);
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   uint64_t next_id_ = 1;                                                   // guarded by mutex_
   std::multimap<std::string, std::pair<uint64_t, Listener>> by_workflow_;  // guarded by mutex_
   std::map<uint64_t, std::string> workflow_of_;                            // guarded by mutex_
+  std::vector<Listener> every_workflow_;                                   // guarded by mutex_
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> undecodable_{0};
   TailReader reader_;  // last: its thread stops before the rest goes

@@ -2,27 +2,45 @@
 
 namespace agentstudio::daemon {
 
-void AcceptedExecutions::Put(const std::string& id, nlohmann::json execution, engine::TimeMs now) {
+void AcceptedExecutions::Put(const std::string& id, nlohmann::json execution) {
+  const size_t bytes = execution.dump().size();
   std::lock_guard lock(mutex_);
-  while (!order_.empty() && (order_.size() >= capacity_ || !entries_.count(order_.front()) ||
-                             entries_.at(order_.front()).accepted_at + ttl_ms_ < now)) {
-    entries_.erase(order_.front());
-    order_.pop_front();
+  if (auto existing = entries_.find(id); existing != entries_.end()) EraseLocked(existing);
+  while (!order_.empty() && (entries_.size() >= capacity_ || bytes_ + bytes > max_bytes_)) {
+    EraseLocked(entries_.find(order_.front()));
+    ++evicted_;
   }
-  if (entries_.emplace(id, Entry{std::move(execution), now}).second) order_.push_back(id);
+  order_.push_back(id);
+  entries_.emplace(id, Entry{std::move(execution), bytes, std::prev(order_.end())});
+  bytes_ += bytes;
 }
 
-std::optional<nlohmann::json> AcceptedExecutions::Get(const std::string& id,
-                                                      engine::TimeMs now) const {
+std::optional<nlohmann::json> AcceptedExecutions::Get(const std::string& id) const {
   std::lock_guard lock(mutex_);
   const auto it = entries_.find(id);
-  if (it == entries_.end() || it->second.accepted_at + ttl_ms_ < now) return std::nullopt;
+  if (it == entries_.end()) return std::nullopt;
   return it->second.execution;
 }
 
 void AcceptedExecutions::Erase(const std::string& id) {
   std::lock_guard lock(mutex_);
-  entries_.erase(id);  // its slot in order_ goes when it comes to the front
+  if (auto it = entries_.find(id); it != entries_.end()) EraseLocked(it);
+}
+
+size_t AcceptedExecutions::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+size_t AcceptedExecutions::evicted() const {
+  std::lock_guard lock(mutex_);
+  return evicted_;
+}
+
+void AcceptedExecutions::EraseLocked(std::map<std::string, Entry>::iterator entry) {
+  bytes_ -= entry->second.bytes;
+  order_.erase(entry->second.position);
+  entries_.erase(entry);
 }
 
 }  // namespace agentstudio::daemon

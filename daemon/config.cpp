@@ -93,6 +93,8 @@ const std::map<std::string, Setter>& Settings() {
        [](Config& c, const std::string& v) {
          return SetInt(c.execute_timeout_ms, v, 1000, 3 * 3600 * 1000);
        }},
+      {"AGENTSTUDIO_DELETE_WAIT_MS",
+       [](Config& c, const std::string& v) { return SetInt(c.delete_wait_ms, v, 0, 600000); }},
       {"AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS",
        [](Config& c, const std::string& v) {
          return SetInt(c.kafka_session_timeout_ms, v, 1000, 300000);

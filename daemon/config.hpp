@@ -55,6 +55,9 @@ struct Config {
   // AGENTSTUDIO_EXECUTE_TIMEOUT_MS: how long the waiting endpoints (/execute,
   // resume, meta-agent execute) wait when the request sets no timeout.
   int execute_timeout_ms = 600000;
+  // AGENTSTUDIO_DELETE_WAIT_MS: how long a DELETE waits for a scheduler to
+  // apply it (then 200, a GET finds nothing) before answering 202.
+  int delete_wait_ms = 10000;
   // AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS: consumer groups' session.timeout.ms,
   // how long the partitions of a member that died stay unread before the
   // group gives them to another (schedulers, heartbeat ingestion, agents).

@@ -39,8 +39,13 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       producer_(producer),
       executor_(executor),
       feed_(feed),
+      known_types_(options_.local_agent_types),
       waiter_(feed, pool),
       streams_(feed, pool, executor) {
+  // Any event of a workflow means a scheduler applied its start: PostgreSQL
+  // answers for it from now on.
+  feed.SubscribeToAll(
+      [this](const kafka::WorkflowEventNotice& notice) { accepted_.Erase(notice.workflow_id); });
   using namespace Pistache::Rest;
   using Pistache::Http::Method;
   // Every route goes through `add`, so the methods a path does not serve can
@@ -167,8 +172,13 @@ bool FrontDoor::RefuseWhileDraining(const Pistache::Rest::Request& request,
 void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
   auto parsed = ParseStartBody(request, response);
   if (!parsed) return;
-  StartPlan plan{
-      std::move(*parsed), request.resource(), TraceparentOf(request), nullptr, nullptr, nullptr};
+  StartPlan plan{std::move(*parsed),
+                 request.resource(),
+                 TraceparentOf(request),
+                 nullptr,
+                 nullptr,
+                 nullptr,
+                 nullptr};
   plan.on_durable = [](const std::string& workflow_id, const Json& created, SharedWriter writer) {
     writer->headers().add<Pistache::Http::Header::Location>("/api/workflows/" + workflow_id);
     writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
@@ -220,7 +230,7 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
                    auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
                    if (states.empty()) {
                      // Accepted here a moment ago and not applied yet: pending.
-                     if (auto accepted = accepted_.Get(id, engine::WallClockNow())) {
+                     if (auto accepted = accepted_.Get(id)) {
                        answer(accepted->value("etag", ""), [&] { return *accepted; });
                        return;
                      }
@@ -253,77 +263,108 @@ void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseW
                  });
 }
 
+void FrontDoor::SubmitCommand(const agentstudio::v1::WorkflowCommand& command,
+                              const std::string& trace, kafka::DeliveryCallback done) {
+  ++*unconfirmed_commands_;
+  commands_.Submit(command, trace,
+                   [unconfirmed = unconfirmed_commands_,
+                    done = std::move(done)](const kafka::DeliveryResult& result) {
+                     --*unconfirmed;
+                     done(result);
+                   });
+}
+
 void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
                                 engine::Control control) {
   const auto target = TargetOf(request, response);
   if (!target) return;
   const auto& [trace, instance, id, not_found] = *target;
+  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+                 [this, id, instance, trace, not_found, control](soci::session& session,
+                                                                 ResponseWriter& writer) {
+                   const auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
+                   ControlTarget current;
+                   if (!states.empty()) {
+                     const engine::WorkflowState& state = states.begin()->second;
+                     current = {state.status, state.last_event_sequence,
+                                WaitFor(state.definition.timeout_value)};
+                   } else if (!accepted_.Get(id)) {
+                     SendProblem(writer, not_found, instance, trace);
+                     return;
+                   }
+                   // else: accepted here and not applied yet, so pending; the
+                   // command follows the start on the workflow's partition.
+                   SendControl(id, control, current,
+                               std::make_shared<ResponseWriter>(std::move(writer)), instance,
+                               trace);
+                 });
+}
+
+void FrontDoor::SendControl(const std::string& id, engine::Control control,
+                            const ControlTarget& current, SharedWriter writer,
+                            const std::string& instance, const std::string& trace) {
   static constexpr const char* kVerbs[] = {"cancel", "pause", "resume", "delete"};
   static constexpr const char* kDone[] = {"cancelled", "paused", "resumed", "deleted"};
   const auto index = static_cast<size_t>(control);
-  RunDatabaseJob(
-      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [this, id, instance, trace, not_found, control, index](soci::session& session,
-                                                             ResponseWriter& writer) {
-        const auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
-        if (states.empty()) {
-          SendProblem(writer, not_found, instance, trace);
-          return;
-        }
-        const engine::WorkflowStatus status = states.begin()->second.status;
-        if (!engine::IsAllowed(control, status)) {
-          const bool running = status == engine::WorkflowStatus::kRunning ||
-                               status == engine::WorkflowStatus::kPending;
-          const std::string message = std::string("Cannot ") + kVerbs[index] + " workflow in '" +
-                                      std::string(engine::ToString(status)) + "' status";
-          SendProblem(
-              writer,
-              {409,
-               "invalid-operation",
-               "Invalid Operation",
-               message,
-               {{"status", message,
-                 control == engine::Control::kDelete && running ? "WORKFLOW_ALREADY_RUNNING"
-                                                                : "INVALID_WORKFLOW_STATUS"}},
-               0},
-              instance, trace);
-          return;
-        }
-        // The answer goes out from the delivery report (resume: when the
-        // workflow ends); this worker moves on.
-        auto shared = std::make_shared<ResponseWriter>(std::move(writer));
-        uint64_t wait = 0;
-        if (control == engine::Control::kResume) {
-          const int64_t after = states.begin()->second.last_event_sequence;
-          const auto timeout = WaitFor(states.begin()->second.definition.timeout_value);
-          wait =
-              waiter_.Wait(id, after, std::chrono::steady_clock::now() + timeout,
-                           [this, id, shared, instance, trace, timeout](WaitEnd how) {
-                             AnswerWorkflowResult(
-                                 id, how, shared, instance, trace,
-                                 std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
-                           });
-        }
-        commands_.Submit(
-            schemas::MakeControlCommand(id, control, "requested through the REST API",
-                                        engine::WallClockNow()),
-            trace,
-            [this, shared, id, instance, trace, control, index,
-             wait](const kafka::DeliveryResult& result) {
-              if (!result.ok) {
-                waiter_.Cancel(wait);
-                SendProblem(*shared,
-                            Unavailable("The command could not be stored durably (Kafka: " +
-                                        result.error + "); retry later"),
-                            instance, trace);
-                return;
-              }
-              if (control == engine::Control::kDelete) accepted_.Erase(id);
-              if (control == engine::Control::kResume) return;  // answered at the end
-              SendJson(*shared, Code::Ok,
-                       {{"message", "Workflow '" + id + "' " + kDone[index] + " successfully"}});
-            });
-      });
+  if (!engine::IsAllowed(control, current.status)) {
+    const bool running = current.status == engine::WorkflowStatus::kRunning ||
+                         current.status == engine::WorkflowStatus::kPending;
+    const std::string message = std::string("Cannot ") + kVerbs[index] + " workflow in '" +
+                                std::string(engine::ToString(current.status)) + "' status";
+    SendProblem(*writer,
+                {409,
+                 "invalid-operation",
+                 "Invalid Operation",
+                 message,
+                 {{"status", message,
+                   control == engine::Control::kDelete && running ? "WORKFLOW_ALREADY_RUNNING"
+                                                                  : "INVALID_WORKFLOW_STATUS"}},
+                 0},
+                instance, trace);
+    return;
+  }
+  const std::string done_message = "Workflow '" + id + "' " + kDone[index] + " successfully";
+  // Resume answers when the workflow ends, delete once the deletion applied
+  // (a GET after the 200 is a 404), the others once the command is durable.
+  uint64_t wait = 0;
+  if (control == engine::Control::kResume) {
+    const auto timeout = current.wait;
+    wait = waiter_.Wait(id, current.last_event_sequence, timeout,
+                        [this, id, writer, instance, trace, timeout](WaitEnd how) {
+                          AnswerWorkflowResult(
+                              id, how, writer, instance, trace,
+                              std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+                        });
+  } else if (control == engine::Control::kDelete) {
+    wait =
+        waiter_.WaitForDeletion(id, options_.delete_wait, [writer, id, done_message](WaitEnd how) {
+          if (how == WaitEnd::kEnded) {
+            SendJson(*writer, Code::Ok, {{"message", done_message}});
+            return;
+          }
+          // Durable in Kafka: the deletion applies once a scheduler runs.
+          SendJson(*writer, Code::Accepted,
+                   {{"message", "Deletion of workflow '" + id +
+                                    "' accepted; it applies as soon as a scheduler processes it"}});
+        });
+  }
+  SubmitCommand(schemas::MakeControlCommand(id, control, "requested through the REST API",
+                                            engine::WallClockNow()),
+                trace,
+                [this, writer, id, instance, trace, control, wait,
+                 done_message](const kafka::DeliveryResult& result) {
+                  if (!result.ok) {
+                    waiter_.Cancel(wait);
+                    SendProblem(*writer,
+                                Unavailable("The command could not be stored durably (Kafka: " +
+                                            result.error + "); retry later"),
+                                instance, trace);
+                    return;
+                  }
+                  if (control == engine::Control::kDelete) accepted_.Erase(id);
+                  if (wait != 0) return;  // answered when the wait ends
+                  SendJson(*writer, Code::Ok, {{"message", done_message}});
+                });
 }
 
 void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWriter response) {

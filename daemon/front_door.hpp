@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "consumers/workflow_event_feed.hpp"
 #include "daemon/accepted_executions.hpp"
@@ -31,6 +32,10 @@ struct FrontDoorOptions {
   std::chrono::milliseconds execute_timeout{600000};
   // What GET /metrics renders (this process's roles); none: 404.
   const MetricsRegistry* metrics = nullptr;
+  // How long a DELETE waits for a scheduler to apply it before answering 202.
+  std::chrono::milliseconds delete_wait{10000};
+  // The agent types an agent role of this process serves: known at once.
+  std::vector<std::string> local_agent_types;
 };
 
 // The Pistache REST front door. Handlers run on reactor threads and never
@@ -68,6 +73,11 @@ class FrontDoor {
   // request any more (executor and producer drained).
   void Stop();
   uint16_t port() const;
+  // Commands sent and not confirmed by Kafka yet (requests waiting for it);
+  // readable after this is destroyed.
+  std::shared_ptr<const std::atomic<int64_t>> unconfirmed_commands() const {
+    return unconfirmed_commands_;
+  }
 
  private:
   using SharedWriter = std::shared_ptr<Pistache::Http::ResponseWriter>;
@@ -82,6 +92,9 @@ class FrontDoor {
     // Runs before the command is sent (register waits here); returns a wait
     // id to cancel if the command is not accepted, or 0.
     std::function<uint64_t(const std::string& workflow_id, SharedWriter writer)> before_send;
+    // Runs when the command was not stored (after the problem was sent):
+    // undo what before_send set up besides its wait.
+    std::function<void()> on_refused;
     // Runs once the command is durable; `created` is the planned execution.
     std::function<void(const std::string& workflow_id, const nlohmann::json& created,
                        SharedWriter writer)>
@@ -120,11 +133,21 @@ class FrontDoor {
                      Pistache::Http::ResponseWriter response);
   void GetCheckpoints(const Pistache::Rest::Request& request,
                       Pistache::Http::ResponseWriter response);
-  // cancel, pause, resume, delete: 404 unknown, 409 when the status does not
-  // allow it, 200 once the command is durable in Kafka (applied right after);
-  // resume answers when the resumed workflow ends (WorkflowResult).
+  // cancel, pause, resume, delete: 404 unknown (an execution accepted here
+  // and not applied yet is pending), 409 when the status does not allow it,
+  // 200 once the command is durable in Kafka (applied right after); resume
+  // answers when the resumed workflow ends (WorkflowResult); delete once the
+  // deletion applied, or 202 if that takes longer than `delete_wait`.
   void ControlWorkflow(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, engine::Control control);
+  // What ControlWorkflow() knows of its target.
+  struct ControlTarget {
+    engine::WorkflowStatus status = engine::WorkflowStatus::kPending;
+    int64_t last_event_sequence = 0;
+    std::chrono::milliseconds wait{0};  // how long a resume waits for the end
+  };
+  void SendControl(const std::string& id, engine::Control control, const ControlTarget& current,
+                   SharedWriter writer, const std::string& instance, const std::string& trace);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void Metrics(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void AgentTypes(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
@@ -145,6 +168,9 @@ class FrontDoor {
   // nullopt) while draining or when the id cannot name a workflow.
   std::optional<Target> TargetOf(const Pistache::Rest::Request& request,
                                  Pistache::Http::ResponseWriter& response);
+  // Sends a command; `done` gets the delivery report (counted while pending).
+  void SubmitCommand(const agentstudio::v1::WorkflowCommand& command, const std::string& trace,
+                     kafka::DeliveryCallback done);
   // Answers 503 and returns true while draining.
   bool RefuseWhileDraining(const Pistache::Rest::Request& request,
                            Pistache::Http::ResponseWriter& response);
@@ -163,6 +189,8 @@ class FrontDoor {
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   bool started_ = false;
   std::atomic<bool> draining_{false};
+  const std::shared_ptr<std::atomic<int64_t>> unconfirmed_commands_ =
+      std::make_shared<std::atomic<int64_t>>(0);
 };
 
 }  // namespace agentstudio::daemon

@@ -182,7 +182,7 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
   }
   const auto wait_for = WaitFor(parsed.request.definition.steps.front().timeout_value);
 
-  StartPlan plan{std::move(parsed.request), instance, trace, nullptr, nullptr, nullptr};
+  StartPlan plan{std::move(parsed.request), instance, trace, nullptr, nullptr, nullptr, nullptr};
   plan.unknown_types = [agent_type](const auto&) { return InvalidAgentType(agent_type); };
   // Answers once the workflow ended (or the wait timed out): `send` gets the
   // AgentResponse or the problem.
@@ -209,16 +209,15 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
   if (!stream) {
     plan.before_send = [this, wait_for, answer_when, instance, trace](
                            const std::string& workflow_id, SharedWriter writer) {
-      return waiter_.Wait(
-          workflow_id, 0, std::chrono::steady_clock::now() + wait_for, [=](WaitEnd how) {
-            answer_when(workflow_id, how, [=](const std::variant<Json, Problem>& answer) {
-              if (const Json* ok = std::get_if<Json>(&answer)) {
-                SendJson(*writer, Code::Ok, *ok);
-              } else {
-                SendProblem(*writer, std::get<Problem>(answer), instance, trace);
-              }
-            });
-          });
+      return waiter_.Wait(workflow_id, 0, wait_for, [=](WaitEnd how) {
+        answer_when(workflow_id, how, [=](const std::variant<Json, Problem>& answer) {
+          if (const Json* ok = std::get_if<Json>(&answer)) {
+            SendJson(*writer, Code::Ok, *ok);
+          } else {
+            SendProblem(*writer, std::get<Problem>(answer), instance, trace);
+          }
+        });
+      });
     };
   } else {
     auto state = std::make_shared<AgentStream>();
@@ -228,14 +227,14 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
           feed_.Subscribe(workflow_id, [state](const kafka::WorkflowEventNotice& notice) {
             if (notice.event.type == "TaskThought") state->Thought(notice.event.data["thought"]);
           });
-      return waiter_.Wait(
-          workflow_id, 0, std::chrono::steady_clock::now() + wait_for, [=, this](WaitEnd how) {
-            answer_when(workflow_id, how, [=, this](const std::variant<Json, Problem>& answer) {
-              feed_.Unsubscribe(state->subscription);
-              state->Finish(answer, instance, trace);
-            });
-          });
+      return waiter_.Wait(workflow_id, 0, wait_for, [=, this](WaitEnd how) {
+        answer_when(workflow_id, how, [=, this](const std::variant<Json, Problem>& answer) {
+          feed_.Unsubscribe(state->subscription);
+          state->Finish(answer, instance, trace);
+        });
+      });
     };
+    plan.on_refused = [this, state] { feed_.Unsubscribe(state->subscription); };
     plan.on_durable = [state](const std::string&, const Json&, SharedWriter writer) {
       state->Open(*writer);
     };
@@ -263,7 +262,7 @@ void FrontDoor::CancelAgentTask(const Pistache::Rest::Request& request, Response
           return;
         }
         auto shared = std::make_shared<ResponseWriter>(std::move(writer));
-        commands_.Submit(
+        SubmitCommand(
             schemas::MakeCancelTaskCommand(owner->workflow_id, task_id,
                                            "requested through the REST API",
                                            engine::WallClockNow()),

@@ -107,19 +107,19 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
         Json created = schemas::ExecutionToJson(
             engine::PlanExecution(workflow_id, plan.request, task_ids, now), {});
         const uint64_t wait = plan.before_send ? plan.before_send(workflow_id, writer) : 0;
-        commands_.Submit(command, plan.trace,
-                         [this, writer, created = std::move(created), workflow_id, wait,
-                          on_durable = plan.on_durable, instance = plan.instance,
-                          trace = plan.trace](const kafka::DeliveryResult& result) {
-                           if (!result.ok) {
-                             waiter_.Cancel(wait);
-                             spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}",
-                                          workflow_id, result.error);
-                             // A body under the HTTP limit can still encode
-                             // bigger than a Kafka message may be.
-                             SendProblem(*writer,
-                                         result.too_large
-                                             ? Problem{413,
+        SubmitCommand(
+            command, plan.trace,
+            [this, writer, created = std::move(created), workflow_id, wait,
+             on_durable = plan.on_durable, on_refused = plan.on_refused, instance = plan.instance,
+             trace = plan.trace](const kafka::DeliveryResult& result) {
+              if (!result.ok) {
+                waiter_.Cancel(wait);
+                spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}", workflow_id,
+                             result.error);
+                // A body under the HTTP limit can still encode
+                // bigger than a Kafka message may be.
+                SendProblem(*writer,
+                            result.too_large ? Problem{413,
                                                        "payload-too-large",
                                                        "Payload Too Large",
                                                        "The workflow is too large to be sent as "
@@ -130,14 +130,15 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
                                              : Unavailable("The workflow could not be stored "
                                                            "durably (Kafka: " +
                                                            result.error + "); retry later"),
-                                         instance, trace);
-                             return;
-                           }
-                           // Before answering: a GET that follows finds it even if no
-                           // scheduler has applied the start yet.
-                           accepted_.Put(workflow_id, created, engine::WallClockNow());
-                           if (on_durable) on_durable(workflow_id, created, writer);
-                         });
+                            instance, trace);
+                if (on_refused) on_refused();
+                return;
+              }
+              // Before answering: a GET that follows finds it even if no
+              // scheduler has applied the start yet.
+              accepted_.Put(workflow_id, created);
+              if (on_durable) on_durable(workflow_id, created, writer);
+            });
       });
 }
 
@@ -149,14 +150,18 @@ void FrontDoor::ExecuteWorkflow(const Pistache::Rest::Request& request, Response
       std::chrono::duration_cast<std::chrono::seconds>(
           parsed->definition.timeout_value.value_or(options_.execute_timeout))
           .count();
-  StartPlan plan{
-      std::move(*parsed), request.resource(), TraceparentOf(request), nullptr, nullptr, nullptr};
+  StartPlan plan{std::move(*parsed),
+                 request.resource(),
+                 TraceparentOf(request),
+                 nullptr,
+                 nullptr,
+                 nullptr,
+                 nullptr};
   plan.before_send = [this, timeout, timeout_seconds, instance = plan.instance, trace = plan.trace](
                          const std::string& workflow_id, SharedWriter writer) {
-    return waiter_.Wait(
-        workflow_id, 0, std::chrono::steady_clock::now() + timeout, [=, this](WaitEnd how) {
-          AnswerWorkflowResult(workflow_id, how, writer, instance, trace, timeout_seconds);
-        });
+    return waiter_.Wait(workflow_id, 0, timeout, [=, this](WaitEnd how) {
+      AnswerWorkflowResult(workflow_id, how, writer, instance, trace, timeout_seconds);
+    });
   };
   StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)));
 }
@@ -216,17 +221,16 @@ void FrontDoor::StreamEvents(const Pistache::Rest::Request& request, ResponseWri
       return;
     }
   }
-  RunDatabaseJob(
-      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [this, id, instance, trace, not_found, last_event_id](soci::session& session,
-                                                            ResponseWriter& writer) {
-        // Accepted here and not applied yet: its events are still to come.
-        if (store::LoadMarks(session, {id}).empty() && !accepted_.Get(id, engine::WallClockNow())) {
-          SendProblem(writer, not_found, instance, trace);
-          return;
-        }
-        streams_.Open(session, id, last_event_id, writer);
-      });
+  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+                 [this, id, instance, trace, not_found, last_event_id](soci::session& session,
+                                                                       ResponseWriter& writer) {
+                   // Accepted here and not applied yet: its events are still to come.
+                   if (store::LoadMarks(session, {id}).empty() && !accepted_.Get(id)) {
+                     SendProblem(writer, not_found, instance, trace);
+                     return;
+                   }
+                   streams_.Open(session, id, last_event_id, writer);
+                 });
 }
 
 }  // namespace agentstudio::daemon

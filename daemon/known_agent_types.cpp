@@ -5,6 +5,7 @@
 namespace agentstudio::daemon {
 
 std::vector<std::string> KnownAgentTypes::Missing(const std::vector<std::string>& wanted) const {
+  std::lock_guard lock(mutex_);
   std::vector<std::string> out;
   for (const std::string& type : wanted) {
     if (!known_.count(type)) out.push_back(type);
@@ -14,9 +15,12 @@ std::vector<std::string> KnownAgentTypes::Missing(const std::vector<std::string>
 
 std::vector<std::string> KnownAgentTypes::Unknown(soci::session& session,
                                                   const std::vector<std::string>& wanted) {
-  std::lock_guard lock(mutex_);
   if (Missing(wanted).empty()) return {};
-  for (std::string& type : store::LiveAgentTypes(session, 0)) known_.insert(std::move(type));
+  std::vector<std::string> types = store::LiveAgentTypes(session, 0);
+  {
+    std::lock_guard lock(mutex_);
+    for (std::string& type : types) known_.insert(std::move(type));
+  }
   return Missing(wanted);
 }
 

@@ -56,9 +56,10 @@ void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay)
   registry.Add("agentstudio_relay_send_failures_total",
                "Outbox messages Kafka did not confirm (kept and sent again)", kCounter, {},
                Reading([&relay] { return relay.send_failures(); }));
-  registry.Add("agentstudio_relay_refused_total",
-               "Outbox messages Kafka refused for good, replaced by a task failure or a dead letter",
-               kCounter, {}, Reading([&relay] { return relay.refused(); }));
+  registry.Add(
+      "agentstudio_relay_refused_total",
+      "Outbox messages Kafka refused for good, replaced by a task failure or a dead letter",
+      kCounter, {}, Reading([&relay] { return relay.refused(); }));
 }
 
 void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent) {
@@ -81,13 +82,20 @@ void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agen
                Reading([&agent] { return static_cast<uint64_t>(agent.tasks_running()); }));
 }
 
-void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed) {
+void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed,
+                         std::shared_ptr<const std::atomic<int64_t>> unconfirmed_commands) {
+  registry.Add("agentstudio_commands_unconfirmed",
+               "Commands this front door sent that Kafka has not confirmed yet", kGauge, {},
+               Reading([unconfirmed_commands] { return unconfirmed_commands->load(); }));
   registry.Add("agentstudio_workflow_events_received_total",
                "Workflow events read from workflow-events by this front door", kCounter, {},
                Reading([&feed] { return feed.received(); }));
   registry.Add("agentstudio_workflow_events_undecodable_total",
                "Workflow events skipped as undecodable", kCounter, {},
                Reading([&feed] { return feed.undecodable(); }));
+  registry.Add("agentstudio_workflow_event_subscriptions",
+               "Listeners of single workflows' events (waiting requests, SSE streams)", kGauge, {},
+               Reading([&feed] { return feed.subscriptions(); }));
 }
 
 }  // namespace agentstudio::daemon

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <atomic>
+#include <memory>
+
 #include "agents/agent_runtime.hpp"
 #include "consumers/heartbeat_consumer.hpp"
 #include "consumers/scheduler_consumer.hpp"
@@ -17,6 +20,7 @@ void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsum
                          const kafka::TimerSweeper& sweeper);
 void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay);
 void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent);
-void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed);
+void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed,
+                         std::shared_ptr<const std::atomic<int64_t>> unconfirmed_commands);
 
 }  // namespace agentstudio::daemon

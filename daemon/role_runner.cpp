@@ -181,21 +181,6 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
-    if (p.agent) {
-      // Likewise until this process's agent types are known from its
-      // heartbeats, so the first requests are not refused as unknown types.
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-      auto session = store::Connect(c.database_url);
-      for (;;) {
-        const auto known = store::LiveAgentTypes(*session, 0);
-        const auto types = p.agent->agent_types();
-        const bool all = std::all_of(types.begin(), types.end(), [&](const std::string& t) {
-          return std::find(known.begin(), known.end(), t) != known.end();
-        });
-        if (all || std::chrono::steady_clock::now() > deadline) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    }
     p.feed =
         std::make_unique<kafka::WorkflowEventFeed>(p.Properties("agentstudiod-feed"), p.topics);
     p.feed->Start();
@@ -205,11 +190,13 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.commands = std::make_unique<kafka::WorkflowCommandProducer>(*p.command_producer, p.topics);
     p.http_pool = OpenPool(c.database_url, static_cast<size_t>(c.db_pool));
     p.executor = std::make_unique<BlockingExecutor>(static_cast<size_t>(c.db_pool), 1024);
-    AddFrontDoorMetrics(p.metrics, *p.feed);
     p.front_door = std::make_unique<FrontDoor>(
         FrontDoorOptions{c.http_addr, c.http_threads, static_cast<size_t>(c.http_max_body),
-                         std::chrono::milliseconds(c.execute_timeout_ms), &p.metrics},
+                         std::chrono::milliseconds(c.execute_timeout_ms), &p.metrics,
+                         std::chrono::milliseconds(c.delete_wait_ms),
+                         p.agent ? p.agent->agent_types() : std::vector<std::string>{}},
         *p.http_pool, *p.commands, *p.producer, *p.executor, *p.feed);
+    AddFrontDoorMetrics(p.metrics, *p.feed, p.front_door->unconfirmed_commands());
     p.front_door->Start();
   } else if (!c.metrics_addr.empty()) {
     p.metrics_endpoint = std::make_unique<MetricsEndpoint>(c.metrics_addr, p.metrics);
@@ -222,10 +209,14 @@ void RoleRunner::Stop() {
   p.stopped = true;
   p.metrics_endpoint.reset();
   // Front door first: refuse new requests, let the answers in flight go out
-  // (database jobs, delivery reports), then close the endpoint.
+  // (database jobs, delivery reports), then close the endpoint. The command
+  // producer goes before the front door whose callbacks its delivery reports
+  // run (its destructor waits up to 5 s for Kafka, then fails the rest), so
+  // no report can reach a destroyed front door however slow Kafka is.
   if (p.front_door) p.front_door->BeginDrain();
   if (p.executor) p.executor->Shutdown();
-  if (p.command_producer) p.command_producer->Flush(std::chrono::seconds(5));
+  p.commands.reset();
+  p.command_producer.reset();
   if (p.front_door) p.front_door->Stop();
   if (p.feed) p.feed->Stop();
   p.stop_agent = true;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "sql/workflow_store.hpp"
@@ -14,25 +15,51 @@ WorkflowEndWaiter::WorkflowEndWaiter(kafka::WorkflowEventFeed& feed, store::Sess
 
 WorkflowEndWaiter::~WorkflowEndWaiter() { Stop(); }
 
+namespace {
+
+std::chrono::steady_clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
+  // Capped before the conversion to the clock's nanoseconds, which would
+  // overflow (undefined behaviour) past about 292 years.
+  const auto capped = std::clamp<std::chrono::milliseconds>(timeout, std::chrono::milliseconds(0),
+                                                            WorkflowEndWaiter::kLongestWait);
+  return std::chrono::steady_clock::now() + capped;
+}
+
+}  // namespace
+
 uint64_t WorkflowEndWaiter::Wait(const std::string& workflow_id, int64_t after_sequence,
-                                 std::chrono::steady_clock::time_point deadline, Done done) {
+                                 std::chrono::milliseconds timeout, Done done) {
+  return Register({workflow_id, /*deletion=*/false, after_sequence, DeadlineAfter(timeout),
+                   std::move(done), 0});
+}
+
+uint64_t WorkflowEndWaiter::WaitForDeletion(const std::string& workflow_id,
+                                            std::chrono::milliseconds timeout, Done done) {
+  return Register({workflow_id, /*deletion=*/true, 0, DeadlineAfter(timeout), std::move(done), 0});
+}
+
+uint64_t WorkflowEndWaiter::Register(Pending pending) {
+  const std::string workflow_id = pending.workflow_id;
+  const bool deletion = pending.deletion;
+  const int64_t after_sequence = pending.after_sequence;
   uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       id = next_id_++;
-      pending_[id] = {workflow_id, after_sequence, deadline, std::move(done), 0};
+      pending_[id] = std::move(pending);
     }
   }
   if (id == 0) {
-    done(WaitEnd::kStopping);
+    pending.done(WaitEnd::kStopping);
     return 0;
   }
-  const uint64_t subscription =
-      feed_.Subscribe(workflow_id, [this, id, after_sequence](const kafka::WorkflowEventNotice& n) {
-        if (engine::IsTerminal(n.workflow_status) && n.event.sequence > after_sequence) {
-          Finish(id, WaitEnd::kEnded);
-        }
+  const uint64_t subscription = feed_.Subscribe(
+      workflow_id, [this, id, deletion, after_sequence](const kafka::WorkflowEventNotice& n) {
+        const bool reached =
+            deletion ? n.event.type == kafka::kWorkflowDeletedEvent
+                     : engine::IsTerminal(n.workflow_status) && n.event.sequence > after_sequence;
+        if (reached) Finish(id, WaitEnd::kEnded);
       });
   bool gone = false;
   {
@@ -88,11 +115,16 @@ void WorkflowEndWaiter::Stop() {
 }
 
 void WorkflowEndWaiter::Recheck() {
-  std::map<std::string, std::vector<std::pair<uint64_t, int64_t>>> waits;  // workflow -> waits
+  struct Check {
+    uint64_t wait;
+    bool deletion;
+    int64_t after;
+  };
+  std::map<std::string, std::vector<Check>> waits;  // workflow -> waits
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, entry] : pending_) {
-      waits[entry.workflow_id].emplace_back(id, entry.after_sequence);
+      waits[entry.workflow_id].push_back({id, entry.deletion, entry.after_sequence});
     }
   }
   if (waits.empty()) return;
@@ -105,10 +137,14 @@ void WorkflowEndWaiter::Recheck() {
     spdlog::warn("workflow end waiter: cannot check PostgreSQL: {}", error.what());
     return;
   }
-  for (const auto& [workflow_id, mark] : marks) {
-    if (!engine::IsTerminal(mark.status)) continue;
-    for (const auto& [wait, after] : waits[workflow_id]) {
-      if (mark.last_event_sequence > after) Finish(wait, WaitEnd::kEnded);
+  for (const auto& [workflow_id, checks] : waits) {
+    const auto mark = marks.find(workflow_id);
+    for (const Check& check : checks) {
+      const bool reached = check.deletion
+                               ? mark == marks.end()
+                               : mark != marks.end() && engine::IsTerminal(mark->second.status) &&
+                                     mark->second.last_event_sequence > check.after;
+      if (reached) Finish(check.wait, WaitEnd::kEnded);
     }
   }
 }

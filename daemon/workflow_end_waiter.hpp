@@ -16,13 +16,14 @@ namespace agentstudio::daemon {
 
 // How a wait for the end of a workflow ended.
 enum class WaitEnd {
-  kEnded,     // the workflow reached completed, failed or cancelled
+  kEnded,     // the workflow reached completed, failed or cancelled (or is deleted)
   kTimedOut,  // the deadline came first (the workflow goes on)
   kStopping,  // the front door is shutting down
 };
 
-// Calls back when workflows end, so the waiting endpoints (/execute, resume,
-// meta-agent execute) answer without holding a thread per request. Woken by
+// Calls back when workflows end, or are deleted, so the waiting endpoints
+// (/execute, resume, meta-agent execute, delete) answer without holding a
+// thread per request. Woken by
 // the workflow-event feed; a check of PostgreSQL every `recheck` covers
 // events the feed did not see (published before it started, or lost with a
 // broker). Thread-safe.
@@ -37,11 +38,20 @@ class WorkflowEndWaiter {
 
   // Waits for the workflow to end with an event numbered after
   // `after_sequence` (0 for a new workflow; the current last sequence when
-  // resuming one that already ended once). `done` runs exactly once, on the
+  // resuming one that already ended once), at most `timeout` (any value: a
+  // step may allow 30,000 years, more than a steady_clock time point holds,
+  // so waits are capped at kLongestWait). `done` runs exactly once, on the
   // feed's or the waiter's thread, and must not block. Register before
   // sending the command whose effect is awaited.
   uint64_t Wait(const std::string& workflow_id, int64_t after_sequence,
-                std::chrono::steady_clock::time_point deadline, Done done);
+                std::chrono::milliseconds timeout, Done done);
+
+  // Waits for the workflow to be deleted (its WorkflowDeleted event, or its
+  // row gone); kEnded once it is. The same contract as Wait().
+  uint64_t WaitForDeletion(const std::string& workflow_id, std::chrono::milliseconds timeout,
+                           Done done);
+
+  static constexpr std::chrono::hours kLongestWait{24 * 365 * 10};
 
   // Forgets a wait without calling its `done` (its command was not accepted).
   void Cancel(uint64_t wait);
@@ -52,12 +62,14 @@ class WorkflowEndWaiter {
  private:
   struct Pending {
     std::string workflow_id;
+    bool deletion = false;  // waits for the deletion, not the end
     int64_t after_sequence = 0;
     std::chrono::steady_clock::time_point deadline;
     Done done;
     uint64_t subscription = 0;
   };
 
+  uint64_t Register(Pending pending);
   // Removes the wait and calls its `done` with `how` (no-op if already gone).
   void Finish(uint64_t wait, WaitEnd how);
   void Run();

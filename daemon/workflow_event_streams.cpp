@@ -29,6 +29,7 @@ std::string EventData(const std::string& workflow_id, const engine::ExecutionEve
 }
 
 bool EndsWorkflow(const kafka::WorkflowEventNotice& notice) {
+  if (notice.event.type == kafka::kWorkflowDeletedEvent) return true;  // even a paused one
   return engine::IsTerminal(notice.workflow_status) && notice.event.type.rfind("Workflow", 0) == 0;
 }
 

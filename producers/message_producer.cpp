@@ -83,9 +83,10 @@ MessageProducer::~MessageProducer() {
   producer_->flush(5000);
   stopping_ = true;
   poller_.join();
-  // Reports still outstanding are failed so no caller waits forever.
+  // Reports still outstanding are failed so no caller waits forever; their
+  // callbacks run here (flush serves them), never after the destructor.
   producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
-  producer_->poll(0);
+  producer_->flush(1000);
 }
 
 void MessageProducer::PollLoop() {

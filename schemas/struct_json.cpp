@@ -82,6 +82,9 @@ Json FromStruct(const google::protobuf::Struct& value) {
 }
 
 google::protobuf::Timestamp ToTimestamp(engine::TimeMs value) {
+  // A valid Timestamp (years 1-9999) whatever the time: a step may allow
+  // 30,000 years, and clients refuse Timestamps out of range.
+  value = std::clamp(value, kMinTimestampSeconds * 1000, kMaxTimestampSeconds * 1000 + 999);
   google::protobuf::Timestamp out;
   out.set_seconds(value / 1000);
   out.set_nanos(static_cast<int32_t>((value % 1000) * 1000000));

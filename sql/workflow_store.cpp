@@ -212,8 +212,9 @@ void DeleteExecutions(soci::session& session, const std::vector<std::string>& id
 
 void InsertEvents(soci::session& session, const std::vector<WorkflowEventRow>& events) {
   Json rows = Json::array();
-  for (const auto& [workflow_id, event] : events) {
+  for (const auto& [workflow_id, event, source_message_id] : events) {
     rows.push_back({{"workflow_id", workflow_id},
+                    {"source_message_id", source_message_id},
                     {"sequence", event.sequence},
                     {"type", event.type},
                     {"severity", event.severity},

@@ -60,7 +60,11 @@ void SaveExecutions(soci::session& session,
 // Deletes executions with their tasks, event log and checkpoints.
 void DeleteExecutions(soci::session& session, const std::vector<std::string>& ids);
 
-using WorkflowEventRow = std::pair<std::string, engine::ExecutionEvent>;  // (workflow id, event)
+struct WorkflowEventRow {
+  std::string workflow_id;
+  engine::ExecutionEvent event;
+  std::string source_message_id;  // the message applied; empty for timers
+};
 using CheckpointRow = std::pair<std::string, engine::Checkpoint>;  // (workflow id, checkpoint)
 
 void InsertEvents(soci::session& session, const std::vector<WorkflowEventRow>& events);

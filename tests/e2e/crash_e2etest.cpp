@@ -184,7 +184,7 @@ TEST_P(CrashTest, ShouldCompleteEveryAcceptedWorkflowWhateverProcessIsKilled) {
   figures.executions = count("SELECT count(*) FROM workflow_executions");
   figures.completed = count("SELECT count(*) FROM workflow_executions WHERE status = 'completed'");
   figures.stuck = count("SELECT count(*) FROM tasks WHERE status <> 'completed'");
-  figures.applied_twice = testing::CountCompletionsAppliedTwice(*session);
+  figures.applied_twice = testing::CountMessagesAppliedTwice(*session);
   std::string points;
   for (const auto& [point, crashes] : figures.fault_point_crashes) {
     points += " " + point + "=" + std::to_string(crashes);

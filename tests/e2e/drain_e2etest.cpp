@@ -83,7 +83,7 @@ TEST(DrainTest, ShouldFinishAndCommitInFlightWorkOnSigtermAndExitZero) {
   for (const std::string& id : accepted) {
     EXPECT_EQ(stack.WaitForEnd(id)["status"], "completed") << id;
   }
-  EXPECT_EQ(testing::CountCompletionsAppliedTwice(*session), 0);
+  EXPECT_EQ(testing::CountMessagesAppliedTwice(*session), 0);
   const std::vector<std::string> failures = stack.Stop();
   for (const std::string& failure : failures) ADD_FAILURE() << failure;
 

@@ -62,7 +62,7 @@ Outcome Finish(testing::ProcessStack& stack, testing::SteadySubmitter& client) {
   outcome.completed = testing::CountCompleted(*session, accepted);
   outcome.stuck =
       testing::CountOf(*session, "SELECT count(*) FROM tasks WHERE status <> 'completed'");
-  outcome.applied_twice = testing::CountCompletionsAppliedTwice(*session);
+  outcome.applied_twice = testing::CountMessagesAppliedTwice(*session);
   outcome.data_loss = testing::ReportsKafkaDataLoss(stack.Output());
   return outcome;
 }

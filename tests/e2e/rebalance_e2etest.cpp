@@ -73,7 +73,7 @@ TEST(RebalanceTest, ShouldLoseNothingWhileSchedulersJoinLeaveAndDie) {
       std::chrono::seconds(120));
   const int completed = testing::CountCompleted(*session, accepted);
   const int stuck = count("SELECT count(*) FROM tasks WHERE status <> 'completed'");
-  const int applied_twice = testing::CountCompletionsAppliedTwice(*session);
+  const int applied_twice = testing::CountMessagesAppliedTwice(*session);
   const std::vector<std::string> failures = stack.Stop();
   const std::string output = stack.Output();
   std::string membership;

@@ -78,7 +78,7 @@ TEST_F(BrokerRequestErrorsTest, ShouldRecoverFromFailedRequestsAndLatencyAndAppl
     completed += stack_.WaitForEnd(id).status == engine::WorkflowStatus::kCompleted ? 1 : 0;
   }
   auto session = stack_.database().Connect();
-  const int applied_twice = testing::CountCompletionsAppliedTwice(*session);
+  const int applied_twice = testing::CountMessagesAppliedTwice(*session);
   std::string injected;
   for (const std::string& fault : faults) injected += " [" + fault + "]";
   testing::ReportFigures(

@@ -91,7 +91,7 @@ TEST_F(DatabaseFaultsTest, ShouldReconnectAfterKilledSessionsAndARestartAndLoseN
     completed += done ? 1 : 0;
   }
   auto session = stack_.database().Connect();
-  const int applied_twice = testing::CountCompletionsAppliedTwice(*session);
+  const int applied_twice = testing::CountMessagesAppliedTwice(*session);
   testing::ReportFigures(
       "database fault figures: accepted %zu, refused with 503 %d, completed %d, completions "
       "applied twice %d, faults: [%d sessions terminated in 3 rounds] [server stopped and "

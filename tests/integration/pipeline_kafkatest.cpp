@@ -237,29 +237,90 @@ TEST_F(PipelineTest, ShouldFailAWorkflowWhenItsStoredTimeoutComesDue) {
   EXPECT_EQ(timers, 0) << "a fired timer is gone";
 }
 
+// Deduplication of commands (processed_messages): a pause redelivered after
+// the workflow was resumed must not pause it again, nor a start start it
+// again. Without it the log shows a second WorkflowPaused of the same message.
 TEST_F(PipelineTest, ShouldApplyARedeliveredCommandOnce) {
-  agentstudio::v1::WorkflowCommand command;
-  const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis), &command);
-  ASSERT_TRUE(commands_.SubmitAndWait(command).ok);  // the same command again
-  auto other = command;
-  other.set_command_id(schemas::NewMessageId());  // another start of the same id
-  ASSERT_TRUE(commands_.SubmitAndWait(other).ok);
-  const engine::WorkflowState state = stack_.WaitForEnd(id);
-  ASSERT_EQ(state.status, engine::WorkflowStatus::kCompleted);
-  // Both copies reached the scheduler once the workflow has ended (same partition, in order).
-  auto session = stack_.database().Connect();
-  int processed = 0;
-  const std::string first = "cmd:" + command.command_id(), second = "cmd:" + other.command_id();
-  *session << "SELECT count(*) FROM processed_messages WHERE id IN (:a, :b)", soci::use(first, "a"),
-      soci::use(second, "b"), soci::into(processed);
-  EXPECT_EQ(processed, 2);
+  Json slow = Json::parse(testing::kCustomerFeedbackAnalysis);
+  slow["definition"]["steps"][0]["configuration"]["sleepMs"] = 20000;
+  agentstudio::v1::WorkflowCommand start;
+  const std::string id = Submit(slow, &start);
+  const auto status_is = [&](engine::WorkflowStatus status) {
+    return testing::WaitUntil([&] {
+      const auto state = stack_.Load(id);
+      return state && state->status == status;
+    });
+  };
+  ASSERT_TRUE(status_is(engine::WorkflowStatus::kRunning));
+  const auto pause =
+      schemas::MakeControlCommand(id, engine::Control::kPause, "", engine::WallClockNow());
+  ASSERT_TRUE(commands_.SubmitAndWait(pause).ok);
+  ASSERT_TRUE(status_is(engine::WorkflowStatus::kPaused));
+  ASSERT_TRUE(commands_
+                  .SubmitAndWait(schemas::MakeControlCommand(id, engine::Control::kResume, "",
+                                                             engine::WallClockNow()))
+                  .ok);
+  ASSERT_TRUE(status_is(engine::WorkflowStatus::kRunning));
+  // The workflow moved on; Kafka redelivers the pause and the start (same
+  // key, so in order before the cancel that ends the test).
+  ASSERT_TRUE(commands_.SubmitAndWait(pause).ok);
+  ASSERT_TRUE(commands_.SubmitAndWait(start).ok);
+  ASSERT_TRUE(commands_
+                  .SubmitAndWait(schemas::MakeControlCommand(id, engine::Control::kCancel, "done",
+                                                             engine::WallClockNow()))
+                  .ok);
+  EXPECT_EQ(stack_.WaitForEnd(id).status, engine::WorkflowStatus::kCancelled);
   const auto events = Events(id);
   EXPECT_EQ(Count(events, "WorkflowStarted"), 1u);
-  EXPECT_EQ(Count(events, "TaskCompleted"), 3u);
+  EXPECT_EQ(Count(events, "WorkflowPaused"), 1u);
+  EXPECT_EQ(Count(events, "WorkflowResumed"), 1u);
+  EXPECT_EQ(Count(events, "WorkflowCancelled"), 1u);
+  auto session = stack_.database().Connect();
+  EXPECT_EQ(testing::CountMessagesAppliedTwice(*session), 0);
 }
 
-TEST_F(PipelineTest, ShouldIgnoreDuplicateAndLateTaskEvents) {
-  const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
+// Deduplication of task events: a thought redelivered while its task runs is
+// logged once (the engine alone would log it again); a completion arriving
+// after the workflow ended changes nothing.
+TEST_F(PipelineTest, ShouldApplyARedeliveredTaskEventOnce) {
+  Json slow = Json::parse(testing::kCustomerFeedbackAnalysis);
+  slow["definition"]["steps"][0]["configuration"]["sleepMs"] = 6000;
+  const std::string id = Submit(slow);
+  std::string task_id;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    const auto state = stack_.Load(id);
+    if (!state || state->tasks.empty() || state->tasks[0].status != engine::TaskStatus::kRunning)
+      return false;
+    task_id = state->tasks[0].id;
+    return true;
+  }));
+  const auto thought = [&](const std::string& event_id, const std::string& content) {
+    agentstudio::v1::TaskEvent event;
+    event.set_schema_version(schemas::kSchemaVersion);
+    event.set_event_id(event_id);
+    event.set_workflow_id(id);
+    event.set_task_id(task_id);
+    event.set_attempt(1);
+    *event.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
+    event.mutable_progress()->set_percentage(1);
+    event.mutable_progress()->mutable_thought()->set_type("reasoning");
+    event.mutable_progress()->mutable_thought()->set_content(content);
+    return event.SerializeAsString();
+  };
+  const std::string repeated = thought("thought-once", "considered once");
+  ProduceRaw(stack_.topics().task_events(), id, repeated);
+  ProduceRaw(stack_.topics().task_events(), id, repeated);  // redelivered
+  // Same key, so applied after both copies: once it is logged, both were seen.
+  ProduceRaw(stack_.topics().task_events(), id, thought("thought-marker", "marker"));
+  const auto thoughts_saying = [](const std::vector<engine::ExecutionEvent>& events,
+                                  const std::string& content) {
+    return std::count_if(events.begin(), events.end(), [&](const engine::ExecutionEvent& e) {
+      return e.type == "TaskThought" && e.data["thought"].value("content", "") == content;
+    });
+  };
+  ASSERT_TRUE(testing::WaitUntil([&] { return thoughts_saying(Events(id), "marker") == 1; }));
+  EXPECT_EQ(thoughts_saying(Events(id), "considered once"), 1);
+
   const engine::WorkflowState done = stack_.WaitForEnd(id);
   ASSERT_EQ(done.status, engine::WorkflowStatus::kCompleted);
   const size_t events_before = Events(id).size();
@@ -272,18 +333,17 @@ TEST_F(PipelineTest, ShouldIgnoreDuplicateAndLateTaskEvents) {
   *late.mutable_completion()->mutable_response() =
       schemas::AgentResponseFromJson({{"success", true}, {"result", {{"tampered", true}}}});
   ProduceRaw(stack_.topics().task_events(), id, late.SerializeAsString());
-  ProduceRaw(stack_.topics().task_events(), id, late.SerializeAsString());
   auto session = stack_.database().Connect();
   ASSERT_TRUE(testing::WaitUntil([&] {
-    int seen = 0;
-    *session << "SELECT count(*) FROM processed_messages WHERE id = 'evt:late-completion'",
-        soci::into(seen);
-    return seen == 1;
+    return testing::CountOf(
+               *session,
+               "SELECT count(*) FROM processed_messages WHERE id = 'evt:late-completion'") == 1;
   }));
   const engine::WorkflowState after = *stack_.Load(id);
   EXPECT_EQ(after.version, done.version);
   EXPECT_FALSE(after.tasks[0].response["result"].contains("tampered"));
   EXPECT_EQ(Events(id).size(), events_before);
+  EXPECT_EQ(testing::CountMessagesAppliedTwice(*session), 0);
 }
 
 TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {

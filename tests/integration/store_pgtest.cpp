@@ -1,15 +1,21 @@
 // The SOCI store against a real PostgreSQL (a fresh database per test).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include "daemon/known_agent_types.hpp"
 #include "engine/decide.hpp"
 #include "engine/definition_parser.hpp"
 #include "engine/planner.hpp"
+#include "engine/timestamp.hpp"
 #include "sql/agent_store.hpp"
 #include "sql/migrator.hpp"
 #include "sql/outbox_store.hpp"
 #include "sql/timer_store.hpp"
 #include "sql/workflow_store.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/wait.hpp"
 
 namespace agentstudio::store {
 namespace {
@@ -82,8 +88,8 @@ TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
 TEST_F(StoreTest, ShouldKeepTheEventLogInOrder) {
   const engine::WorkflowState state = RunningWorkflow("wf_1");
   SaveExecutions(*session_, {&state});
-  InsertEvents(*session_, {{"wf_1", {1, "WorkflowStarted", 1000, "Information", {{"a", 1}}}},
-                           {"wf_1", {2, "TaskStarted", 2000, "Information", Json::object()}}});
+  InsertEvents(*session_, {{"wf_1", {1, "WorkflowStarted", 1000, "Information", {{"a", 1}}}, "m1"},
+                           {"wf_1", {2, "TaskStarted", 2000, "Information", Json::object()}, ""}});
   const auto events = LoadEvents(*session_, "wf_1");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].type, "WorkflowStarted");
@@ -91,7 +97,7 @@ TEST_F(StoreTest, ShouldKeepTheEventLogInOrder) {
   EXPECT_EQ(events[1].timestamp, 2000);
   EXPECT_EQ(LoadEvents(*session_, "wf_1", 1).size(), 1u);
   // The sequence is the primary key: a replayed event cannot be logged twice.
-  EXPECT_THROW(InsertEvents(*session_, {{"wf_1", {2, "TaskStarted", 2000, "Information", {}}}}),
+  EXPECT_THROW(InsertEvents(*session_, {{"wf_1", {2, "TaskStarted", 2000, "Information", {}}, ""}}),
                std::exception);
 }
 
@@ -180,6 +186,46 @@ TEST_F(StoreTest, ShouldHandEachDueTimerToOneSweeperOnly) {
   const auto later = ClaimDueTimers(*other, 10000, 10);
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].timer.kind, "workflow_timeout");
+}
+
+// A request for a known type never waits for another's database query: the
+// cache's lock is not held across it. Here the query of an unknown type
+// hangs on a table lock while a known type is checked.
+TEST_F(StoreTest, ShouldAnswerKnownAgentTypesWhileAnotherLookupWaitsForTheDatabase) {
+  UpsertAgents(*session_, {{"agent-1", {"known"}, "healthy", 0, 0, {}, engine::WallClockNow()}});
+  daemon::KnownAgentTypes types;
+  ASSERT_TRUE(types.Unknown(*session_, {"known"}).empty());
+
+  auto locker = database_.Connect();
+  *locker << "BEGIN";
+  *locker << "LOCK TABLE agents IN ACCESS EXCLUSIVE MODE";
+  std::atomic<bool> slow_done{false};
+  std::vector<std::string> slow_answer;
+  std::thread slow([&] {
+    auto session = database_.Connect();
+    slow_answer = types.Unknown(*session, {"never-served"});
+    slow_done = true;
+  });
+  // Wait until the slow lookup is blocked on the lock (pg_locks shows it).
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    int waiting = 0;
+    *session_ << "SELECT count(*) FROM pg_locks WHERE NOT granted", soci::into(waiting);
+    return waiting > 0;
+  }));
+  std::atomic<bool> fast_done{false};
+  std::thread fast([&] {
+    auto session = database_.Connect();
+    EXPECT_TRUE(types.Unknown(*session, {"known"}).empty());
+    fast_done = true;
+  });
+  const bool fast_first =
+      testing::WaitUntil([&] { return fast_done.load(); }, std::chrono::seconds(10));
+  EXPECT_TRUE(fast_first) << "a known type waited for another's query";
+  EXPECT_FALSE(slow_done.load());
+  *locker << "ROLLBACK";
+  slow.join();
+  fast.join();
+  EXPECT_EQ(slow_answer, std::vector<std::string>{"never-served"});
 }
 
 }  // namespace

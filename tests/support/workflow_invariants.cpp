@@ -19,12 +19,12 @@ int CountCompleted(soci::session& session, const std::vector<std::string>& ids) 
   return completed;
 }
 
-int CountCompletionsAppliedTwice(soci::session& session) {
-  int twice = -1;
-  session << "SELECT count(*) FROM (SELECT 1 FROM workflow_events WHERE type = 'TaskCompleted' "
-             "GROUP BY workflow_id, data->>'taskId' HAVING count(*) > 1) AS twice",
-      soci::into(twice);
-  return twice;
+int CountMessagesAppliedTwice(soci::session& session) {
+  return CountOf(session,
+                 "SELECT count(*) FROM (SELECT 1 FROM workflow_events "
+                 "WHERE source_message_id IS NOT NULL "
+                 "GROUP BY workflow_id, source_message_id, type, data->>'taskId' "
+                 "HAVING count(*) > 1) AS twice");
 }
 
 bool ReportsKafkaDataLoss(const std::string& output) {

@@ -2,25 +2,66 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace agentstudio::daemon {
 namespace {
 
-TEST(AcceptedExecutions, ShouldAnswerUntilTheTtlRunsOut) {
-  AcceptedExecutions accepted(/*ttl_ms=*/1000, /*capacity=*/10);
-  accepted.Put("wf_1", {{"status", "pending"}}, 5000);
-  EXPECT_EQ(accepted.Get("wf_1", 5999).value()["status"], "pending");
-  EXPECT_FALSE(accepted.Get("wf_1", 6001).has_value());
-  EXPECT_FALSE(accepted.Get("wf_2", 5000).has_value());
+TEST(AcceptedExecutions, ShouldRememberAnExecutionUntilItIsErased) {
+  AcceptedExecutions accepted(/*capacity=*/10);
+  accepted.Put("wf_1", {{"status", "pending"}});
+  // No time limit: schedulers may be down for minutes, the 201 still holds.
+  EXPECT_EQ(accepted.Get("wf_1").value()["status"], "pending");
+  EXPECT_FALSE(accepted.Get("wf_2").has_value());
+  accepted.Erase("wf_1");
+  EXPECT_FALSE(accepted.Get("wf_1").has_value());
+  EXPECT_EQ(accepted.size(), 0u);
 }
 
 TEST(AcceptedExecutions, ShouldForgetTheOldestBeyondItsCapacity) {
-  AcceptedExecutions accepted(/*ttl_ms=*/60000, /*capacity=*/2);
-  accepted.Put("wf_1", {}, 1);
-  accepted.Put("wf_2", {}, 2);
-  accepted.Put("wf_3", {}, 3);
-  EXPECT_FALSE(accepted.Get("wf_1", 4).has_value());
-  EXPECT_TRUE(accepted.Get("wf_2", 4).has_value());
-  EXPECT_TRUE(accepted.Get("wf_3", 4).has_value());
+  AcceptedExecutions accepted(/*capacity=*/2);
+  accepted.Put("wf_1", {});
+  accepted.Put("wf_2", {});
+  accepted.Put("wf_3", {});
+  EXPECT_FALSE(accepted.Get("wf_1").has_value());
+  EXPECT_TRUE(accepted.Get("wf_2").has_value());
+  EXPECT_TRUE(accepted.Get("wf_3").has_value());
+  EXPECT_EQ(accepted.evicted(), 1u);
+}
+
+TEST(AcceptedExecutions, ShouldNotCountErasedEntriesAgainstItsCapacity) {
+  AcceptedExecutions accepted(/*capacity=*/3);
+  accepted.Put("wf_old", {});
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "wf_" + std::to_string(i);
+    accepted.Put(id, {});
+    accepted.Erase(id);  // applied: PostgreSQL answers from now on
+  }
+  accepted.Put("wf_a", {});
+  accepted.Put("wf_b", {});
+  EXPECT_TRUE(accepted.Get("wf_old").has_value()) << "three live entries fit";
+  EXPECT_EQ(accepted.evicted(), 0u);
+  EXPECT_EQ(accepted.size(), 3u);
+}
+
+TEST(AcceptedExecutions, ShouldBoundTheBytesItHolds) {
+  AcceptedExecutions accepted(/*capacity=*/100, /*max_bytes=*/2500);
+  const std::string big(1000, 'x');
+  accepted.Put("wf_1", {{"input", big}});
+  accepted.Put("wf_2", {{"input", big}});
+  accepted.Put("wf_3", {{"input", big}});  // over the budget: the oldest goes
+  EXPECT_FALSE(accepted.Get("wf_1").has_value());
+  EXPECT_TRUE(accepted.Get("wf_2").has_value());
+  EXPECT_TRUE(accepted.Get("wf_3").has_value());
+}
+
+TEST(AcceptedExecutions, ShouldReplaceAnEntryPutTwice) {
+  AcceptedExecutions accepted(/*capacity=*/2);
+  accepted.Put("wf_1", {{"v", 1}});
+  accepted.Put("wf_1", {{"v", 2}});
+  accepted.Put("wf_2", {});
+  EXPECT_EQ(accepted.Get("wf_1").value()["v"], 2);
+  EXPECT_EQ(accepted.evicted(), 0u);
 }
 
 }  // namespace

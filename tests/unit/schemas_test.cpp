@@ -24,6 +24,14 @@ TEST(StructJson, ShouldMapNonObjectsToAnEmptyStruct) {
   EXPECT_EQ(ToStruct(Json::array({1})).fields_size(), 0);
 }
 
+TEST(StructJson, ShouldKeepTimestampsInTheRangeProtobufAllows) {
+  // A deadline 1e15 ms away (a step timeout the parser accepts) is year ~33,700.
+  const auto far = ToTimestamp(int64_t{1'800'000'000'000} + int64_t{1'000'000'000'000'000});
+  EXPECT_EQ(far.seconds(), kMaxTimestampSeconds);
+  EXPECT_EQ(ToTimestamp(1'500).seconds(), 1);
+  EXPECT_EQ(ToTimestamp(1'500).nanos(), 500'000'000);
+}
+
 TEST(CommandCodec, ShouldCarryARequestThroughAStartCommand) {
   const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({
     "definition": {"id": "d", "name": "D", "pattern": "parallel", "timeout": "PT10M", "maxRetries": 0,
