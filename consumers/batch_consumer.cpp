@@ -12,6 +12,10 @@ InboundMessage CopyMessage(RdKafka::Message& message) {
   out.topic = message.topic_name();
   out.partition = message.partition();
   out.offset = message.offset();
+  const RdKafka::MessageTimestamp timestamp = message.timestamp();
+  if (timestamp.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE) {
+    out.timestamp_ms = timestamp.timestamp;
+  }
   if (message.key()) out.key = *message.key();
   if (message.payload()) {
     out.payload.assign(static_cast<const char*>(message.payload()), message.len());

@@ -16,6 +16,7 @@ struct InboundMessage {
   std::string key;
   std::string payload;
   std::map<std::string, std::string> headers;
+  int64_t timestamp_ms = 0;  // Kafka's timestamp of the message (epoch ms); 0 when it has none
 
   std::string Header(const std::string& name) const {
     const auto it = headers.find(name);

@@ -11,9 +11,9 @@ namespace agentstudio::kafka {
 
 SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
                                      store::SessionPool& pool, MessageProducer& dlq_producer,
-                                     size_t max_batch)
+                                     size_t max_batch, std::chrono::milliseconds dedup_window)
     : pool_(pool),
-      handler_(topics),
+      handler_(topics, dedup_window),
       dead_letters_(dlq_producer, topics),
       applier_(pool, dead_letters_, "scheduler"),
       consumer_(std::move(properties),

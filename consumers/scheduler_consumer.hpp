@@ -34,7 +34,8 @@ struct SchedulerCounters {
 class SchedulerConsumer {
  public:
   SchedulerConsumer(ConfigMap properties, const Topics& topics, store::SessionPool& pool,
-                    MessageProducer& dlq_producer, size_t max_batch = 500);
+                    MessageProducer& dlq_producer, size_t max_batch = 500,
+                    std::chrono::milliseconds dedup_window = kDefaultDedupWindow);
 
   // Runs until `stop` is set; then finishes the batch in hand and leaves the group.
   void Run(const std::atomic<bool>& stop);

@@ -138,6 +138,12 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
   SchedulerBatchResult result;
   std::vector<Decoded> decoded;
   for (const InboundMessage& message : batch) {
+    if (message.timestamp_ms > 0 && message.timestamp_ms < now - dedup_window_.count()) {
+      result.poison.push_back({&message, "older than the deduplication window (" +
+                                             std::to_string(dedup_window_.count() / 1000) +
+                                             " s): cannot tell whether it was applied before"});
+      continue;
+    }
     auto d = Decode(message, topics_);
     if (auto* reason = std::get_if<std::string>(&d)) {
       result.poison.push_back({&message, std::move(*reason)});

@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -30,15 +31,27 @@ struct SchedulerBatchResult {
 // messages. Runs on the caller's session inside the caller's transaction, so
 // the caller commits Kafka offsets only after the transaction committed.
 // Throws on database errors (the caller rolls back and retries the batch).
+//
+// Deduplication remembers message ids for `dedup_window` (then
+// ProcessedMessagesPruner forgets them), so a message whose Kafka timestamp
+// is older than that cannot be told from one applied before: it is
+// dead-lettered, not applied. The default window is longer than Kafka's
+// default retention (7 days), so only a message produced with an old
+// timestamp, or one kept longer than the window by a topic, gets there.
+inline constexpr std::chrono::milliseconds kDefaultDedupWindow = std::chrono::hours(24 * 8);
+
 class SchedulerHandler {
  public:
-  explicit SchedulerHandler(Topics topics) : topics_(std::move(topics)) {}
+  explicit SchedulerHandler(Topics topics,
+                            std::chrono::milliseconds dedup_window = kDefaultDedupWindow)
+      : topics_(std::move(topics)), dedup_window_(dedup_window) {}
 
   SchedulerBatchResult Apply(soci::session& session, std::span<const InboundMessage> batch,
                              engine::TimeMs now) const;
 
  private:
   const Topics topics_;
+  const std::chrono::milliseconds dedup_window_;
 };
 
 }  // namespace agentstudio::kafka

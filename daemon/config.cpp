@@ -93,6 +93,14 @@ const std::map<std::string, Setter>& Settings() {
        [](Config& c, const std::string& v) {
          return SetInt(c.execute_timeout_ms, v, 1000, 3 * 3600 * 1000);
        }},
+      {"AGENTSTUDIO_DEDUP_WINDOW_S",
+       [](Config& c, const std::string& v) {
+         return SetInt(c.dedup_window_s, v, 1, 10 * 365 * 24 * 3600);
+       }},
+      {"AGENTSTUDIO_DEDUP_PRUNE_INTERVAL_MS",
+       [](Config& c, const std::string& v) {
+         return SetInt(c.dedup_prune_interval_ms, v, 100, 24 * 3600 * 1000);
+       }},
       {"AGENTSTUDIO_DELETE_WAIT_MS",
        [](Config& c, const std::string& v) { return SetInt(c.delete_wait_ms, v, 0, 600000); }},
       {"AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS",

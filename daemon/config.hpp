@@ -55,6 +55,12 @@ struct Config {
   // AGENTSTUDIO_EXECUTE_TIMEOUT_MS: how long the waiting endpoints (/execute,
   // resume, meta-agent execute) wait when the request sets no timeout.
   int execute_timeout_ms = 600000;
+  // AGENTSTUDIO_DEDUP_WINDOW_S: how long schedulers remember applied message
+  // ids; older messages are dead-lettered. Keep it above the topics'
+  // retention.ms. AGENTSTUDIO_DEDUP_PRUNE_INTERVAL_MS: how often ids older
+  // than that are deleted.
+  int dedup_window_s = 8 * 24 * 3600;
+  int dedup_prune_interval_ms = 600000;
   // AGENTSTUDIO_DELETE_WAIT_MS: how long a DELETE waits for a scheduler to
   // apply it (then 200, a GET finds nothing) before answering 202.
   int delete_wait_ms = 10000;

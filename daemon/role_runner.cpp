@@ -9,6 +9,7 @@
 #include "agents/agent_runtime.hpp"
 #include "agents/reference/reference_agents.hpp"
 #include "consumers/heartbeat_consumer.hpp"
+#include "consumers/processed_messages_pruner.hpp"
 #include "consumers/scheduler_consumer.hpp"
 #include "consumers/timer_sweeper.hpp"
 #include "consumers/workflow_event_feed.hpp"
@@ -71,13 +72,15 @@ struct RoleRunner::Parts {
   std::unique_ptr<kafka::SchedulerConsumer> scheduler;
   std::unique_ptr<kafka::HeartbeatConsumer> heartbeats;
   std::unique_ptr<kafka::TimerSweeper> sweeper;
+  std::unique_ptr<kafka::ProcessedMessagesPruner> pruner;
   std::unique_ptr<kafka::OutboxRelay> relay;
   std::unique_ptr<agents::AgentRuntime> agent;
   MetricsRegistry metrics;                            // reads the parts above
   std::unique_ptr<MetricsEndpoint> metrics_endpoint;  // without a front door
 
   std::atomic<bool> stop_agent{false}, stop_scheduler{false}, stop_relay{false};
-  std::thread agent_thread, scheduler_thread, heartbeat_thread, sweeper_thread, relay_thread;
+  std::thread agent_thread, scheduler_thread, heartbeat_thread, sweeper_thread, pruner_thread,
+      relay_thread;
   bool stopped = false;
 
   explicit Parts(Config c) : config(std::move(c)), topics(config.topic_prefix) {}
@@ -143,11 +146,12 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     AddRelayMetrics(p.metrics, *p.relay);
   }
   if (c.Has(Role::kScheduler)) {
-    p.scheduler_pool = OpenPool(c.database_url, 3);  // consumer, heartbeats, timers
+    p.scheduler_pool = OpenPool(c.database_url, 4);  // consumer, heartbeats, timers, pruner
     const std::chrono::milliseconds session_timeout(c.kafka_session_timeout_ms);
+    const std::chrono::milliseconds dedup_window(int64_t{c.dedup_window_s} * 1000);
     p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
         kafka::WithSessionTimeout(p.Properties("agentstudiod-scheduler"), session_timeout),
-        p.topics, *p.scheduler_pool, *p.producer);
+        p.topics, *p.scheduler_pool, *p.producer, 500, dedup_window);
     p.heartbeats = std::make_unique<kafka::HeartbeatConsumer>(
         kafka::WithSessionTimeout(p.Properties("agentstudiod-heartbeats"), session_timeout),
         p.topics, *p.scheduler_pool, *p.producer);
@@ -155,6 +159,9 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.heartbeat_thread = std::thread([&p] { p.heartbeats->Run(p.stop_scheduler); });
     p.sweeper = std::make_unique<kafka::TimerSweeper>(*p.scheduler_pool, p.topics);
     p.sweeper_thread = std::thread([&p] { p.sweeper->Run(p.stop_scheduler); });
+    p.pruner = std::make_unique<kafka::ProcessedMessagesPruner>(
+        *p.scheduler_pool, dedup_window, std::chrono::milliseconds(c.dedup_prune_interval_ms));
+    p.pruner_thread = std::thread([&p] { p.pruner->Run(p.stop_scheduler); });
     AddSchedulerMetrics(p.metrics, *p.scheduler, *p.heartbeats, *p.sweeper);
   }
   if (c.Has(Role::kAgent)) {
@@ -225,6 +232,7 @@ void RoleRunner::Stop() {
   if (p.scheduler_thread.joinable()) p.scheduler_thread.join();
   if (p.heartbeat_thread.joinable()) p.heartbeat_thread.join();
   if (p.sweeper_thread.joinable()) p.sweeper_thread.join();
+  if (p.pruner_thread.joinable()) p.pruner_thread.join();
   p.stop_relay = true;
   if (p.relay_thread.joinable()) p.relay_thread.join();
   if (p.producer) p.producer->Flush(std::chrono::seconds(5));
@@ -254,6 +262,7 @@ void RoleRunner::Stop() {
   p.agent.reset();
   p.heartbeats.reset();
   p.sweeper.reset();
+  p.pruner.reset();
   p.scheduler.reset();
   p.relay.reset();
   p.commands.reset();

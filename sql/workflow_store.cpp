@@ -332,4 +332,12 @@ std::set<std::string> ClaimNewMessageIds(soci::session& session,
   return out;
 }
 
+uint64_t PruneProcessedMessages(soci::session& session, engine::TimeMs before, int limit) {
+  long long before_ms = before;
+  soci::statement statement = (session.prepare << std::string(queries::kPruneProcessedMessages),
+                               soci::use(before_ms, "before"), soci::use(limit, "limit"));
+  statement.execute(true);
+  return static_cast<uint64_t>(statement.get_affected_rows());
+}
+
 }  // namespace agentstudio::store

@@ -114,4 +114,8 @@ ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& q
 std::set<std::string> ClaimNewMessageIds(soci::session& session,
                                          const std::vector<std::string>& ids);
 
+// Deletes up to `limit` processed message ids claimed before `before`;
+// returns how many.
+uint64_t PruneProcessedMessages(soci::session& session, engine::TimeMs before, int limit);
+
 }  // namespace agentstudio::store

@@ -1,6 +1,7 @@
 // Scheduler, relay and agent roles on the real Kafka broker and a real
 // PostgreSQL: commands in, workflows to the end.
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -580,6 +581,97 @@ TEST_F(PipelineTest, ShouldDeadLetterAStartWhoseTaskIdsBelongToAnotherWorkflow) 
     EXPECT_EQ(after.tasks[i].response, before.tasks[i].response) << i;
     EXPECT_EQ(after.tasks[i].attempt, before.tasks[i].attempt) << i;
   }
+}
+
+// processed_messages is pruned after the deduplication window; a message
+// redelivered from before the window (its Kafka timestamp says so) is
+// dead-lettered, not applied again: a pause from before the resume must not
+// pause the workflow again.
+TEST(DeduplicationWindowTest, ShouldForgetOldIdsAndRefuseMessagesOlderThanTheWindow) {
+  testing::InProcessStack stack({Role::kScheduler, Role::kRelay, Role::kAgent},
+                                [](daemon::Config& c) {
+                                  c.dedup_window_s = 10;
+                                  c.dedup_prune_interval_ms = 200;
+                                });
+  kafka::MessageProducer producer(kafka::BaseProperties(stack.bootstrap(), "test"),
+                                  std::chrono::seconds(10));
+  kafka::WorkflowCommandProducer commands(producer, stack.topics());
+  const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({"definition": {"id": "s",
+      "name": "S", "pattern": "sequential", "steps": [{"id": "a", "name": "A",
+      "agentType": "test-runner", "configuration": {"sleepMs": 60000}}]}})"));
+  const std::string id = schemas::NewWorkflowId();
+  ASSERT_TRUE(commands
+                  .SubmitAndWait(schemas::MakeStartCommand(
+                      parsed.request, id, {schemas::NewTaskId()}, engine::WallClockNow()))
+                  .ok);
+  const auto status_is = [&](engine::WorkflowStatus status) {
+    return testing::WaitUntil([&] {
+      const auto state = stack.Load(id);
+      return state && state->status == status;
+    });
+  };
+  ASSERT_TRUE(status_is(engine::WorkflowStatus::kRunning));
+  const auto pause =
+      schemas::MakeControlCommand(id, engine::Control::kPause, "", engine::WallClockNow());
+  const engine::TimeMs paused_at = engine::WallClockNow();
+  ASSERT_TRUE(commands.SubmitAndWait(pause).ok);
+  ASSERT_TRUE(status_is(engine::WorkflowStatus::kPaused));
+  ASSERT_TRUE(commands
+                  .SubmitAndWait(schemas::MakeControlCommand(id, engine::Control::kResume, "",
+                                                             engine::WallClockNow()))
+                  .ok);
+  ASSERT_TRUE(status_is(engine::WorkflowStatus::kRunning));
+
+  auto session = stack.database().Connect();
+  const std::string pause_id = "cmd:" + pause.command_id();
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return testing::CountOf(*session, "SELECT count(*) FROM processed_messages WHERE id = '" +
+                                              pause_id + "'") == 0;
+      },
+      std::chrono::seconds(60)))
+      << "the pause's id is forgotten after the window";
+
+  // Kafka redelivers the pause: same bytes, key and timestamp (from before
+  // the window), then a cancel that ends the test.
+  std::string error;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", stack.bootstrap(), error);
+  conf->set("partitioner", "murmur2_random", error);
+  std::unique_ptr<RdKafka::Producer> raw(RdKafka::Producer::create(conf.get(), error));
+  ASSERT_TRUE(raw) << error;
+  std::string payload = pause.SerializeAsString();
+  ASSERT_EQ(raw->produce(stack.topics().commands(), RdKafka::Topic::PARTITION_UA,
+                         RdKafka::Producer::RK_MSG_COPY, payload.data(), payload.size(), id.data(),
+                         id.size(), paused_at, nullptr),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ(raw->flush(10000), RdKafka::ERR_NO_ERROR);
+  ASSERT_TRUE(commands
+                  .SubmitAndWait(schemas::MakeControlCommand(id, engine::Control::kCancel, "done",
+                                                             engine::WallClockNow()))
+                  .ok);
+  EXPECT_EQ(stack.WaitForEnd(id).status, engine::WorkflowStatus::kCancelled);
+  std::vector<engine::ExecutionEvent> events = [&] {
+    auto s = stack.database().Connect();
+    return store::LoadEvents(*s, id);
+  }();
+  EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                          [](const auto& e) { return e.type == "WorkflowPaused"; }),
+            1);
+
+  kafka::BatchConsumer dlq(kafka::BaseProperties(stack.bootstrap(), "dlq-reader"),
+                           {stack.topics().prefix() + "dlq-reader",
+                            {stack.topics().dlq()},
+                            100,
+                            std::chrono::milliseconds(200)});
+  std::string reason;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    for (const auto& m : dlq.Poll()) {
+      if (m.key == id) reason = m.Header("x-dlq-reason");
+    }
+    return !reason.empty();
+  }));
+  EXPECT_EQ(reason.rfind("older than the deduplication window", 0), 0u) << reason;
 }
 
 // A task message Kafka refuses for good (here: over its topic's
