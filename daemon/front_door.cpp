@@ -249,18 +249,38 @@ void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseW
   const auto target = TargetOf(request, response);
   if (!target) return;
   const auto& [trace, instance, id, not_found] = *target;
-  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
-                   if (store::LoadExecutions(session, {id}, /*for_update=*/false).empty()) {
-                     SendProblem(writer, not_found, instance, trace);
-                     return;
-                   }
-                   Json list = Json::array();
-                   for (const auto& checkpoint : store::LoadCheckpoints(session, id)) {
-                     list.push_back(schemas::CheckpointToJson(id, checkpoint));
-                   }
-                   SendJson(writer, Code::Ok, list);
-                 });
+  auto parsed = ParseCheckpointPageQuery(QueryParameters(request));
+  if (auto* errors = std::get_if<engine::FieldErrors>(&parsed)) {
+    SendProblem(
+        response,
+        {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(*errors), 0},
+        instance, trace);
+    return;
+  }
+  // A page at a time (snapshots hold every result so far): the next page's
+  // address goes in a Link header, so the body keeps the reference's shape.
+  RunDatabaseJob(
+      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+      [id, instance, trace, not_found, page = std::get<CheckpointPageQuery>(parsed)](
+          soci::session& session, ResponseWriter& writer) {
+        if (store::LoadMarks(session, {id}).empty()) {
+          SendProblem(writer, not_found, instance, trace);
+          return;
+        }
+        auto checkpoints = store::LoadCheckpoints(session, id, page.after_sequence, page.limit + 1);
+        const bool more = checkpoints.size() > static_cast<size_t>(page.limit);
+        if (more) checkpoints.pop_back();
+        Json list = Json::array();
+        for (const auto& checkpoint : checkpoints) {
+          list.push_back(schemas::CheckpointToJson(id, checkpoint));
+        }
+        if (more) {
+          writer.headers().add(std::make_shared<LinkHeader>(
+              "<" + instance + "?afterSequence=" + std::to_string(checkpoints.back().sequence) +
+              "&limit=" + std::to_string(page.limit) + ">; rel=\"next\""));
+        }
+        SendJson(writer, Code::Ok, list);
+      });
 }
 
 void FrontDoor::SubmitCommand(const agentstudio::v1::WorkflowCommand& command,
@@ -371,11 +391,7 @@ void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWr
   if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   const std::string instance = request.resource();
-  std::map<std::string, std::string> params;
-  for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it) {
-    params[it->first] = it->second;
-  }
-  auto parsed = ParseWorkflowListQuery(params);
+  auto parsed = ParseWorkflowListQuery(QueryParameters(request));
   if (auto* errors = std::get_if<engine::FieldErrors>(&parsed)) {
     SendProblem(
         response,

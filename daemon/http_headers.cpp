@@ -32,4 +32,12 @@ std::string IfNoneMatchOf(const Pistache::Http::Request& request) {
   return {};
 }
 
+std::map<std::string, std::string> QueryParameters(const Pistache::Http::Request& request) {
+  std::map<std::string, std::string> params;
+  for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it) {
+    params[it->first] = it->second;
+  }
+  return params;
+}
+
 }  // namespace agentstudio::daemon

@@ -4,6 +4,7 @@
 #include <pistache/http_header.h>
 
 #include <algorithm>
+#include <map>
 #include <ostream>
 #include <string>
 
@@ -35,6 +36,7 @@ class TextHeader : public Pistache::Http::Header::Header {
 
 using AllowHeader = TextHeader<"Allow">;
 using ETagHeader = TextHeader<"ETag">;
+using LinkHeader = TextHeader<"Link">;
 using RetryAfterHeader = TextHeader<"Retry-After">;
 using TraceparentHeader = TextHeader<"traceparent">;
 
@@ -45,6 +47,9 @@ std::string TraceparentOf(const Pistache::Http::Request& request);
 // Whether an If-None-Match value ("*", or a comma-separated list of entity
 // tags, weak ones included) names `etag` (RFC 9110 13.1.2, weak comparison).
 bool IfNoneMatchHolds(const std::string& if_none_match, const std::string& etag);
+
+// The request's query parameters (the last value of a repeated one).
+std::map<std::string, std::string> QueryParameters(const Pistache::Http::Request& request);
 
 // The request's If-None-Match header, empty when absent.
 std::string IfNoneMatchOf(const Pistache::Http::Request& request);

@@ -81,6 +81,34 @@ std::variant<store::ExecutionPageQuery, engine::FieldErrors> ParseWorkflowListQu
   return query;
 }
 
+std::variant<CheckpointPageQuery, engine::FieldErrors> ParseCheckpointPageQuery(
+    const std::map<std::string, std::string>& params) {
+  CheckpointPageQuery query;
+  engine::FieldErrors errors;
+  for (const auto& [name, value] : params) {
+    if (name == "limit") {
+      const auto limit = ParseCount(value);
+      if (!limit || *limit < 1 || *limit > 1000) {
+        errors.push_back({"limit", "limit must be an integer between 1 and 1000", "RANGE_ERROR"});
+      } else {
+        query.limit = static_cast<int>(*limit);
+      }
+    } else if (name == "afterSequence") {
+      const auto after = ParseCount(value);
+      if (!after) {
+        errors.push_back(
+            {"afterSequence", "afterSequence must be an integer of 0 or more", "RANGE_ERROR"});
+      } else {
+        query.after_sequence = *after;
+      }
+    } else {
+      errors.push_back({name, "Unknown query parameter '" + name + "'", "INVALID_FORMAT"});
+    }
+  }
+  if (!errors.empty()) return errors;
+  return query;
+}
+
 nlohmann::json WorkflowListJson(const store::ExecutionPage& page,
                                 const store::ExecutionPageQuery& query) {
   nlohmann::json items = nlohmann::json::array();

@@ -18,6 +18,18 @@ namespace agentstudio::daemon {
 std::variant<store::ExecutionPageQuery, engine::FieldErrors> ParseWorkflowListQuery(
     const std::map<std::string, std::string>& params);
 
+// A page of GET /api/workflows/{id}/checkpoints.
+struct CheckpointPageQuery {
+  int64_t after_sequence = 0;
+  int limit = 100;
+};
+
+// Reads the query of GET /api/workflows/{id}/checkpoints: `afterSequence`
+// (>= 0, default 0: from the first) and `limit` (1-1000, default 100).
+// Unknown parameters are errors. Returns every problem at once.
+std::variant<CheckpointPageQuery, engine::FieldErrors> ParseCheckpointPageQuery(
+    const std::map<std::string, std::string>& params);
+
 // The answer: {items, total, limit, offset, hasMore}.
 nlohmann::json WorkflowListJson(const store::ExecutionPage& page,
                                 const store::ExecutionPageQuery& query);

@@ -262,11 +262,14 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
 }
 
 std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
-                                                const std::string& workflow_id) {
+                                                const std::string& workflow_id,
+                                                int64_t after_sequence, int limit) {
   std::vector<engine::Checkpoint> out;
   std::string value;
-  soci::statement statement = (session.prepare << std::string(queries::kSelectCheckpoints),
-                               soci::into(value), soci::use(workflow_id, "id"));
+  long long after = after_sequence;
+  soci::statement statement =
+      (session.prepare << std::string(queries::kSelectCheckpoints), soci::into(value),
+       soci::use(workflow_id, "id"), soci::use(after, "after"), soci::use(limit, "limit"));
   statement.execute();
   while (statement.fetch()) {
     const Json row = Json::parse(value);

@@ -75,9 +75,11 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
                                                const std::string& workflow_id,
                                                int64_t after_sequence = 0);
 
-// The checkpoints of one execution, oldest first.
+// The checkpoints of one execution numbered after `after_sequence`, oldest
+// first, at most `limit`.
 std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
-                                                const std::string& workflow_id);
+                                                const std::string& workflow_id,
+                                                int64_t after_sequence = 0, int limit = 1000000);
 
 // A list item of GET /api/workflows.
 struct ExecutionSummary {

@@ -128,8 +128,25 @@ TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
   EXPECT_EQ(checkpoints[1]["contextSnapshot"]["progress"], 100);
   EXPECT_FALSE(checkpoints[1].contains("nextTaskId"));
   EXPECT_NE(checkpoints[0]["id"], checkpoints[1]["id"]);
+  EXPECT_TRUE(response.Header("link").empty()) << "one page holds them all";
   ExpectProblem(Http("GET", Url("/api/workflows/wf_missing/checkpoints")), 404,
                 "/api/workflows/wf_missing/checkpoints");
+
+  // Page by page: the Link header names the next page until the last.
+  const auto first = Http("GET", Url("/api/workflows/" + id + "/checkpoints?limit=1"));
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.Json().size(), 1u);
+  EXPECT_EQ(first.Json()[0]["sequenceNumber"], 1);
+  const std::string next_page = "/api/workflows/" + id + "/checkpoints?afterSequence=1&limit=1";
+  EXPECT_EQ(first.Header("link"), "<" + next_page + ">; rel=\"next\"");
+  const auto second = Http("GET", Url(next_page));
+  ASSERT_EQ(second.Json().size(), 1u);
+  EXPECT_EQ(second.Json()[0]["sequenceNumber"], checkpoints[1]["sequenceNumber"]);
+  EXPECT_EQ(second.Json()[0]["contextSnapshot"]["progress"], 100);
+  EXPECT_TRUE(second.Header("link").empty());
+  const auto bad = Http("GET", Url("/api/workflows/" + id + "/checkpoints?limit=0&page=2"));
+  ExpectProblem(bad, 400, "/api/workflows/" + id + "/checkpoints");
+  EXPECT_EQ(bad.Json()["errors"].size(), 2u);
 }
 
 // Two sequential steps; the first takes `sleep_ms` (reporting progress), so a

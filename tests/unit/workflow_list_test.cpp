@@ -57,6 +57,22 @@ TEST(ParseWorkflowListQuery, ShouldRejectUnknownParameters) {
   EXPECT_EQ(errors[0].field, "stauts");
 }
 
+TEST(ParseCheckpointPageQuery, ShouldDefaultToTheFirstHundred) {
+  const auto query = std::get<CheckpointPageQuery>(ParseCheckpointPageQuery({}));
+  EXPECT_EQ(query.after_sequence, 0);
+  EXPECT_EQ(query.limit, 100);
+  const auto page = std::get<CheckpointPageQuery>(
+      ParseCheckpointPageQuery({{"afterSequence", "42"}, {"limit", "1000"}}));
+  EXPECT_EQ(page.after_sequence, 42);
+  EXPECT_EQ(page.limit, 1000);
+}
+
+TEST(ParseCheckpointPageQuery, ShouldRejectBadValuesAndUnknownParameters) {
+  const auto errors = std::get<engine::FieldErrors>(
+      ParseCheckpointPageQuery({{"afterSequence", "-1"}, {"limit", "1001"}, {"offset", "3"}}));
+  ASSERT_EQ(errors.size(), 3u);
+}
+
 TEST(WorkflowListJson, ShouldSayWhetherMorePagesFollow) {
   store::ExecutionPage page;
   page.total = 3;
