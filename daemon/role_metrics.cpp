@@ -1,5 +1,7 @@
 #include "daemon/role_metrics.hpp"
 
+#include "daemon/sse_stream.hpp"
+
 namespace agentstudio::daemon {
 namespace {
 
@@ -87,6 +89,9 @@ void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFe
   registry.Add("agentstudio_commands_unconfirmed",
                "Commands this front door sent that Kafka has not confirmed yet", kGauge, {},
                Reading([unconfirmed_commands] { return unconfirmed_commands->load(); }));
+  registry.Add("agentstudio_sse_streams_dropped_total",
+               "Event streams ended because their client stopped reading", kCounter, {},
+               Reading([] { return SseStream::dropped(); }));
   registry.Add("agentstudio_workflow_events_received_total",
                "Workflow events read from workflow-events by this front door", kCounter, {},
                Reading([&feed] { return feed.received(); }));

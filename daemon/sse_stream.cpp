@@ -1,13 +1,21 @@
 #include "daemon/sse_stream.hpp"
 
 #include <pistache/peer.h>
+#include <sys/socket.h>
 
 #include <cstdio>
 #include <sstream>
 
 namespace agentstudio::daemon {
 
-SseStream::SseStream(Pistache::Http::ResponseWriter& writer) : peer_(writer.getPeer()) {
+namespace {
+std::atomic<uint64_t> dropped_streams{0};
+}  // namespace
+
+uint64_t SseStream::dropped() { return dropped_streams; }
+
+SseStream::SseStream(Pistache::Http::ResponseWriter& writer, size_t max_queued_bytes)
+    : max_queued_bytes_(max_queued_bytes), peer_(writer.getPeer()) {
   Write(
       "HTTP/1.1 200 OK\r\n"
       "Content-Type: text/event-stream\r\n"
@@ -43,7 +51,20 @@ bool SseStream::Write(const std::string& bytes) {
     ended_ = true;  // the client is gone
     return false;
   }
-  peer->send(Pistache::RawBuffer(bytes, bytes.size()));
+  if (queued_->load() + bytes.size() > max_queued_bytes_) {
+    // The client stopped reading. Shut the connection down (the reactor then
+    // sees it end and closes it); the fd is still this peer's unless the
+    // client disconnected at this very moment.
+    ended_ = true;
+    ++dropped_streams;
+    ::shutdown(peer->fd(), SHUT_RDWR);
+    return false;
+  }
+  *queued_ += bytes.size();
+  const size_t size = bytes.size();
+  peer->send(Pistache::RawBuffer(bytes, bytes.size()))
+      .then([queued = queued_, size](ssize_t) { *queued -= size; },
+            [queued = queued_, size](std::exception_ptr) { *queued -= size; });
   return true;
 }
 

@@ -2,6 +2,8 @@
 
 #include <pistache/http.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,10 +17,18 @@ namespace agentstudio::daemon {
 // loop on the calling thread, which races the reactor and aborts the process
 // ("could not find write data", pistache#1006, fixed upstream in #1280).
 // Thread-safe.
+//
+// A client that stops reading must not make the front door queue without
+// bound: once more than `max_queued_bytes` wait in Pistache's write queue
+// (after the kernel's socket buffers filled), the stream ends and the
+// connection is shut down (dropped() counts it).
 class SseStream {
  public:
+  static constexpr size_t kDefaultMaxQueuedBytes = 1 << 20;
+
   // Sends the status line and headers. `writer` must not answer otherwise.
-  explicit SseStream(Pistache::Http::ResponseWriter& writer);
+  explicit SseStream(Pistache::Http::ResponseWriter& writer,
+                     size_t max_queued_bytes = kDefaultMaxQueuedBytes);
 
   // Sends one event ("id:" when > 0, "event:" when not empty, "data:" lines).
   // Returns false once the client is gone or the stream ended.
@@ -28,10 +38,17 @@ class SseStream {
   // Ends the stream (the last chunk). Idempotent.
   void End();
 
+  // Streams dropped because their client stopped reading, in this process.
+  static uint64_t dropped();
+
  private:
   bool Write(const std::string& bytes);
   bool WriteChunk(const std::string& data);
 
+  const size_t max_queued_bytes_;
+  // Bytes handed to Pistache and not written to the socket yet; shared with
+  // the write completions, which may come after this is gone.
+  const std::shared_ptr<std::atomic<size_t>> queued_ = std::make_shared<std::atomic<size_t>>(0);
   std::mutex mutex_;
   std::weak_ptr<Pistache::Tcp::Peer> peer_;  // guarded by mutex_
   bool ended_ = false;                       // guarded by mutex_

@@ -1,18 +1,25 @@
 // The REST front door on a real port, with every role behind it in-process,
 // the real Kafka broker and a real PostgreSQL. (Its answers while Kafka is
 // down are in the broker fault suite: kafka_faults_e2etest.)
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <thread>
 
+#include "agentstudio/v1/task_event.pb.h"
 #include "agentstudio/v1/workflow_command.pb.h"
 #include "consumers/batch_consumer.hpp"
 #include "engine/definition_parser.hpp"
 #include "engine/planner.hpp"
 #include "engine/timestamp.hpp"
 #include "producers/message_producer.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/struct_json.hpp"
 #include "sql/agent_store.hpp"
 #include "sql/workflow_store.hpp"
 #include "tests/support/http_client.hpp"
@@ -175,6 +182,84 @@ std::string WaitForFirstTaskRunning(testing::InProcessStack& stack, const std::s
 // The first step would take a minute: only a cancel that reaches the agent
 // (on `agent-control`) makes its report come within the test's wait.
 constexpr int kMinute = 60000;
+
+// An event stream whose client stops reading is dropped once a bounded
+// queue is full, instead of queueing every event in memory: here ~7.7 MB of
+// thoughts arrive while the client reads nothing, then it finds the stream
+// ended although the workflow still runs.
+TEST_F(FrontDoorTest, ShouldDropAnEventStreamWhoseClientStopsReading) {
+  const std::string id =
+      Http("POST", Url("/api/workflows"), SlowWorkflow(5 * kMinute)).Json()["id"];
+  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  const int small = 4096;  // a client that reads nothing keeps its window shut
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(stack_.http_port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const std::string get =
+      "GET /api/workflows/" + id +
+      "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+  ASSERT_EQ(::send(fd, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+
+  kafka::MessageProducer producer(kafka::BaseProperties(stack_.bootstrap(), "thinker"),
+                                  std::chrono::seconds(10));
+  const double received_before =
+      Sample(Http("GET", Url("/metrics")).body, "agentstudio_workflow_events_received_total");
+  const std::string content(64 * 1024, 't');
+  constexpr int kThoughts = 120;
+  for (int i = 0; i < kThoughts; ++i) {
+    agentstudio::v1::TaskEvent event;
+    event.set_schema_version(schemas::kSchemaVersion);
+    event.set_event_id("thought-" + std::to_string(i));
+    event.set_workflow_id(id);
+    event.set_task_id(task_id);
+    event.set_attempt(1);
+    *event.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
+    event.mutable_progress()->set_percentage(1);
+    event.mutable_progress()->mutable_thought()->set_type("reasoning");
+    event.mutable_progress()->mutable_thought()->set_content(content);
+    producer.Send(
+        stack_.topics().task_events(), id, event.SerializeAsString(), {},
+        [](const kafka::DeliveryResult& result) { EXPECT_TRUE(result.ok) << result.error; });
+  }
+  ASSERT_TRUE(producer.Flush(std::chrono::seconds(30)));
+  // Once this front door's feed has had them all, the stream was handed them.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Sample(Http("GET", Url("/metrics")).body,
+                      "agentstudio_workflow_events_received_total") >= received_before + kThoughts;
+      },
+      std::chrono::seconds(60)));
+  EXPECT_EQ(stack_.Load(id)->status, engine::WorkflowStatus::kRunning);
+
+  // Reading now, the client gets what was queued, then the end: well before
+  // the workflow's (its first step takes five minutes) would end the stream.
+  const timeval poll_wait{1, 0};
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &poll_wait, sizeof poll_wait), 0);
+  std::vector<char> buffer(1 << 16);
+  size_t received = 0;
+  bool ended = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!ended && std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+    if (n > 0) {
+      received += static_cast<size_t>(n);
+    } else if (n == 0 || errno == ECONNRESET) {
+      ended = true;
+    }  // else the 1 s receive timeout: read again until the deadline
+  }
+  ::close(fd);
+  EXPECT_TRUE(ended) << "the stream stayed open";
+  EXPECT_LT(received, kThoughts * content.size()) << "not every event was queued for it";
+  EXPECT_GE(Sample(Http("GET", Url("/metrics")).body, "agentstudio_sse_streams_dropped_total"), 1);
+  EXPECT_EQ(Http("GET", Url("/health")).status, 200);
+  EXPECT_EQ(Http("POST", Url("/api/workflows/" + id + "/cancel")).status, 200);
+}
 
 TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndStopItsAgent) {
   testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
