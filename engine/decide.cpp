@@ -580,16 +580,23 @@ Json BuildAgentRequest(const WorkflowState& state, const TaskState& task) {
   context["attempt"] = task.attempt;
   context["previousResults"] = std::move(previous);
   if (state.definition.pattern == Pattern::kIterative) {
+    // Only the last iteration before this one: carrying them all made every
+    // request grow with the iteration count (O(n^2) bytes, past Kafka's 1 MB
+    // within a few iterations of large results). Older ones are in the
+    // execution (GET /api/workflows/{id}); `iterationsOmitted` counts them.
+    const int first = std::max(1, task.iteration - kIterationsCarried);
     Json earlier = Json::array();
-    for (int i = 1; i < task.iteration; ++i)
+    for (int i = first; i < task.iteration; ++i)
       earlier.push_back({{"iteration", i}, {"results", Json::object()}});
     for (const TaskState& t : state.tasks) {
-      if (t.iteration < task.iteration && t.response.is_object()) {
-        earlier[t.iteration - 1]["results"][t.step_id] = t.response.value("result", Json::object());
+      if (t.iteration >= first && t.iteration < task.iteration && t.response.is_object()) {
+        earlier[t.iteration - first]["results"][t.step_id] =
+            t.response.value("result", Json::object());
       }
     }
     context["iteration"] = task.iteration;
     context["previousIterations"] = std::move(earlier);
+    context["iterationsOmitted"] = first - 1;
   }
   Json input = step && step->input.is_object() ? step->input
                : state.input.is_object()       ? state.input

@@ -140,8 +140,11 @@ Decision Decide(WorkflowState state, const Input& input);
 // step's `input` or else the workflow input, the step configuration and
 // timeout, and in `context` (over the step's own `context`) the execution id,
 // step id, attempt, the results of the steps it depends on (`previousResults`,
-// keyed by step id) and, for `iterative`, `iteration` and `previousIterations`
-// ([{iteration, results: {stepId: result}}] of the earlier runs).
+// keyed by step id) and, for `iterative`, `iteration`, `previousIterations`
+// ([{iteration, results: {stepId: result}}] of the last kIterationsCarried
+// runs before this one) and `iterationsOmitted` (the older runs left out), so
+// a request's size does not grow with the iteration count.
+inline constexpr int kIterationsCarried = 1;
 Json BuildAgentRequest(const WorkflowState& state, const TaskState& task);
 
 }  // namespace agentstudio::engine

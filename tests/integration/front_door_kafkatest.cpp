@@ -525,14 +525,14 @@ TEST(FrontDoorAloneTest, ShouldAcceptWorkForTheAgentTypesOfItsOwnAgentAtOnce) {
 }
 
 // systemctl stop while Kafka hangs with commands unconfirmed: their delivery
-// reports (due after the 10 s delivery timeout, past the 5 s the stop waits)
-// must not reach a destroyed front door. Under ASan this is a use-after-free
+// reports (due after the delivery timeout, here 7 s: past the 5 s the stop
+// waits for Kafka) must not reach a destroyed front door. Under ASan this is a use-after-free
 // when the producer outlives the front door.
 TEST(FrontDoorShutdownTest, ShouldStopCleanlyWhileKafkaHoldsCommandsUnconfirmed) {
   testing::KafkaCluster cluster(1);
-  auto stack = std::make_unique<testing::InProcessStack>(std::set<Role>{Role::kFrontdoor},
-                                                         std::function<void(daemon::Config&)>{},
-                                                         testing::StackKafka{cluster.bootstrap()});
+  auto stack = std::make_unique<testing::InProcessStack>(
+      std::set<Role>{Role::kFrontdoor}, [](daemon::Config& c) { c.delivery_timeout_ms = 7000; },
+      testing::StackKafka{cluster.bootstrap()});
   AddAgentSeenLongAgo(*stack);
   const std::string url = stack->base_url();
   ASSERT_EQ(Http("POST", url + "/api/workflows", testing::kCustomerAnalysisCurlBody).status, 201);

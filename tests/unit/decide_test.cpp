@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "engine/definition_parser.hpp"
 #include "engine/planner.hpp"
 
@@ -490,6 +492,39 @@ TEST(DecideIterative, ShouldRunTheStepListAgainUntilTheLastStepSaysDone) {
   EXPECT_EQ(d.events.back().type, "WorkflowCompleted");
   EXPECT_EQ(d.events.back().data["iterations"], 2);
   EXPECT_EQ(Progress(s), 100);
+}
+
+// A request carries the iteration before it, not all of them: with results of
+// 50 KB, the tenth iteration's request is as big as the second's (carrying
+// every earlier iteration it was five times bigger, and passed Kafka's 1 MB
+// after about twenty).
+TEST(DecideIterative, ShouldNotGrowRequestsWithTheIterationCount) {
+  Json body = {{"definition", Json::parse(kIterative)}};
+  body["definition"]["maxIterations"] = 10;
+  const ParsedWorkflowRequest parsed = ParseWorkflowRequest(body);
+  ASSERT_TRUE(parsed.ok());
+  WorkflowState s = Apply(PlanExecution("wf_1", parsed.request, {"task_draft", "task_review"}, kT0),
+                          StartInput{kT0});
+  const Json big = {{"success", true}, {"result", {{"text", std::string(50000, 'x')}}}};
+  std::map<int, size_t> draft_request_bytes;  // iteration -> bytes
+  for (int i = 1; i <= 10; ++i) {
+    for (const TaskState& task : s.tasks) {
+      if (task.step_id == "draft" && task.iteration == i) {
+        draft_request_bytes[i] = task.request.dump().size();
+        if (i == 10) {
+          EXPECT_EQ(task.request["context"]["previousIterations"].size(), 1u);
+          EXPECT_EQ(task.request["context"]["previousIterations"][0]["iteration"], 9);
+          EXPECT_EQ(task.request["context"]["iterationsOmitted"], 8);
+        }
+      }
+    }
+    s = CompleteDispatched(s, "", big, kT0 + 2 * i);      // the draft
+    s = CompleteDispatched(s, "", big, kT0 + 2 * i + 1);  // the review, not done
+  }
+  EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
+  ASSERT_EQ(draft_request_bytes.size(), 10u);
+  EXPECT_LT(draft_request_bytes[10], draft_request_bytes[2] * 11 / 10)
+      << draft_request_bytes[2] << " bytes at the second iteration";
 }
 
 TEST(DecideIterative, ShouldStopAtMaxIterationsWithAWarning) {
