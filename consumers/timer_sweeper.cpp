@@ -31,6 +31,11 @@ size_t TimerSweeper::RunOnce(engine::TimeMs now) {
       std::vector<int64_t> handled;
       for (const store::TimerRow& row : due) {
         handled.push_back(row.id);
+        if (!row.known_kind) {
+          spdlog::error("timer {} of workflow {} has a kind this version does not know; dropped",
+                        row.id, row.workflow_id);
+          continue;
+        }
         auto it = states.find(row.workflow_id);
         if (it == states.end()) continue;
         engine::Decision decision = engine::Decide(

@@ -56,10 +56,10 @@ std::variant<Json, Problem> AgentAnswer(const engine::WorkflowState& state,
     return response;
   }
   Problem problem;
-  if (task.error_message.rfind("Step timed out", 0) == 0) {
+  if (task.failure == engine::FailureCause::kStepTimeout) {
     problem = {504, "agent-timeout", "Agent Timeout", "Agent task timed out", {}, 0};
   } else if (state.status == engine::WorkflowStatus::kCancelled ||
-             task.error_message.rfind("Cancelled", 0) == 0) {
+             task.failure == engine::FailureCause::kCancelled) {
     problem = {499, "request-cancelled", "Request Cancelled", "The agent task was cancelled", {},
                0};
   } else {

@@ -49,12 +49,12 @@ class DecisionBuilder {
     decision_.dispatch_task_ids.push_back(task.id);
     if (const StepDefinition* step = FindStep(decision_.state, task.step_id);
         step && step->timeout_value) {
-      Schedule("step_timeout", task.id, task.attempt, now_ + step->timeout_value->count());
+      Schedule(TimerKind::kStepTimeout, task.id, task.attempt, now_ + step->timeout_value->count());
     }
   }
 
-  void Schedule(std::string kind, std::string task_id, int attempt, TimeMs fire_at) {
-    decision_.timers.push_back({std::move(kind), std::move(task_id), attempt, fire_at});
+  void Schedule(TimerKind kind, std::string task_id, int attempt, TimeMs fire_at) {
+    decision_.timers.push_back({kind, std::move(task_id), attempt, fire_at});
   }
 
   void Cancel(const std::string& task_id) { decision_.cancel_task_ids.push_back(task_id); }
@@ -227,7 +227,8 @@ Decision ApplyStart(WorkflowState state, const StartInput& input) {
   builder.Event("WorkflowStarted", "Information",
                 {{"workflowId", s.id}, {"totalTasks", s.tasks.size()}}, input.now);
   if (s.definition.timeout_value) {
-    builder.Schedule("workflow_timeout", "", 0, input.now + s.definition.timeout_value->count());
+    builder.Schedule(TimerKind::kWorkflowTimeout, "", 0,
+                     input.now + s.definition.timeout_value->count());
   }
   for (TaskState& task : s.tasks) {
     if (task.status == TaskStatus::kPending && !task.dispatched) builder.Dispatch(task);
@@ -291,6 +292,7 @@ void SkipUnfinished(DecisionBuilder& builder, const std::string& except, const s
     // then stale because the workflow has ended.
     if (task.dispatched) builder.Cancel(task.id);
     task.status = TaskStatus::kSkipped;
+    task.failure = FailureCause::kSkipped;
     task.error_message = why;
     task.completed_at = now;
   }
@@ -299,6 +301,7 @@ void SkipUnfinished(DecisionBuilder& builder, const std::string& except, const s
 void FailWorkflow(DecisionBuilder& builder, TaskState& failed, TimeMs now) {
   WorkflowState& s = builder.state();
   s.status = WorkflowStatus::kFailed;
+  s.failure = FailureCause::kTaskFailed;
   s.completed_at = now;
   s.error_message =
       "Task '" + failed.id + "' (step '" + failed.step_id + "') failed: " + failed.error_message;
@@ -316,6 +319,7 @@ Decision ApplyCancelTask(WorkflowState state, const CancelTaskInput& input) {
   TaskState& task = *builder.state().FindTask(input.task_id);
   if (task.dispatched) builder.Cancel(task.id);
   task.status = TaskStatus::kFailed;
+  task.failure = FailureCause::kCancelled;
   task.completed_at = input.now;
   task.error_message = input.reason.empty() ? "Cancelled" : "Cancelled: " + input.reason;
   builder.Event("TaskCancelled", "Warning", {{"taskId", task.id}, {"reason", input.reason}},
@@ -332,6 +336,7 @@ Decision ApplyCancel(WorkflowState state, const CancelInput& input) {
   DecisionBuilder builder(std::move(state), input.now);
   WorkflowState& s = builder.state();
   s.status = WorkflowStatus::kCancelled;
+  s.failure = FailureCause::kCancelled;
   s.completed_at = input.now;
   s.error_message = input.reason.empty() ? "Cancelled" : "Cancelled: " + input.reason;
   SkipUnfinished(builder, "", "Skipped: the workflow was cancelled", input.now);
@@ -369,10 +374,12 @@ Decision ApplyResume(WorkflowState state, const ResumeInput& input) {
       task.dispatched = false;
       task.retry_count = 0;  // a resumed task gets its retries again; attempts go on
       task.error_message.clear();
+      task.failure = FailureCause::kNone;
       task.progress = 0;
       task.completed_at = 0;
     }
     s.error_message.clear();
+    s.failure = FailureCause::kNone;
     s.completed_at = 0;
   }
   s.status = WorkflowStatus::kRunning;
@@ -408,10 +415,11 @@ Decision ApplyFailure(WorkflowState state, const TaskFailedInput& input) {
                    {"retryInMs", delay.count()},
                    {"error", input.message}},
                   input.now);
-    builder.Schedule("retry", task.id, task.attempt, input.now + delay.count());
+    builder.Schedule(TimerKind::kRetry, task.id, task.attempt, input.now + delay.count());
     return builder.Applied(input.now);
   }
   task.status = TaskStatus::kFailed;
+  task.failure = FailureCause::kAgentError;
   task.completed_at = input.now;
   builder.Event("TaskFailed", "Error",
                 {{"taskId", task.id},
@@ -448,6 +456,7 @@ Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
   task.response["success"] = true;
   if (!task.response.contains("result")) task.response["result"] = Json::object();
   task.error_message.clear();
+  task.failure = FailureCause::kNone;
   builder.Event("TaskCompleted", "Information", {{"taskId", task.id}, {"success", true}},
                 input.now);
   const std::string completed_id = task.id;
@@ -475,10 +484,11 @@ Decision ApplyCompletion(WorkflowState state, const TaskCompletedInput& input) {
 
 Decision ApplyTimer(WorkflowState state, const TimerFiredInput& input) {
   if (IsTerminal(state.status)) return Unchanged(std::move(state), Outcome::kStale);
-  if (input.kind == "workflow_timeout") {
+  if (input.kind == TimerKind::kWorkflowTimeout) {
     DecisionBuilder builder(std::move(state), input.now);
     WorkflowState& s = builder.state();
     s.status = WorkflowStatus::kFailed;
+    s.failure = FailureCause::kWorkflowTimeout;
     s.completed_at = input.now;
     s.error_message = "Workflow timed out after " + s.definition.timeout;
     SkipUnfinished(builder, "", "Skipped: the workflow timed out", input.now);
@@ -492,7 +502,7 @@ Decision ApplyTimer(WorkflowState state, const TimerFiredInput& input) {
   if (task == nullptr || task->attempt != input.attempt || IsTerminal(task->status)) {
     return Unchanged(std::move(state), Outcome::kStale);
   }
-  if (input.kind == "retry") {
+  if (input.kind == TimerKind::kRetry) {
     // While paused the task stays undispatched; resume sends it.
     if (task->status != TaskStatus::kPending || task->dispatched ||
         state.status == WorkflowStatus::kPaused) {
@@ -502,7 +512,7 @@ Decision ApplyTimer(WorkflowState state, const TimerFiredInput& input) {
     builder.Dispatch(*builder.state().FindTask(input.task_id));
     return builder.Applied(input.now);
   }
-  if (input.kind == "step_timeout") {
+  if (input.kind == TimerKind::kStepTimeout) {
     if (!task->dispatched) return Unchanged(std::move(state), Outcome::kStale);
     std::string timeout;
     for (const StepDefinition& step : state.definition.steps) {
@@ -512,7 +522,11 @@ Decision ApplyTimer(WorkflowState state, const TimerFiredInput& input) {
         std::move(state), TaskFailedInput{input.task_id, input.attempt, "STEP_TIMEOUT",
                                           "Step timed out after " + timeout, true, input.now});
     // The attempt that ran too long is told to stop.
-    if (decision.outcome == Outcome::kApplied) decision.cancel_task_ids.push_back(input.task_id);
+    if (decision.outcome == Outcome::kApplied) {
+      decision.cancel_task_ids.push_back(input.task_id);
+      TaskState& timed_out = *decision.state.FindTask(input.task_id);
+      if (timed_out.status == TaskStatus::kFailed) timed_out.failure = FailureCause::kStepTimeout;
+    }
     return decision;
   }
   return Unchanged(std::move(state), Outcome::kStale);
@@ -548,6 +562,25 @@ std::string_view ToString(Outcome outcome) {
       return "not_allowed";
   }
   return "applied";
+}
+
+std::string_view ToString(TimerKind kind) {
+  switch (kind) {
+    case TimerKind::kRetry:
+      return "retry";
+    case TimerKind::kStepTimeout:
+      return "step_timeout";
+    case TimerKind::kWorkflowTimeout:
+      return "workflow_timeout";
+  }
+  return "retry";
+}
+
+std::optional<TimerKind> ParseTimerKind(std::string_view text) {
+  for (TimerKind kind : {TimerKind::kRetry, TimerKind::kStepTimeout, TimerKind::kWorkflowTimeout}) {
+    if (ToString(kind) == text) return kind;
+  }
+  return std::nullopt;
 }
 
 bool IsAllowed(Control control, WorkflowStatus status) {

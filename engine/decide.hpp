@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -74,14 +76,21 @@ struct ResumeInput {
   TimeMs now = 0;
 };
 
-// A timer the engine asked for (Decision::timers) came due. Kinds:
-//   "retry"            send the next attempt of a task after its backoff
-//   "step_timeout"     the task's attempt took longer than its step timeout
-//   "workflow_timeout" the workflow took longer than its timeout
-// A timer that no longer matches the state (the attempt moved on, the
-// workflow ended) is stale.
+// What a timer is for. Stored by name (ToString: "retry", "step_timeout",
+// "workflow_timeout").
+enum class TimerKind {
+  kRetry,            // send the next attempt of a task after its backoff
+  kStepTimeout,      // the task's attempt took longer than its step timeout
+  kWorkflowTimeout,  // the workflow took longer than its timeout
+};
+std::string_view ToString(TimerKind kind);
+std::optional<TimerKind> ParseTimerKind(std::string_view text);
+
+// A timer the engine asked for (Decision::timers) came due. A timer that no
+// longer matches the state (the attempt moved on, the workflow ended) is
+// stale.
 struct TimerFiredInput {
-  std::string kind;
+  TimerKind kind = TimerKind::kRetry;
   std::string task_id;  // empty for workflow_timeout
   int attempt = 0;
   TimeMs now = 0;
@@ -92,7 +101,7 @@ using Input = std::variant<StartInput, TaskProgressInput, TaskCompletedInput, Ta
 
 // A timer to store; it comes back as a TimerFiredInput at `fire_at`.
 struct Timer {
-  std::string kind;
+  TimerKind kind = TimerKind::kRetry;
   std::string task_id;
   int attempt = 0;
   TimeMs fire_at = 0;

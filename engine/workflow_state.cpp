@@ -40,6 +40,35 @@ std::string_view ToString(WorkflowStatus status) {
   return "pending";
 }
 
+std::string_view ToString(FailureCause cause) {
+  switch (cause) {
+    case FailureCause::kNone:
+      return "";
+    case FailureCause::kAgentError:
+      return "agent_error";
+    case FailureCause::kStepTimeout:
+      return "step_timeout";
+    case FailureCause::kCancelled:
+      return "cancelled";
+    case FailureCause::kSkipped:
+      return "skipped";
+    case FailureCause::kTaskFailed:
+      return "task_failed";
+    case FailureCause::kWorkflowTimeout:
+      return "workflow_timeout";
+  }
+  return "";
+}
+
+FailureCause ParseFailureCause(std::string_view text) {
+  for (FailureCause c :
+       {FailureCause::kAgentError, FailureCause::kStepTimeout, FailureCause::kCancelled,
+        FailureCause::kSkipped, FailureCause::kTaskFailed, FailureCause::kWorkflowTimeout}) {
+    if (ToString(c) == text) return c;
+  }
+  return FailureCause::kNone;
+}
+
 std::optional<TaskStatus> ParseTaskStatus(std::string_view text) {
   for (TaskStatus s : {TaskStatus::kWaiting, TaskStatus::kPending, TaskStatus::kRunning,
                        TaskStatus::kCompleted, TaskStatus::kFailed, TaskStatus::kSkipped}) {

@@ -17,6 +17,21 @@ using TimeMs = int64_t;
 enum class TaskStatus { kWaiting, kPending, kRunning, kCompleted, kFailed, kSkipped };
 enum class WorkflowStatus { kPending, kRunning, kCompleted, kFailed, kCancelled, kPaused };
 
+// Why a task or a workflow stopped short, for the answers that depend on it
+// (504 for a step timeout, 499 for a cancel, 408 for a workflow timeout); the
+// error message says it to people. Stored by name (ToString).
+enum class FailureCause {
+  kNone,
+  kAgentError,       // the agent reported a failure (or its message could not be sent)
+  kStepTimeout,      // the attempt outlived its step timeout
+  kCancelled,        // a user cancelled the task or the workflow
+  kSkipped,          // the workflow ended before the task ran
+  kTaskFailed,       // (workflow) a task failed for good
+  kWorkflowTimeout,  // (workflow) the workflow outlived its timeout
+};
+std::string_view ToString(FailureCause cause);
+FailureCause ParseFailureCause(std::string_view text);  // unknown or empty: kNone
+
 std::string_view ToString(TaskStatus status);
 std::string_view ToString(WorkflowStatus status);
 std::optional<TaskStatus> ParseTaskStatus(std::string_view text);
@@ -44,7 +59,8 @@ struct TaskState {
   Json request = nullptr;               // AgentRequest sent with the current attempt
   Json response = nullptr;              // AgentResponse once completed
   std::string error_message;
-  double progress = 0;  // 0-100, last reported by the agent
+  FailureCause failure = FailureCause::kNone;  // set when it failed or was skipped
+  double progress = 0;                         // 0-100, last reported by the agent
   TimeMs created_at = 0;
   TimeMs started_at = 0;
   TimeMs completed_at = 0;
@@ -82,6 +98,7 @@ struct WorkflowState {
   std::string initiated_by;
   Json context_state = Json::object();  // REST `context.state`
   std::string error_message;
+  FailureCause failure = FailureCause::kNone;  // why it failed or was cancelled
   TimeMs created_at = 0;
   TimeMs started_at = 0;
   TimeMs completed_at = 0;

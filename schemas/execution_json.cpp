@@ -88,7 +88,7 @@ Json WorkflowResultToJson(const engine::WorkflowState& state,
 
 bool FailedByWorkflowTimeout(const engine::WorkflowState& state) {
   return state.status == engine::WorkflowStatus::kFailed &&
-         state.error_message.rfind("Workflow timed out", 0) == 0;
+         state.failure == engine::FailureCause::kWorkflowTimeout;
 }
 
 Json CheckpointToJson(const std::string& workflow_id, const engine::Checkpoint& checkpoint) {

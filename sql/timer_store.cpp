@@ -14,7 +14,7 @@ void InsertTimers(soci::session& session,
   Json rows = Json::array();
   for (const auto& [workflow_id, timer] : timers) {
     rows.push_back({{"workflow_id", workflow_id},
-                    {"kind", timer.kind},
+                    {"kind", std::string(engine::ToString(timer.kind))},
                     {"task_id", timer.task_id},
                     {"attempt", timer.attempt},
                     {"fire_at", timer.fire_at}});
@@ -36,7 +36,9 @@ std::vector<TimerRow> ClaimDueTimers(soci::session& session, engine::TimeMs now,
     TimerRow timer;
     timer.id = row.at("id").get<int64_t>();
     timer.workflow_id = row.at("workflowId").get<std::string>();
-    timer.timer.kind = row.at("kind").get<std::string>();
+    const auto kind = engine::ParseTimerKind(row.at("kind").get<std::string>());
+    timer.known_kind = kind.has_value();
+    timer.timer.kind = kind.value_or(engine::TimerKind::kRetry);
     timer.timer.task_id = row.value("taskId", "");
     timer.timer.attempt = row.value("attempt", 0);
     out.push_back(std::move(timer));

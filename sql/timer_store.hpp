@@ -14,6 +14,7 @@ struct TimerRow {
   int64_t id = 0;
   std::string workflow_id;
   engine::Timer timer;
+  bool known_kind = true;  // false: a kind this version does not know (timer.kind is meaningless)
 };
 
 // Stores timers (workflow id, timer), on the caller's transaction.

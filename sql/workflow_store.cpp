@@ -40,6 +40,7 @@ Json TaskRow(const engine::WorkflowState& state, const engine::TaskState& task, 
           {"request", task.request},
           {"response", task.response},
           {"error_message", task.error_message},
+          {"failure_cause", std::string(engine::ToString(task.failure))},
           {"progress", task.progress},
           {"created_at", task.created_at},
           {"started_at", task.started_at},
@@ -57,6 +58,7 @@ Json ExecutionRow(const engine::WorkflowState& state) {
           {"context_state", state.context_state},
           {"initiated_by", state.initiated_by},
           {"error_message", state.error_message},
+          {"failure_cause", std::string(engine::ToString(state.failure))},
           {"created_at", state.created_at},
           {"started_at", state.started_at},
           {"completed_at", state.completed_at},
@@ -78,6 +80,7 @@ engine::WorkflowState ReadExecution(const Json& row) {
   state.context_state = row.value("contextState", Json::object());
   state.initiated_by = row.value("initiatedBy", "");
   state.error_message = row.value("errorMessage", "");
+  state.failure = engine::ParseFailureCause(row.value("failureCause", ""));
   state.created_at = row.value("createdAt", int64_t{0});
   state.started_at = row.value("startedAt", int64_t{0});
   state.completed_at = row.value("completedAt", int64_t{0});
@@ -105,6 +108,7 @@ engine::TaskState ReadTask(const Json& row) {
   task.request = row.value("request", Json());
   task.response = row.value("response", Json());
   task.error_message = row.value("errorMessage", "");
+  task.failure = engine::ParseFailureCause(row.value("failureCause", ""));
   task.progress = row.value("progress", 0.0);
   task.created_at = row.value("createdAt", int64_t{0});
   task.started_at = row.value("startedAt", int64_t{0});

@@ -4,6 +4,7 @@ SELECT cast(jsonb_build_object(
   'agentType', t.agent_type, 'status', t.status, 'attempt', t.attempt, 'dispatched', t.dispatched,
   'retryCount', t.retry_count, 'maxRetries', t.max_retries, 'iteration', t.iteration, 'dependsOn', t.depends_on,
   'request', t.request, 'response', t.response, 'errorMessage', t.error_message,
+  'failureCause', t.failure_cause,
   'progress', t.progress,
   'createdAt', cast(extract(epoch FROM t.created_at) * 1000 AS bigint),
   'startedAt', coalesce(cast(extract(epoch FROM t.started_at) * 1000 AS bigint), 0),

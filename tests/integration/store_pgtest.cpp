@@ -85,6 +85,16 @@ TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
   EXPECT_EQ(back.version, decision.state.version);
 }
 
+TEST_F(StoreTest, ShouldKeepWhyATaskAndTheExecutionFailed) {
+  engine::WorkflowState state = RunningWorkflow("wf_1");
+  state = engine::Decide(state, engine::CancelTaskInput{"wf_1_a", "", 1700000001000}).state;
+  SaveExecutions(*session_, {&state});
+  const auto back = LoadExecutions(*session_, {"wf_1"}, false).at("wf_1");
+  EXPECT_EQ(back.tasks[0].failure, engine::FailureCause::kCancelled);
+  EXPECT_EQ(back.tasks[1].failure, engine::FailureCause::kSkipped);
+  EXPECT_EQ(back.failure, engine::FailureCause::kTaskFailed);
+}
+
 TEST_F(StoreTest, ShouldKeepTheEventLogInOrder) {
   const engine::WorkflowState state = RunningWorkflow("wf_1");
   SaveExecutions(*session_, {&state});
@@ -167,14 +177,14 @@ TEST_F(StoreTest, ShouldRecordABatchOfHeartbeatsKeepingTheNewestPerAgent) {
 TEST_F(StoreTest, ShouldHandEachDueTimerToOneSweeperOnly) {
   const engine::WorkflowState state = RunningWorkflow("wf_1");
   SaveExecutions(*session_, {&state});
-  InsertTimers(*session_, {{"wf_1", {"retry", "wf_1_a", 1, 1000}},
-                           {"wf_1", {"step_timeout", "wf_1_a", 1, 2000}},
-                           {"wf_1", {"workflow_timeout", "", 0, 9000}}});
+  InsertTimers(*session_, {{"wf_1", {engine::TimerKind::kRetry, "wf_1_a", 1, 1000}},
+                           {"wf_1", {engine::TimerKind::kStepTimeout, "wf_1_a", 1, 2000}},
+                           {"wf_1", {engine::TimerKind::kWorkflowTimeout, "", 0, 9000}}});
   auto other = database_.Connect();
   soci::transaction first(*session_);
   const auto mine = ClaimDueTimers(*session_, 5000, 10);
   ASSERT_EQ(mine.size(), 2u) << "the 9000 ms one is not due";
-  EXPECT_EQ(mine[0].timer.kind, "retry");
+  EXPECT_EQ(mine[0].timer.kind, engine::TimerKind::kRetry);
   EXPECT_EQ(mine[0].workflow_id, "wf_1");
   EXPECT_EQ(mine[1].timer.attempt, 1);
   soci::transaction second(*other);
@@ -185,7 +195,7 @@ TEST_F(StoreTest, ShouldHandEachDueTimerToOneSweeperOnly) {
   soci::transaction third(*other);
   const auto later = ClaimDueTimers(*other, 10000, 10);
   ASSERT_EQ(later.size(), 1u);
-  EXPECT_EQ(later[0].timer.kind, "workflow_timeout");
+  EXPECT_EQ(later[0].timer.kind, engine::TimerKind::kWorkflowTimeout);
 }
 
 // A request for a known type never waits for another's database query: the

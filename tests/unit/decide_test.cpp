@@ -130,13 +130,14 @@ TEST(Decide, ShouldRetryARetryableErrorAfterItsBackoff) {
   EXPECT_TRUE(d.dispatch_task_ids.empty()) << "not before the backoff";
   EXPECT_EQ(d.events.back().type, "TaskRetried");
   ASSERT_EQ(d.timers.size(), 1u);
-  EXPECT_EQ(d.timers[0].kind, "retry");
+  EXPECT_EQ(d.timers[0].kind, TimerKind::kRetry);
   EXPECT_EQ(d.timers[0].attempt, 1);
   EXPECT_EQ(d.timers[0].fire_at, kT0 + 1 + RetryDelay("task_a", 1).count());
-  s = Apply(s, TimerFiredInput{"retry", "task_a", 1, d.timers[0].fire_at}, &d);
+  s = Apply(s, TimerFiredInput{TimerKind::kRetry, "task_a", 1, d.timers[0].fire_at}, &d);
   EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_a"});
   EXPECT_EQ(s.tasks[0].attempt, 2);
-  EXPECT_EQ(Decide(s, TimerFiredInput{"retry", "task_a", 1, kT0 + 9000}).outcome, Outcome::kStale)
+  EXPECT_EQ(Decide(s, TimerFiredInput{TimerKind::kRetry, "task_a", 1, kT0 + 9000}).outcome,
+            Outcome::kStale)
       << "a timer fires once";
   s = Apply(s, TaskCompletedInput{"task_a", 2, Result(1), kT0 + 9001});
   EXPECT_EQ(s.tasks[0].status, TaskStatus::kCompleted);
@@ -160,7 +161,7 @@ WorkflowState FailAndRetry(WorkflowState s, const std::string& task, TimeMs now)
   Decision d;
   s = Apply(s, TaskFailedInput{task, attempt, "E", "flaky", true, now}, &d);
   if (d.timers.empty()) return s;
-  return Apply(s, TimerFiredInput{"retry", task, attempt, d.timers[0].fire_at});
+  return Apply(s, TimerFiredInput{TimerKind::kRetry, task, attempt, d.timers[0].fire_at});
 }
 
 TEST(Decide, ShouldFailTheWorkflowWhenRetriesAreExhaustedAndSkipTheRest) {
@@ -362,9 +363,9 @@ TEST(DecideTimers, ShouldScheduleTheWorkflowAndStepTimeouts) {
   Decision d;
   Apply(Plan(kTimed), StartInput{kT0}, &d);
   ASSERT_EQ(d.timers.size(), 2u);
-  EXPECT_EQ(d.timers[0].kind, "workflow_timeout");
+  EXPECT_EQ(d.timers[0].kind, TimerKind::kWorkflowTimeout);
   EXPECT_EQ(d.timers[0].fire_at, kT0 + 600000);
-  EXPECT_EQ(d.timers[1].kind, "step_timeout");
+  EXPECT_EQ(d.timers[1].kind, TimerKind::kStepTimeout);
   EXPECT_EQ(d.timers[1].task_id, "task_a");
   EXPECT_EQ(d.timers[1].attempt, 1);
   EXPECT_EQ(d.timers[1].fire_at, kT0 + 30000);
@@ -374,38 +375,64 @@ TEST(DecideTimers, ShouldFailAnAttemptThatOutlivesItsStepTimeout) {
   WorkflowState s = Apply(Plan(kTimed, 0), StartInput{kT0});
   s = Apply(s, TaskProgressInput{"task_a", 1, 10, "", kT0 + 1});
   Decision d;
-  s = Apply(s, TimerFiredInput{"step_timeout", "task_a", 1, kT0 + 30000}, &d);
+  s = Apply(s, TimerFiredInput{TimerKind::kStepTimeout, "task_a", 1, kT0 + 30000}, &d);
   EXPECT_EQ(s.status, WorkflowStatus::kFailed);
   EXPECT_EQ(s.tasks[0].status, TaskStatus::kFailed);
   EXPECT_NE(s.tasks[0].error_message.find("timed out"), std::string::npos);
+  EXPECT_EQ(s.tasks[0].failure, FailureCause::kStepTimeout);
+  EXPECT_EQ(s.tasks[1].failure, FailureCause::kSkipped);
+  EXPECT_EQ(s.failure, FailureCause::kTaskFailed);
   EXPECT_EQ(d.cancel_task_ids, std::vector<std::string>{"task_a"});
+}
+
+// Answers depend on why something failed (504, 499, 408): a cause, not a
+// message to match.
+TEST(DecideTimers, ShouldRecordWhyATaskOrTheWorkflowStoppedShort) {
+  WorkflowState timed_out = Apply(Plan(kTimed), StartInput{kT0});
+  timed_out = Apply(timed_out, TimerFiredInput{TimerKind::kWorkflowTimeout, "", 0, kT0 + 600000});
+  EXPECT_EQ(timed_out.failure, FailureCause::kWorkflowTimeout);
+
+  WorkflowState cancelled = Apply(Plan(kTimed), StartInput{kT0});
+  cancelled = Apply(cancelled, CancelTaskInput{"task_a", "", kT0 + 1});
+  EXPECT_EQ(cancelled.tasks[0].failure, FailureCause::kCancelled);
+  cancelled = Apply(cancelled, ResumeInput{kT0 + 2});
+  EXPECT_EQ(cancelled.tasks[0].failure, FailureCause::kNone) << "resume re-runs it";
+  EXPECT_EQ(cancelled.failure, FailureCause::kNone);
+  cancelled = Apply(cancelled, CancelInput{"enough", kT0 + 3});
+  EXPECT_EQ(cancelled.failure, FailureCause::kCancelled);
+
+  WorkflowState failed = Apply(Plan(kTimed, 0), StartInput{kT0});
+  failed = Apply(failed, TaskFailedInput{"task_a", 1, "BOOM", "boom", false, kT0 + 1});
+  EXPECT_EQ(failed.tasks[0].failure, FailureCause::kAgentError);
+  EXPECT_EQ(ParseFailureCause(ToString(FailureCause::kStepTimeout)), FailureCause::kStepTimeout);
+  EXPECT_EQ(ParseTimerKind(ToString(TimerKind::kWorkflowTimeout)), TimerKind::kWorkflowTimeout);
 }
 
 TEST(DecideTimers, ShouldRetryATimedOutStepWhenRetriesRemain) {
   WorkflowState s = Apply(Plan(kTimed, 2), StartInput{kT0});
   Decision d;
-  s = Apply(s, TimerFiredInput{"step_timeout", "task_a", 1, kT0 + 30000}, &d);
+  s = Apply(s, TimerFiredInput{TimerKind::kStepTimeout, "task_a", 1, kT0 + 30000}, &d);
   EXPECT_EQ(s.status, WorkflowStatus::kRunning);
   EXPECT_EQ(s.tasks[0].retry_count, 1);
-  EXPECT_EQ(d.timers.back().kind, "retry");
+  EXPECT_EQ(d.timers.back().kind, TimerKind::kRetry);
 }
 
 TEST(DecideTimers, ShouldIgnoreAStepTimeoutOfAFinishedAttempt) {
   WorkflowState s = Apply(Plan(kTimed), StartInput{kT0});
   s = Apply(s, TaskCompletedInput{"task_a", 1, Result(1), kT0 + 10});
-  EXPECT_EQ(Decide(s, TimerFiredInput{"step_timeout", "task_a", 1, kT0 + 30000}).outcome,
+  EXPECT_EQ(Decide(s, TimerFiredInput{TimerKind::kStepTimeout, "task_a", 1, kT0 + 30000}).outcome,
             Outcome::kStale);
 }
 
 TEST(DecideTimers, ShouldFailTheWorkflowWhenItTimesOut) {
   WorkflowState s = Apply(Plan(kTimed), StartInput{kT0});
   Decision d;
-  s = Apply(s, TimerFiredInput{"workflow_timeout", "", 0, kT0 + 600000}, &d);
+  s = Apply(s, TimerFiredInput{TimerKind::kWorkflowTimeout, "", 0, kT0 + 600000}, &d);
   EXPECT_EQ(s.status, WorkflowStatus::kFailed);
   EXPECT_EQ(s.error_message, "Workflow timed out after PT10M");
   EXPECT_EQ(d.cancel_task_ids, std::vector<std::string>{"task_a"});
   EXPECT_EQ(s.tasks[1].status, TaskStatus::kSkipped);
-  EXPECT_EQ(Decide(s, TimerFiredInput{"workflow_timeout", "", 0, kT0 + 600001}).outcome,
+  EXPECT_EQ(Decide(s, TimerFiredInput{TimerKind::kWorkflowTimeout, "", 0, kT0 + 600001}).outcome,
             Outcome::kStale);
 }
 
@@ -414,7 +441,8 @@ TEST(DecideTimers, ShouldKeepARetryDueWhilePausedForResume) {
   Decision d;
   s = Apply(s, TaskFailedInput{"task_a", 1, "E", "flaky", true, kT0 + 1}, &d);
   s = Apply(s, PauseInput{kT0 + 2});
-  EXPECT_EQ(Decide(s, TimerFiredInput{"retry", "task_a", 1, kT0 + 5000}).outcome, Outcome::kStale);
+  EXPECT_EQ(Decide(s, TimerFiredInput{TimerKind::kRetry, "task_a", 1, kT0 + 5000}).outcome,
+            Outcome::kStale);
   s = Apply(s, ResumeInput{kT0 + 6000}, &d);
   EXPECT_EQ(d.dispatch_task_ids, std::vector<std::string>{"task_a"});
   EXPECT_EQ(s.tasks[0].attempt, 2);
