@@ -19,6 +19,7 @@
 #include "agentstudio/v1/task_message.pb.h"
 #include "consumers/batch_consumer.hpp"
 #include "consumers/dead_letter_publisher.hpp"
+#include "engine/backoff.hpp"
 #include "engine/timestamp.hpp"
 #include "faults/fault_point.hpp"
 #include "producers/message_producer.hpp"
@@ -357,13 +358,12 @@ class AgentRuntime::Impl {
       delivery = producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload,
                                        headers);
     }
-    std::chrono::milliseconds backoff(100);
+    engine::Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
     while (!delivery.ok) {
       spdlog::warn("agent {}: report for {} not delivered ({}), retrying", options_.agent_id,
                    job.dispatch, delivery.error);
       if (stop) return false;
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      std::this_thread::sleep_for(backoff.Next());
       delivery = producer_.SendAndWait(options_.topics.task_events(), task.workflow_id(), payload,
                                        headers);
     }

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <thread>
 
+#include "engine/backoff.hpp"
+
 namespace agentstudio::kafka {
 
 BatchApplier::BatchApplier(store::SessionPool& pool, DeadLetterPublisher& dead_letters,
@@ -73,7 +75,7 @@ BatchApplier::Attempt BatchApplier::Try(Slice slice, const Apply& apply, std::st
 }
 
 bool BatchApplier::ApplySlice(Slice slice, const Apply& apply, const std::atomic<bool>& stop) {
-  std::chrono::milliseconds backoff(50);
+  engine::Backoff backoff(std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
   bool failed_alone = false;  // a single message gets a second try before its verdict
   for (;;) {
     std::string error;
@@ -106,11 +108,11 @@ bool BatchApplier::ApplySlice(Slice slice, const Apply& apply, const std::atomic
         break;
     }
     ++retried_;
+    const std::chrono::milliseconds wait = backoff.Next();
     spdlog::error("{}: {} messages failed, retrying in {} ms: {}", name_, slice.size(),
-                  backoff.count(), error);
+                  wait.count(), error);
     if (stop) return false;
-    std::this_thread::sleep_for(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+    std::this_thread::sleep_for(wait);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "consumers/execution_writes.hpp"
+#include "engine/backoff.hpp"
 #include "engine/decide.hpp"
 #include "engine/timestamp.hpp"
 #include "producers/kafka_config.hpp"
@@ -58,12 +59,16 @@ size_t TimerSweeper::RunOnce(engine::TimeMs now) {
 }
 
 void TimerSweeper::Run(const std::atomic<bool>& stop) {
+  engine::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
   while (!stop) {
     try {
-      if (RunOnce(engine::WallClockNow()) == 0) std::this_thread::sleep_for(idle_wait_);
+      const size_t handled = RunOnce(engine::WallClockNow());
+      backoff.Reset();
+      if (handled == 0) std::this_thread::sleep_for(idle_wait_);
     } catch (const std::exception& error) {
-      spdlog::error("timer sweeper: {}", error.what());
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      const std::chrono::milliseconds wait = backoff.Next();
+      spdlog::error("timer sweeper: {} (next round in {} ms)", error.what(), wait.count());
+      std::this_thread::sleep_for(wait);
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agentstudio/v1/task_event.pb.h"
+#include "engine/backoff.hpp"
 #include "engine/timestamp.hpp"
 #include "faults/fault_point.hpp"
 #include "schemas/command_codec.hpp"
@@ -184,13 +185,16 @@ size_t OutboxRelay::RunOnce() {
 }
 
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
+  engine::Backoff backoff(options_.error_backoff, std::chrono::seconds(5));
   while (!stop) {
     try {
       const size_t published = RunOnce();
+      backoff.Reset();
       if (published == 0) std::this_thread::sleep_for(options_.idle_wait);
     } catch (const std::exception& error) {
-      spdlog::error("outbox relay: {}", error.what());
-      std::this_thread::sleep_for(options_.error_backoff);
+      const std::chrono::milliseconds wait = backoff.Next();
+      spdlog::error("outbox relay: {} (next round in {} ms)", error.what(), wait.count());
+      std::this_thread::sleep_for(wait);
     }
   }
   try {

@@ -16,9 +16,10 @@
 namespace agentstudio::kafka {
 
 struct OutboxRelayOptions {
-  int batch_size = 500;                          // rows claimed per transaction
-  std::chrono::milliseconds idle_wait{20};       // pause when the outbox is empty
-  std::chrono::milliseconds error_backoff{500};  // pause after a failure
+  int batch_size = 500;                     // rows claimed per transaction
+  std::chrono::milliseconds idle_wait{20};  // pause when the outbox is empty
+  // The first pause after a failure; it doubles while failures go on (to 5 s).
+  std::chrono::milliseconds error_backoff{500};
   // How long a topic found missing is taken as missing before the cluster is
   // asked again.
   std::chrono::milliseconds missing_topic_recheck{1000};
