@@ -12,8 +12,11 @@
 namespace agentstudio::kafka {
 
 BatchApplier::BatchApplier(store::SessionPool& pool, DeadLetterPublisher& dead_letters,
-                           std::string name)
-    : pool_(pool), dead_letters_(dead_letters), name_(std::move(name)) {}
+                           std::string name, OnDeadLettered on_dead_lettered)
+    : pool_(pool),
+      dead_letters_(dead_letters),
+      name_(std::move(name)),
+      on_dead_lettered_(std::move(on_dead_lettered)) {}
 
 bool BatchApplier::ApplyAll(const std::vector<InboundMessage>& batch, const Apply& apply,
                             const std::atomic<bool>& stop) {
@@ -95,8 +98,10 @@ bool BatchApplier::ApplySlice(Slice slice, const Apply& apply, const std::atomic
                  ApplySlice(slice.subspan(half), apply, stop);
         }
         try {
-          dead_letters_.PublishAll({{&slice.front(), "cannot be applied: " + error}});
+          const PoisonMessage letter{&slice.front(), "cannot be applied: " + error};
+          dead_letters_.PublishAll({letter});
           ++isolated_;
+          if (on_dead_lettered_) on_dead_lettered_(letter);
           spdlog::error("{}: {} [{}] offset {} dead-lettered: {}", name_, slice.front().topic,
                         slice.front().partition, slice.front().offset, error);
           return true;

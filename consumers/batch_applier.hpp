@@ -36,8 +36,12 @@ class BatchApplier {
   using AfterCommit = std::function<void()>;
   using Apply = std::function<AfterCommit(soci::session&, Slice)>;
 
+  // Runs after a message the applier isolated went to `dlq`.
+  using OnDeadLettered = std::function<void(const PoisonMessage&)>;
+
   // `name` is for logs ("scheduler", "heartbeats").
-  BatchApplier(store::SessionPool& pool, DeadLetterPublisher& dead_letters, std::string name);
+  BatchApplier(store::SessionPool& pool, DeadLetterPublisher& dead_letters, std::string name,
+               OnDeadLettered on_dead_lettered = {});
 
   // Applies all of `batch`; true once every message applied or went to
   // `dlq`, false when `stop` came first (the caller must then not commit the
@@ -56,6 +60,7 @@ class BatchApplier {
   store::SessionPool& pool_;
   DeadLetterPublisher& dead_letters_;
   const std::string name_;
+  const OnDeadLettered on_dead_lettered_;
   std::atomic<uint64_t> retried_{0};
   std::atomic<uint64_t> isolated_{0};
 };

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "consumers/scheduler_handler.hpp"
 #include "engine/timestamp.hpp"
 #include "sql/workflow_store.hpp"
 
@@ -22,7 +23,8 @@ uint64_t ProcessedMessagesPruner::RunOnce(engine::TimeMs now) {
   uint64_t deleted = 0;
   for (;;) {
     const uint64_t batch = pool_.Run([&](soci::session& session) {
-      return store::PruneProcessedMessages(session, now - window_.count(), kBatch);
+      return store::PruneProcessedMessages(
+          session, now - window_.count() - PruneMargin(window_).count(), kBatch);
     });
     deleted += batch;
     pruned_ += batch;

@@ -15,7 +15,10 @@ namespace agentstudio::kafka {
 // older than the window applies any more: the scheduler dead-letters a
 // message whose Kafka timestamp lies outside it (SchedulerHandler), and the
 // window defaults to longer than Kafka keeps messages (docs/reliability.md).
-// Every scheduler runs one; concurrent rounds delete disjoint rows or none.
+// Ids are kept a margin longer than the window (PruneMargin()), so clocks of
+// producers, PostgreSQL and schedulers a little apart cannot open a gap
+// between the two. Every scheduler runs one; concurrent rounds skip the rows
+// the other holds.
 class ProcessedMessagesPruner {
  public:
   ProcessedMessagesPruner(store::SessionPool& pool, std::chrono::milliseconds window,

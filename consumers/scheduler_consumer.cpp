@@ -4,8 +4,14 @@
 
 #include <thread>
 
+#include "agentstudio/v1/workflow_command.pb.h"
+#include "agentstudio/v1/workflow_event.pb.h"
+#include "consumers/workflow_event_feed.hpp"
 #include "engine/timestamp.hpp"
 #include "faults/fault_point.hpp"
+#include "schemas/command_codec.hpp"
+#include "schemas/message_decoding.hpp"
+#include "schemas/struct_json.hpp"
 
 namespace agentstudio::kafka {
 
@@ -15,7 +21,10 @@ SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
     : pool_(pool),
       handler_(topics, dedup_window),
       dead_letters_(dlq_producer, topics),
-      applier_(pool, dead_letters_, "scheduler"),
+      applier_(pool, dead_letters_, "scheduler",
+               [this](const PoisonMessage& letter) { AnnounceIfStart(letter); }),
+      dlq_producer_(dlq_producer),
+      topics_(topics),
       consumer_(std::move(properties),
                 BatchConsumerOptions{topics.prefix() + "schedulers",
                                      {topics.commands(), topics.task_events()},
@@ -33,6 +42,7 @@ bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
         // retry) and before the offsets: a crash between re-sends them.
         return [this, r = std::move(r)] {
           dead_letters_.PublishAll(r.poison);
+          for (const PoisonMessage& letter : r.poison) AnnounceIfStart(letter);
           counters_.applied += r.applied;
           counters_.redelivered += r.redelivered;
           counters_.duplicates += r.duplicates;
@@ -46,6 +56,36 @@ bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
     counters_.dead_lettered = dead_letters_.published();
   }
   return applied;
+}
+
+void SchedulerConsumer::AnnounceIfStart(const PoisonMessage& letter) {
+  if (letter.message->topic != topics_.commands()) return;
+  auto decoded = schemas::DecodeWorkflowCommand(letter.message->payload);
+  const auto* command = std::get_if<agentstudio::v1::WorkflowCommand>(&decoded);
+  if (command == nullptr || command->kind_case() != agentstudio::v1::WorkflowCommand::kStart ||
+      command->workflow_id().empty()) {
+    return;
+  }
+  // Best effort: if it is lost, a front door forgets the accepted execution
+  // only when its cache is full, and waits end at their deadline.
+  agentstudio::v1::WorkflowEvent event;
+  event.set_schema_version(schemas::kSchemaVersion);
+  event.set_workflow_id(command->workflow_id());
+  event.set_sequence(1);
+  event.set_type(std::string(kWorkflowRejectedEvent));
+  *event.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
+  event.set_severity("Error");
+  *event.mutable_data() = schemas::ToStruct(
+      nlohmann::json{{"workflowId", command->workflow_id()}, {"error", letter.reason}});
+  event.set_workflow_status(std::string(engine::ToString(engine::WorkflowStatus::kFailed)));
+  dlq_producer_.Send(topics_.workflow_events(), command->workflow_id(), event.SerializeAsString(),
+                     {{"correlation-id", command->workflow_id()}},
+                     [id = command->workflow_id()](const DeliveryResult& result) {
+                       if (!result.ok) {
+                         spdlog::warn("workflow {}: WorkflowRejected not published: {}", id,
+                                      result.error);
+                       }
+                     });
 }
 
 void SchedulerConsumer::Run(const std::atomic<bool>& stop) {

@@ -46,11 +46,17 @@ class SchedulerConsumer {
 
  private:
   bool ApplyBatch(const std::vector<InboundMessage>& batch, const std::atomic<bool>& stop);
+  // A StartWorkflow that went to the DLQ gets a WorkflowRejected event on
+  // workflow-events, so front doors forget the execution they accepted and
+  // its waits and streams end (404: it does not exist).
+  void AnnounceIfStart(const PoisonMessage& letter);
 
   store::SessionPool& pool_;
   SchedulerHandler handler_;
   DeadLetterPublisher dead_letters_;
   BatchApplier applier_;
+  MessageProducer& dlq_producer_;
+  const Topics topics_;
   SchedulerCounters counters_;
   BatchConsumer consumer_;  // last: stops before what it uses goes away
 };

@@ -144,6 +144,13 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
                                              " s): cannot tell whether it was applied before"});
       continue;
     }
+    if (message.timestamp_ms > now + PruneMargin(dedup_window_).count()) {
+      result.poison.push_back(
+          {&message, "timestamped " + std::to_string((message.timestamp_ms - now) / 1000) +
+                         " s in the future: its producer's clock is wrong, and it could not be "
+                         "told from a message applied before once its id is pruned"});
+      continue;
+    }
     auto d = Decode(message, topics_);
     if (auto* reason = std::get_if<std::string>(&d)) {
       result.poison.push_back({&message, std::move(*reason)});

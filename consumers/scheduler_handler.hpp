@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -39,6 +40,14 @@ struct SchedulerBatchResult {
 // default retention (7 days), so only a message produced with an old
 // timestamp, or one kept longer than the window by a topic, gets there.
 inline constexpr std::chrono::milliseconds kDefaultDedupWindow = std::chrono::hours(24 * 8);
+
+// How far clocks may be apart without harm: ids are pruned this much after
+// the window, and a message timestamped further in the future than this is
+// dead-lettered too (it would never look old). An eighth of the window, at
+// most an hour.
+inline std::chrono::milliseconds PruneMargin(std::chrono::milliseconds window) {
+  return std::min<std::chrono::milliseconds>(window / 8, std::chrono::hours(1));
+}
 
 class SchedulerHandler {
  public:

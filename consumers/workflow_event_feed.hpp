@@ -20,6 +20,10 @@ namespace agentstudio::kafka {
 // log goes with the workflow) so that a DELETE can answer once it applied.
 inline constexpr std::string_view kWorkflowDeletedEvent = "WorkflowDeleted";
 
+// The only event of a workflow whose StartWorkflow was dead-lettered: it
+// never existed, and front doors forget that they accepted it.
+inline constexpr std::string_view kWorkflowRejectedEvent = "WorkflowRejected";
+
 // One `workflow-events` message, decoded.
 struct WorkflowEventNotice {
   std::string workflow_id;

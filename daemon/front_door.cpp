@@ -346,43 +346,60 @@ void FrontDoor::SendControl(const std::string& id, engine::Control control,
   const std::string done_message = "Workflow '" + id + "' " + kDone[index] + " successfully";
   // Resume answers when the workflow ends, delete once the deletion applied
   // (a GET after the 200 is a 404), the others once the command is durable.
+  // One answer per request, whichever comes first: the wait (which may end
+  // at once while stopping) or the delivery report.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  const auto first = [answered] { return !answered->exchange(true); };
+  const bool answered_by_wait =
+      control == engine::Control::kResume || control == engine::Control::kDelete;
   uint64_t wait = 0;
   if (control == engine::Control::kResume) {
     const auto timeout = current.wait;
     wait = waiter_.Wait(id, current.last_event_sequence, timeout,
-                        [this, id, writer, instance, trace, timeout](WaitEnd how) {
+                        [this, id, writer, instance, trace, timeout, first](WaitEnd how) {
+                          if (!first()) return;
                           AnswerWorkflowResult(
                               id, how, writer, instance, trace,
                               std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
                         });
   } else if (control == engine::Control::kDelete) {
-    wait =
-        waiter_.WaitForDeletion(id, options_.delete_wait, [writer, id, done_message](WaitEnd how) {
-          if (how == WaitEnd::kEnded) {
-            SendJson(*writer, Code::Ok, {{"message", done_message}});
-            return;
+    wait = waiter_.WaitForDeletion(
+        id, options_.delete_wait, [writer, id, instance, trace, done_message, first](WaitEnd how) {
+          if (!first()) return;
+          switch (how) {
+            case WaitEnd::kEnded:
+              SendJson(*writer, Code::Ok, {{"message", done_message}});
+              return;
+            case WaitEnd::kTimedOut:
+              // Durable in Kafka, but not applied in time: a scheduler may
+              // be down, or the workflow started running again.
+              SendJson(*writer, Code::Accepted,
+                       {{"message", "Deletion of workflow '" + id +
+                                        "' accepted but not applied yet; GET shows whether "
+                                        "it still exists"}});
+              return;
+            case WaitEnd::kStopping:
+              SendProblem(*writer,
+                          Unavailable("The server is shutting down; the deletion may still "
+                                      "apply"),
+                          instance, trace);
+              return;
           }
-          // Durable in Kafka: the deletion applies once a scheduler runs.
-          SendJson(*writer, Code::Accepted,
-                   {{"message", "Deletion of workflow '" + id +
-                                    "' accepted; it applies as soon as a scheduler processes it"}});
         });
   }
   SubmitCommand(schemas::MakeControlCommand(id, control, "requested through the REST API",
                                             engine::WallClockNow()),
                 trace,
-                [this, writer, id, instance, trace, control, wait,
+                [this, writer, id, instance, trace, control, wait, answered_by_wait, first,
                  done_message](const kafka::DeliveryResult& result) {
                   if (!result.ok) {
                     waiter_.Cancel(wait);
-                    SendProblem(*writer,
-                                Unavailable("The command could not be stored durably (Kafka: " +
-                                            result.error + "); retry later"),
-                                instance, trace);
+                    if (!first()) return;
+                    SendProblem(*writer, NotStored("The command", result), instance, trace);
                     return;
                   }
                   if (control == engine::Control::kDelete) accepted_.Erase(id);
-                  if (wait != 0) return;  // answered when the wait ends
+                  if (answered_by_wait || !first()) return;
                   SendJson(*writer, Code::Ok, {{"message", done_message}});
                 });
 }

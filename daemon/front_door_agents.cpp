@@ -262,21 +262,18 @@ void FrontDoor::CancelAgentTask(const Pistache::Rest::Request& request, Response
           return;
         }
         auto shared = std::make_shared<ResponseWriter>(std::move(writer));
-        SubmitCommand(
-            schemas::MakeCancelTaskCommand(owner->workflow_id, task_id,
-                                           "requested through the REST API",
-                                           engine::WallClockNow()),
-            trace, [shared, task_id, instance, trace](const kafka::DeliveryResult& result) {
-              if (!result.ok) {
-                SendProblem(*shared,
-                            Unavailable("The cancel could not be stored durably (Kafka: " +
-                                        result.error + "); retry later"),
-                            instance, trace);
-                return;
-              }
-              SendJson(*shared, Code::Ok,
-                       {{"message", "Task '" + task_id + "' cancelled successfully"}});
-            });
+        SubmitCommand(schemas::MakeCancelTaskCommand(owner->workflow_id, task_id,
+                                                     "requested through the REST API",
+                                                     engine::WallClockNow()),
+                      trace,
+                      [shared, task_id, instance, trace](const kafka::DeliveryResult& result) {
+                        if (!result.ok) {
+                          SendProblem(*shared, NotStored("The cancel", result), instance, trace);
+                          return;
+                        }
+                        SendJson(*shared, Code::Ok,
+                                 {{"message", "Task '" + task_id + "' cancelled successfully"}});
+                      });
       });
 }
 

@@ -118,19 +118,19 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
                              result.error);
                 // A body under the HTTP limit can still encode
                 // bigger than a Kafka message may be.
-                SendProblem(*writer,
-                            result.too_large ? Problem{413,
-                                                       "payload-too-large",
-                                                       "Payload Too Large",
-                                                       "The workflow is too large to be sent as "
-                                                       "one Kafka message; make its input or "
-                                                       "configuration smaller",
-                                                       {},
-                                                       0}
-                                             : Unavailable("The workflow could not be stored "
-                                                           "durably (Kafka: " +
-                                                           result.error + "); retry later"),
-                            instance, trace);
+                Problem problem = result.too_large
+                                      ? Problem{413,
+                                                "payload-too-large",
+                                                "Payload Too Large",
+                                                "The workflow is too large to be sent as one "
+                                                "Kafka message; make its input or "
+                                                "configuration smaller",
+                                                {},
+                                                0}
+                                      : NotStored("The workflow", result);
+                // The id to look for when it may have been stored anyway.
+                if (result.possibly_stored) problem.extensions = {{"workflowId", workflow_id}};
+                SendProblem(*writer, problem, instance, trace);
                 if (on_refused) on_refused();
                 return;
               }
@@ -185,8 +185,11 @@ void FrontDoor::AnswerWorkflowResult(const std::string& workflow_id, WaitEnd how
       [workflow_id, instance, trace, timeout_seconds](soci::session& session, ResponseWriter& out) {
         const auto states = store::LoadExecutions(session, {workflow_id}, false);
         if (states.empty()) {
-          SendProblem(out, NotFoundProblem("Workflow '" + workflow_id + "' was deleted"), instance,
-                      trace);
+          SendProblem(out,
+                      NotFoundProblem("Workflow '" + workflow_id +
+                                      "' does not exist: it was deleted, or its start could "
+                                      "not be applied (see the dead-letter topic)"),
+                      instance, trace);
           return;
         }
         const engine::WorkflowState& state = states.begin()->second;

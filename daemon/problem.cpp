@@ -9,6 +9,15 @@ Problem Unavailable(const std::string& detail) {
   return problem;
 }
 
+Problem NotStored(const std::string& what, const kafka::DeliveryResult& result) {
+  if (result.possibly_stored) {
+    return Unavailable(what + " was sent but Kafka did not confirm it (" + result.error +
+                       "); it may still have been stored: check before retrying");
+  }
+  return Unavailable(what + " could not be stored durably (Kafka: " + result.error +
+                     "); retry later");
+}
+
 Problem NotFoundProblem(const std::string& detail) {
   Problem problem{404, "not-found", "Not Found", detail, {}, 0};
   return problem;

@@ -7,6 +7,7 @@
 
 #include "daemon/metrics_registry.hpp"
 #include "engine/field_error.hpp"
+#include "producers/message_producer.hpp"
 
 namespace agentstudio::daemon {
 
@@ -24,6 +25,10 @@ struct Problem {
 
 // 503 with Retry-After: a dependency (Kafka, PostgreSQL) cannot serve now.
 Problem Unavailable(const std::string& detail);
+// The 503 for `what` ("The workflow", "The command"...) Kafka did not
+// confirm; it says when the message may be stored anyway (check before
+// retrying: a blind retry may do it twice).
+Problem NotStored(const std::string& what, const kafka::DeliveryResult& result);
 
 // 404 "not-found".
 Problem NotFoundProblem(const std::string& detail);

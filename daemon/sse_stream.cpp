@@ -51,7 +51,9 @@ bool SseStream::Write(const std::string& bytes) {
     ended_ = true;  // the client is gone
     return false;
   }
-  if (queued_->load() + bytes.size() > max_queued_bytes_) {
+  // A frame bigger than the limit still goes to a client that keeps up.
+  const size_t queued = queued_->load();
+  if (queued > 0 && queued + bytes.size() > max_queued_bytes_) {
     // The client stopped reading. Shut the connection down (the reactor then
     // sees it end and closes it); the fd is still this peer's unless the
     // client disconnected at this very moment.

@@ -56,9 +56,10 @@ uint64_t WorkflowEndWaiter::Register(Pending pending) {
   }
   const uint64_t subscription = feed_.Subscribe(
       workflow_id, [this, id, deletion, after_sequence](const kafka::WorkflowEventNotice& n) {
-        const bool reached =
-            deletion ? n.event.type == kafka::kWorkflowDeletedEvent
-                     : engine::IsTerminal(n.workflow_status) && n.event.sequence > after_sequence;
+        // A deletion also ends a wait for the end: nothing more will come.
+        const bool deleted = n.event.type == kafka::kWorkflowDeletedEvent;
+        const bool reached = deleted || (!deletion && engine::IsTerminal(n.workflow_status) &&
+                                         n.event.sequence > after_sequence);
         if (reached) Finish(id, WaitEnd::kEnded);
       });
   bool gone = false;
@@ -140,10 +141,13 @@ void WorkflowEndWaiter::Recheck() {
   for (const auto& [workflow_id, checks] : waits) {
     const auto mark = marks.find(workflow_id);
     for (const Check& check : checks) {
-      const bool reached = check.deletion
-                               ? mark == marks.end()
-                               : mark != marks.end() && engine::IsTerminal(mark->second.status) &&
-                                     mark->second.last_event_sequence > check.after;
+      // A row gone ends a deletion wait, and a wait for the end of a
+      // workflow that existed (after > 0); a new one may just not be applied yet.
+      const bool gone = mark == marks.end();
+      const bool reached = check.deletion ? gone
+                           : gone         ? check.after > 0
+                                          : engine::IsTerminal(mark->second.status) &&
+                                        mark->second.last_event_sequence > check.after;
       if (reached) Finish(check.wait, WaitEnd::kEnded);
     }
   }

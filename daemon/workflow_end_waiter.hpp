@@ -16,7 +16,8 @@ namespace agentstudio::daemon {
 
 // How a wait for the end of a workflow ended.
 enum class WaitEnd {
-  kEnded,     // the workflow reached completed, failed or cancelled (or is deleted)
+  kEnded,     // the workflow reached completed, failed or cancelled, or is gone
+              // (deleted, or its start was dead-lettered)
   kTimedOut,  // the deadline came first (the workflow goes on)
   kStopping,  // the front door is shutting down
 };

@@ -40,6 +40,7 @@ void MessageProducer::DeliveryReports::dr_cb(RdKafka::Message& message) {
     result.error = message.errstr();
     result.retryable = IsRetryable(message.err());
     result.too_large = IsTooLarge(message.err());
+    result.possibly_stored = message.status() == RdKafka::Message::MSG_STATUS_POSSIBLY_PERSISTED;
   }
   result.partition = message.partition();
   result.offset = message.offset();

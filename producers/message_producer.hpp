@@ -22,6 +22,9 @@ struct DeliveryResult {
   std::string error;
   bool retryable = true;   // false for errors no retry can fix (message too large...)
   bool too_large = false;  // the message exceeds message.max.bytes
+  // Not confirmed, yet it may be in the log: it was sent and the answer never
+  // came (timed out or purged in flight). A retry may store it twice.
+  bool possibly_stored = false;
   int32_t partition = -1;
   int64_t offset = -1;
 };
