@@ -374,7 +374,14 @@ TEST_F(PipelineTest, ShouldDeadLetterPoisonMessagesAndKeepGoing) {
   testing::SetTopicConfig(stack_.bootstrap(), stack_.topics().commands(), "max.message.bytes",
                           "4000000");
   const std::string huge(2'000'000, '\x01');
-  ProduceRaw(stack_.topics().commands(), "k2", huge);
+  // The broker applies a topic's new limit a moment after the admin call
+  // returns; until then it refuses the message (and stores nothing).
+  std::string refusal;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    const auto result = producer_.SendAndWait(stack_.topics().commands(), "k2", huge, {});
+    refusal = result.error;
+    return result.ok;
+  })) << refusal;
 
   // The consumers keep going: a workflow submitted after the poison completes.
   const std::string id = Submit(Json::parse(testing::kCustomerFeedbackAnalysis));
