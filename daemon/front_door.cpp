@@ -28,6 +28,15 @@ using Json = nlohmann::json;
 // ResponseWriter is move-only; callbacks that answer later share it.
 using SharedWriter = std::shared_ptr<ResponseWriter>;
 
+// The 400 of a list endpoint whose query parameters are wrong (each listed).
+void SendInvalidQuery(ResponseWriter& response, engine::FieldErrors errors,
+                      const std::string& instance, const std::string& trace) {
+  SendProblem(
+      response,
+      {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(errors), 0},
+      instance, trace);
+}
+
 }  // namespace
 
 FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
@@ -251,10 +260,7 @@ void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseW
   const auto& [trace, instance, id, not_found] = *target;
   auto parsed = ParseCheckpointPageQuery(QueryParameters(request));
   if (auto* errors = std::get_if<engine::FieldErrors>(&parsed)) {
-    SendProblem(
-        response,
-        {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(*errors), 0},
-        instance, trace);
+    SendInvalidQuery(response, std::move(*errors), instance, trace);
     return;
   }
   // A page at a time (snapshots hold every result so far): the next page's
@@ -410,10 +416,7 @@ void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWr
   const std::string instance = request.resource();
   auto parsed = ParseWorkflowListQuery(QueryParameters(request));
   if (auto* errors = std::get_if<engine::FieldErrors>(&parsed)) {
-    SendProblem(
-        response,
-        {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(*errors), 0},
-        instance, trace);
+    SendInvalidQuery(response, std::move(*errors), instance, trace);
     return;
   }
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),

@@ -169,18 +169,6 @@ std::string SlowWorkflow(int sleep_ms, const std::string& first_configuration = 
   return body.dump();
 }
 
-// Waits until the workflow's first task runs on an agent; returns its id.
-std::string WaitForFirstTaskRunning(testing::InProcessStack& stack, const std::string& id) {
-  std::string task_id;
-  EXPECT_TRUE(testing::WaitUntil([&] {
-    auto state = stack.Load(id);
-    if (!state || state->tasks[0].status != engine::TaskStatus::kRunning) return false;
-    task_id = state->tasks[0].id;
-    return true;
-  }));
-  return task_id;
-}
-
 // The first step would take a minute: only a cancel that reaches the agent
 // (on `agent-control`) makes its report come within the test's wait.
 constexpr int kMinute = 60000;
@@ -192,7 +180,7 @@ constexpr int kMinute = 60000;
 TEST_F(FrontDoorTest, ShouldDropAnEventStreamWhoseClientStopsReading) {
   const std::string id =
       Http("POST", Url("/api/workflows"), SlowWorkflow(5 * kMinute)).Json()["id"];
-  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
+  const std::string task_id = stack_.WaitForFirstTaskRunning(id);
 
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(fd, 0);
@@ -277,7 +265,7 @@ TEST_F(FrontDoorTest, ShouldDropAnEventStreamWhoseClientStopsReading) {
 TEST_F(FrontDoorTest, ShouldCancelARunningWorkflowAndStopItsAgent) {
   testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
   const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(kMinute)).Json()["id"];
-  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
+  const std::string task_id = stack_.WaitForFirstTaskRunning(id);
   const auto cancelled = Http("POST", Url("/api/workflows/" + id + "/cancel"));
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;
   EXPECT_EQ(cancelled.Json()["message"], "Workflow '" + id + "' cancelled successfully");
@@ -317,7 +305,7 @@ TEST_F(FrontDoorTest, ShouldStopTheAgentOfAStepThatTimedOut) {
   Json body = Json::parse(SlowWorkflow(kMinute));
   body["definition"]["steps"][0]["timeout"] = "PT1S";
   const std::string id = Http("POST", Url("/api/workflows"), body.dump()).Json()["id"];
-  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
+  const std::string task_id = stack_.WaitForFirstTaskRunning(id);
   const engine::WorkflowState state = stack_.WaitForEnd(id);
   EXPECT_EQ(state.status, engine::WorkflowStatus::kFailed);
   EXPECT_EQ(state.tasks[0].error_message, "Step timed out after PT1S");
@@ -873,7 +861,7 @@ TEST_F(FrontDoorTest, ShouldMapAgentTaskFailuresToTheReferenceStatuses) {
 TEST_F(FrontDoorTest, ShouldCancelARunningAgentTask) {
   testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
   const std::string id = Http("POST", Url("/api/workflows"), SlowWorkflow(kMinute)).Json()["id"];
-  const std::string task_id = WaitForFirstTaskRunning(stack_, id);
+  const std::string task_id = stack_.WaitForFirstTaskRunning(id);
   const auto cancelled = Http("POST", Url("/api/meta-agent/tasks/" + task_id + "/cancel"));
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;
   EXPECT_EQ(cancelled.Json()["message"], "Task '" + task_id + "' cancelled successfully");

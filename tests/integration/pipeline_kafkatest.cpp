@@ -288,14 +288,8 @@ TEST_F(PipelineTest, ShouldApplyARedeliveredTaskEventOnce) {
   // Runs until cancelled: the thoughts must find it running however slow the host.
   slow["definition"]["steps"][0]["configuration"]["sleepMs"] = 600000;
   const std::string id = Submit(slow);
-  std::string task_id;
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    const auto state = stack_.Load(id);
-    if (!state || state->tasks.empty() || state->tasks[0].status != engine::TaskStatus::kRunning)
-      return false;
-    task_id = state->tasks[0].id;
-    return true;
-  }));
+  const std::string task_id = stack_.WaitForFirstTaskRunning(id);
+  ASSERT_FALSE(task_id.empty());
   const auto thought = [&](const std::string& event_id, const std::string& content) {
     agentstudio::v1::TaskEvent event;
     event.set_schema_version(schemas::kSchemaVersion);
@@ -430,14 +424,8 @@ TEST_F(PipelineTest, ShouldDeadLetterWhatPostgresqlRefusesAndApplyTheRestOfTheBa
   Json slow = Json::parse(testing::kCustomerFeedbackAnalysis);
   slow["definition"]["steps"][0]["configuration"]["sleepMs"] = 3000;
   const std::string running = Submit(slow);
-  std::string task_id;
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    const auto state = stack_.Load(running);
-    if (!state || state->tasks.empty() || state->tasks[0].status != engine::TaskStatus::kRunning)
-      return false;
-    task_id = state->tasks[0].id;
-    return true;
-  }));
+  const std::string task_id = stack_.WaitForFirstTaskRunning(running);
+  ASSERT_FALSE(task_id.empty());
 
   const auto request =
       engine::ParseWorkflowRequest(Json::parse(testing::kCustomerFeedbackAnalysis)).request;

@@ -58,6 +58,19 @@ std::optional<engine::WorkflowState> InProcessStack::Load(const std::string& wor
   return states.begin()->second;
 }
 
+std::string InProcessStack::WaitForFirstTaskRunning(const std::string& workflow_id) {
+  std::string task_id;
+  EXPECT_TRUE(WaitUntil([&] {
+    const auto state = Load(workflow_id);
+    if (!state || state->tasks.empty() || state->tasks[0].status != engine::TaskStatus::kRunning)
+      return false;
+    task_id = state->tasks[0].id;
+    return true;
+  })) << workflow_id
+      << " never ran";
+  return task_id;
+}
+
 engine::WorkflowState InProcessStack::WaitForEnd(const std::string& workflow_id) {
   std::optional<engine::WorkflowState> state;
   const bool ended = WaitUntil(

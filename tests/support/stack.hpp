@@ -51,6 +51,9 @@ class InProcessStack {
   std::optional<engine::WorkflowState> Load(const std::string& workflow_id) const;
   // Waits until the execution reaches a terminal status; returns it.
   engine::WorkflowState WaitForEnd(const std::string& workflow_id);
+  // Waits until the execution's first task runs on an agent; returns its id
+  // (a test failure and "" when it does not).
+  std::string WaitForFirstTaskRunning(const std::string& workflow_id);
 
  private:
   kafka::Topics topics_{UniqueTopicPrefix()};
