@@ -130,8 +130,10 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
                                       : NotStored("The workflow", result);
                 // The id to look for when it may have been stored anyway.
                 if (result.possibly_stored) problem.extensions = {{"workflowId", workflow_id}};
-                SendProblem(*writer, problem, instance, trace);
+                // Undone before the answer, so a client that reads the
+                // answer finds nothing left behind.
                 if (on_refused) on_refused();
+                SendProblem(*writer, problem, instance, trace);
                 return;
               }
               // Before answering: a GET that follows finds it even if no
