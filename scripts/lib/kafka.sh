@@ -56,8 +56,14 @@ kafka_running() {
 # kafka_answers [ADDRESS]: true when a broker there answers a metadata request.
 kafka_answers() { kcat -b "${1:-$KAFKA_BOOTSTRAP}" -L -m 3 >/dev/null 2>&1; }
 
-# A Kafka cluster id: 16 random bytes, base64url without padding.
-kafka_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+# A Kafka cluster id: 16 random bytes, base64url without padding. Like Kafka's own
+# Uuid.randomUuid it draws again when the id starts with '-': kafka-storage's argument
+# parser would take such an id for an option (1 run in 64 failed that way in CI).
+kafka_cluster_id() {
+  local id
+  while id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); [[ $id == -* ]]; do :; done
+  printf '%s' "$id"
+}
 
 # Starts the broker unless it runs; formats its storage the first time.
 # Returns once it answers metadata.
