@@ -83,10 +83,13 @@ class AgentRuntime::Impl {
     std::vector<std::thread> workers;
     for (size_t i = 0; i < capacity_; ++i) workers.emplace_back([&] { WorkLoop(stop); });
     // The consumer is polled all the time, whatever runs: the group sees the
-    // process alive however long its tasks take. At capacity its partitions
-    // are paused, so tasks wait in Kafka for any agent that has room.
+    // process alive however long its tasks take. At capacity it first waits a
+    // little for room: short tasks free a slot within milliseconds, and a
+    // pause costs up to a second, because librdkafka decides to fetch a
+    // resumed partition only on its broker thread's next round. Only when the
+    // tasks are long are the partitions paused, and the polls go on.
     while (!stop) {
-      const size_t load = Load();
+      const size_t load = WaitForRoom(stop);
       SetPaused(load >= capacity_);
       const std::vector<kafka::InboundMessage> batch =
           consumer_->Poll(load >= capacity_ ? 1 : capacity_ - load);
@@ -178,6 +181,17 @@ class AgentRuntime::Impl {
     return queue_.size() + running_;
   }
 
+  // The load once a slot is free, or after kRoomWait (bounded well below
+  // max.poll.interval.ms) while every slot stays busy.
+  size_t WaitForRoom(const std::atomic<bool>& stop) {
+    const auto wait = std::min<std::chrono::milliseconds>(options_.max_poll_interval / 4,
+                                                          std::chrono::milliseconds(500));
+    std::unique_lock lock(mutex_);
+    room_.wait_for(lock, wait,
+                   [&] { return stop || stopping_ || queue_.size() + running_ < capacity_; });
+    return queue_.size() + running_;
+  }
+
   // On the polling thread only.
   void SetPaused(bool paused) {
     if (pause_known_ && paused == paused_) return;
@@ -265,6 +279,7 @@ class AgentRuntime::Impl {
       const bool reported = Execute(*job, stop);
       std::lock_guard lock(mutex_);
       --running_;
+      room_.notify_one();
       active_.erase(job->dispatch);
       if (!reported) continue;  // handed back: its messages stay unfinished
       finished_.Add(job->dispatch);
@@ -421,6 +436,7 @@ class AgentRuntime::Impl {
   std::mutex mutex_;
   std::condition_variable work_;  // workers: a job is queued, or stopping
   std::condition_variable wake_;  // the heartbeat loop: stopping
+  std::condition_variable room_;  // the polling thread: a task finished
   // Guarded by mutex_.
   PendingOffsets pending_;
   std::deque<std::shared_ptr<Job>> queue_;
