@@ -152,6 +152,7 @@ class AgentRuntime::Impl {
     agentstudio::v1::TaskMessage task;
     kafka::Headers headers;
     std::string dispatch;
+    engine::TimeMs received_at = 0;  // wall clock, to compare with the scheduler's
     // The messages that carry this dispatch (a redelivery of one that runs
     // joins it): all finish when it does. Guarded by mutex_.
     std::vector<std::pair<kafka::TopicPartition, int64_t>> messages;
@@ -258,6 +259,7 @@ class AgentRuntime::Impl {
     job->task = std::move(*task);
     job->headers = HeadersFor(message);
     job->dispatch = dispatch;
+    job->received_at = engine::WallClockNow();
     job->messages.emplace_back(partition, message.offset);
     active_[dispatch] = job;
     queue_.push_back(std::move(job));
@@ -349,6 +351,10 @@ class AgentRuntime::Impl {
       if (!response.contains("metadata")) response["metadata"] = Json::object();
       response["metadata"]["executionTimeMs"] = elapsed.count();
       response["metadata"]["agentId"] = options_.agent_id;
+      if (task.has_dispatched_at()) {
+        response["metadata"]["dispatchLatencyMs"] =
+            job.received_at - schemas::FromTimestamp(task.dispatched_at());
+      }
       *event.mutable_completion()->mutable_response() = schemas::AgentResponseFromJson(response);
     } else {
       event.mutable_error()->set_code(result.error_code);

@@ -45,6 +45,7 @@ void ExecutionWrites::Record(const engine::Decision& decision, const std::string
     message.set_step_id(task.step_id);
     message.set_agent_type(task.agent_type);
     *message.mutable_request() = schemas::AgentRequestFromJson(task.request);
+    *message.mutable_dispatched_at() = schemas::ToTimestamp(now);
     for (const auto& step : state.definition.steps) {
       if (step.id == task.step_id && step.timeout_value) {
         *message.mutable_deadline() = schemas::ToTimestamp(now + step.timeout_value->count());

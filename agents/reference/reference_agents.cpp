@@ -10,7 +10,8 @@ namespace {
 const std::map<std::string, std::function<std::unique_ptr<AgentHandler>()>>& Factories() {
   static const std::map<std::string, std::function<std::unique_ptr<AgentHandler>()>> factories = {
       {"code-analyzer", MakeCodeAnalyzer},           {"data-analyzer", MakeDataAnalyzer},
-      {"data-collector", MakeDataCollector},         {"report-generator", MakeReportGenerator},
+      {"data-collector", MakeDataCollector},         {"noop", MakeNoop},
+      {"report-generator", MakeReportGenerator},
       {"sentiment-analyzer", MakeSentimentAnalyzer}, {"test-runner", MakeTestRunner}};
   return factories;
 }

@@ -14,6 +14,7 @@ std::unique_ptr<AgentHandler> MakeReportGenerator();
 std::unique_ptr<AgentHandler> MakeDataAnalyzer();
 std::unique_ptr<AgentHandler> MakeCodeAnalyzer();
 std::unique_ptr<AgentHandler> MakeTestRunner();
+std::unique_ptr<AgentHandler> MakeNoop();
 
 // The agent types the reference agents serve, sorted.
 std::vector<std::string> ReferenceAgentTypes();

@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "agents/reference/reference_agents.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process_stack.hpp"
@@ -144,7 +145,7 @@ TEST(DevelopmentModeTest, ShouldRunAWorkflowOnTheEmbeddedBrokerInOneProcess) {
     return written == *bootstrap;
   }));
   ASSERT_TRUE(testing::WaitUntil([&] {
-    return Http("GET", url + "/api/meta-agent/types").Json().size() == 6u;
+    return Http("GET", url + "/api/meta-agent/types").Json().size() == agents::ReferenceAgentTypes().size();
   })) << daemon.Output();
   const auto created = Http("POST", url + "/api/workflows", testing::kCustomerAnalysisCurlBody);
   ASSERT_EQ(created.status, 201) << created.body;

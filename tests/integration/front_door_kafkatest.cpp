@@ -24,6 +24,7 @@
 #include "schemas/struct_json.hpp"
 #include "sql/agent_store.hpp"
 #include "sql/workflow_store.hpp"
+#include "agents/reference/reference_agents.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/kafka_cluster.hpp"
 #include "tests/support/reference_examples.hpp"
@@ -469,10 +470,10 @@ TEST_F(FrontDoorTest, ShouldListTheAgentTypesKnownFromHeartbeats) {
   Json types;
   ASSERT_TRUE(testing::WaitUntil([&] {
     types = Http("GET", Url("/api/meta-agent/types")).Json();
-    return types.size() == 6;
+    return types.size() == agents::ReferenceAgentTypes().size();
   })) << types.dump();
   EXPECT_EQ(types, Json::array({"code-analyzer", "data-analyzer", "data-collector",
-                                "report-generator", "sentiment-analyzer", "test-runner"}));
+                                "noop",           "report-generator", "sentiment-analyzer", "test-runner"}));
   const auto health = Http("GET", Url("/api/meta-agent/health"));
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.Json()["status"], "healthy");

@@ -29,6 +29,7 @@ class ChildProcess {
   // or nullopt if still running after `timeout`.
   std::optional<int> Wait(std::chrono::milliseconds timeout);
   bool Running();
+  pid_t pid() const { return pid_; }
   std::string Output() const;  // stdout and stderr so far, for failure messages
 
   // Runs a program to completion; returns (exit status, stdout).

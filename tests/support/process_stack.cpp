@@ -6,15 +6,12 @@
 
 #include <stdexcept>
 
+#include "agents/reference/reference_agents.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/stack.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agentstudio::testing {
-
-namespace {
-constexpr size_t kReferenceAgentTypes = 6;
-}
 
 ProcessStack::ProcessStack(ProcessStackOptions options)
     : options_(std::move(options)),
@@ -24,14 +21,18 @@ ProcessStack::ProcessStack(ProcessStackOptions options)
   // agent process would make them anyway; on the shared broker they are
   // deleted at the end.
   if (options_.kafka.empty())
-    kafka_topics_ = std::make_unique<TestTopics>(bootstrap_, StackTopics(topics_), 4);
+    kafka_topics_ =
+        std::make_unique<TestTopics>(bootstrap_, StackTopics(topics_), options_.partitions);
   port_ = FreePort();
   env_ = {{"AGENTSTUDIO_KAFKA_BROKERS", bootstrap_},
           {"AGENTSTUDIO_TOPIC_PREFIX", topics_.prefix()},
-          {"AGENTSTUDIO_PARTITIONS", "4"},
+          {"AGENTSTUDIO_PARTITIONS", std::to_string(options_.partitions)},
           {"AGENTSTUDIO_DATABASE_URL", database_.url()},
           {"AGENTSTUDIO_HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)},
           {"AGENTSTUDIO_HEARTBEAT_MS", "500"}};
+  std::string types;
+  for (const std::string& type : options_.agent_types) types += (types.empty() ? "" : ",") + type;
+  if (!types.empty()) env_["AGENTSTUDIO_AGENT_TYPES"] = types;
   for (const auto& [key, value] : options_.env) env_[key] = value;
   std::vector<std::string> roles(options_.schedulers, "scheduler");
   roles.push_back("relay");
@@ -51,7 +52,9 @@ ProcessStack::ProcessStack(ProcessStackOptions options)
   // Work is accepted for agent types known from heartbeats: wait until the
   // agent process's reached a scheduler.
   if (!WaitUntil([&] {
-        return Http("GET", Url("/api/meta-agent/types")).Json().size() == kReferenceAgentTypes;
+        return Http("GET", Url("/api/meta-agent/types")).Json().size() ==
+               (options_.agent_types.empty() ? agents::ReferenceAgentTypes().size()
+                                             : options_.agent_types.size());
       })) {
     throw std::runtime_error("the agent types did not become known:\n" + Output());
   }

@@ -17,7 +17,11 @@ namespace agentstudio::testing {
 
 struct ProcessStackOptions {
   int schedulers = 1;
-  int agents = 1;                          // agent processes, each serving every type
+  int agents = 1;      // agent processes, each serving every type
+  int partitions = 4;  // of every topic
+  // The agent types the agent processes serve (AGENTSTUDIO_AGENT_TYPES);
+  // empty: every reference type.
+  std::vector<std::string> agent_types;
   std::map<std::string, std::string> env;  // added to every role's environment
   // Runs agentstudiod_faults (agentstudiod plus a handler that obeys
   // AGENTSTUDIO_TEST_CRASH_AT) for every role.
