@@ -1,5 +1,7 @@
 #include "consumers/execution_writes.hpp"
 
+#include <algorithm>
+
 #include "agentstudio/v1/task_control.pb.h"
 #include "agentstudio/v1/task_message.pb.h"
 #include "agentstudio/v1/workflow_event.pb.h"
@@ -91,8 +93,14 @@ void ExecutionWrites::Forget(const engine::WorkflowState& state, const std::stri
 
 void ExecutionWrites::Write(soci::session& session) {
   store::DeleteExecutions(session, deleted_);
-  std::vector<const engine::WorkflowState*> changed;
-  for (const std::string& id : touched_) changed.push_back(&states_.at(id));
+  std::vector<store::ExecutionToSave> changed;
+  for (const std::string& id : touched_) {
+    const auto before = loaded_.find(id);
+    // A start that follows a delete of its id in the same batch is new.
+    const bool stored = before != loaded_.end() &&
+                        std::find(deleted_.begin(), deleted_.end(), id) == deleted_.end();
+    changed.push_back({&states_.at(id), stored ? &before->second : nullptr});
+  }
   store::SaveExecutions(session, changed);
   store::InsertEvents(session, events_);
   store::InsertCheckpoints(session, checkpoints_);

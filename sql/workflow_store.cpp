@@ -116,6 +116,21 @@ engine::TaskState ReadTask(const Json& row) {
   return task;
 }
 
+// The engine changes a definition in one way only: a dynamic workflow's
+// handoff appends a step.
+bool DefinitionGrew(const engine::WorkflowState& before, const engine::WorkflowState& after) {
+  return before.definition.steps.size() != after.definition.steps.size();
+}
+
+// Whether two versions of a task have the same stored columns (those the
+// task upsert writes; the others never change).
+bool SameStoredTask(const engine::TaskState& a, const engine::TaskState& b) {
+  return a.status == b.status && a.attempt == b.attempt && a.dispatched == b.dispatched &&
+         a.retry_count == b.retry_count && a.error_message == b.error_message &&
+         a.failure == b.failure && a.progress == b.progress && a.started_at == b.started_at &&
+         a.completed_at == b.completed_at && a.request == b.request && a.response == b.response;
+}
+
 void ExecuteWithRows(soci::session& session, std::string_view query, const Json& rows) {
   if (rows.empty()) return;
   const std::string text = rows.dump();
@@ -174,27 +189,40 @@ std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string
                    engine::ParseTaskStatus(status).value_or(engine::TaskStatus::kFailed)};
 }
 
-void SaveExecutions(soci::session& session,
-                    const std::vector<const engine::WorkflowState*>& states) {
-  Json executions = Json::array();
+void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& executions) {
+  Json inserted = Json::array();
+  Json updated = Json::array();
   Json tasks = Json::array();
-  for (const engine::WorkflowState* state : states) {
-    executions.push_back(ExecutionRow(*state));
-    for (size_t i = 0; i < state->tasks.size(); ++i) {
-      tasks.push_back(TaskRow(*state, state->tasks[i], i));
-    }
-  }
   std::set<std::string_view> task_ids;
-  for (const engine::WorkflowState* state : states) {
-    for (const engine::TaskState& task : state->tasks) {
+  for (const auto& [state, before] : executions) {
+    if (before == nullptr) {
+      inserted.push_back(ExecutionRow(*state));
+    } else {
+      Json row = ExecutionRow(*state);
+      if (!DefinitionGrew(*before, *state)) row["definition"] = nullptr;
+      updated.push_back(std::move(row));
+    }
+    std::map<std::string_view, size_t> positions_before;
+    if (before != nullptr) {
+      for (size_t i = 0; i < before->tasks.size(); ++i) positions_before[before->tasks[i].id] = i;
+    }
+    for (size_t i = 0; i < state->tasks.size(); ++i) {
+      const engine::TaskState& task = state->tasks[i];
       // One statement cannot write a row twice (PostgreSQL would refuse the
       // whole batch with a cardinality error that blames nothing).
       if (!task_ids.insert(task.id).second) {
         throw TaskIdTaken("task id " + task.id + " is used by two executions at once");
       }
+      const auto old = positions_before.find(task.id);
+      if (old != positions_before.end() && old->second == i &&
+          SameStoredTask(before->tasks[i], task)) {
+        continue;
+      }
+      tasks.push_back(TaskRow(*state, task, i));
     }
   }
-  ExecuteWithRows(session, queries::kUpsertExecutions, executions);
+  ExecuteWithRows(session, queries::kUpsertExecutions, inserted);
+  ExecuteWithRows(session, queries::kUpdateExecutions, updated);
   if (tasks.empty()) return;
   const std::string text = tasks.dump();
   soci::statement upsert =

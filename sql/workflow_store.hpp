@@ -52,10 +52,18 @@ class TaskIdTaken : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Inserts or updates executions and all their tasks; throws TaskIdTaken (see
-// above) before anything of another execution is overwritten.
-void SaveExecutions(soci::session& session,
-                    const std::vector<const engine::WorkflowState*>& states);
+// An execution to write, and what the store held of it before (null for a new
+// one). Only what differs from `before` is written: the tasks that changed,
+// and the execution's row without its definition unless that grew.
+struct ExecutionToSave {
+  const engine::WorkflowState* state = nullptr;
+  const engine::WorkflowState* before = nullptr;
+};
+
+// Inserts new executions with their tasks and updates the changed rows of
+// the others; throws TaskIdTaken (see above) before anything of another
+// execution is overwritten.
+void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& executions);
 
 // Deletes executions with their tasks, event log and checkpoints.
 void DeleteExecutions(soci::session& session, const std::vector<std::string>& ids);

@@ -621,7 +621,7 @@ TEST(FrontDoorAloneTest, ShouldForgetAnAcceptedWorkflowWhoseStartWasDeadLettered
       engine::PlanExecution("wf_squatter", parsed.request, {taken, "task_squatter_2"}, 1);
   {
     auto session = stack.database().Connect();
-    store::SaveExecutions(*session, {&squatter});
+    store::SaveExecutions(*session, {{&squatter, nullptr}});
   }
   EXPECT_EQ(Http("GET", stack.base_url() + "/api/workflows/" + id).status, 200);
 
@@ -651,7 +651,7 @@ TEST(FrontDoorAloneTest, ShouldAcceptADeleteNoSchedulerAppliesInTime) {
   finished.status = engine::WorkflowStatus::kCompleted;
   {
     auto session = stack.database().Connect();
-    store::SaveExecutions(*session, {&finished});
+    store::SaveExecutions(*session, {{&finished, nullptr}});
   }
   const auto accepted = Http("DELETE", stack.base_url() + "/api/workflows/wf_finished");
   EXPECT_EQ(accepted.status, 202) << accepted.body;

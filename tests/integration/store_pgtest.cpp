@@ -49,7 +49,7 @@ TEST_F(StoreTest, ShouldApplyMigrationsOnceAndRecordThem) {
 
 TEST_F(StoreTest, ShouldSaveAndLoadAnExecutionWithItsTasks) {
   const engine::WorkflowState state = RunningWorkflow("wf_1");
-  SaveExecutions(*session_, {&state});
+  SaveExecutions(*session_, {{&state, nullptr}});
   const auto loaded = LoadExecutions(*session_, {"wf_1", "wf_missing"}, /*for_update=*/false);
   ASSERT_EQ(loaded.size(), 1u);
   const engine::WorkflowState& back = loaded.at("wf_1");
@@ -73,11 +73,11 @@ TEST_F(StoreTest, ShouldSaveAndLoadAnExecutionWithItsTasks) {
 
 TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
   engine::WorkflowState state = RunningWorkflow("wf_1");
-  SaveExecutions(*session_, {&state});
+  SaveExecutions(*session_, {{&state, nullptr}});
   const auto decision = engine::Decide(
       state, engine::TaskCompletedInput{
                  "wf_1_a", 1, {{"success", true}, {"result", {{"n", 1}}}}, 1700000001000});
-  SaveExecutions(*session_, {&decision.state});
+  SaveExecutions(*session_, {{&decision.state, &state}});
   const auto back = LoadExecutions(*session_, {"wf_1"}, true).at("wf_1");
   EXPECT_EQ(back.tasks[0].status, engine::TaskStatus::kCompleted);
   EXPECT_EQ(back.tasks[0].response["result"]["n"], 1);
@@ -85,10 +85,33 @@ TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
   EXPECT_EQ(back.version, decision.state.version);
 }
 
+TEST_F(StoreTest, ShouldWriteOnlyTheTasksThatChanged) {
+  const engine::WorkflowState state = RunningWorkflow("wf_1");
+  SaveExecutions(*session_, {{&state, nullptr}});
+  const auto row_version = [&](const std::string& task_id) {
+    std::string xmin;
+    *session_ << "SELECT cast(xmin AS text) FROM tasks WHERE id = :id", soci::use(task_id, "id"),
+        soci::into(xmin);
+    return xmin;
+  };
+  const std::string a_before = row_version("wf_1_a"), b_before = row_version("wf_1_b");
+  const auto progress =
+      engine::Decide(state, engine::TaskProgressInput{"wf_1_a", 1, 50, "half way", 1700000001000});
+  ASSERT_EQ(progress.outcome, engine::Outcome::kApplied);
+  SaveExecutions(*session_, {{&progress.state, &state}});
+  EXPECT_NE(row_version("wf_1_a"), a_before) << "the task that progressed is written";
+  EXPECT_EQ(row_version("wf_1_b"), b_before) << "the waiting task is left alone";
+  const auto back = LoadExecutions(*session_, {"wf_1"}, false).at("wf_1");
+  EXPECT_EQ(back.tasks[0].progress, 50);
+  EXPECT_EQ(back.version, progress.state.version);
+  EXPECT_EQ(engine::ToJson(back.definition), engine::ToJson(state.definition))
+      << "an update without a new definition keeps the stored one";
+}
+
 TEST_F(StoreTest, ShouldKeepWhyATaskAndTheExecutionFailed) {
   engine::WorkflowState state = RunningWorkflow("wf_1");
   state = engine::Decide(state, engine::CancelTaskInput{"wf_1_a", "", 1700000001000}).state;
-  SaveExecutions(*session_, {&state});
+  SaveExecutions(*session_, {{&state, nullptr}});
   const auto back = LoadExecutions(*session_, {"wf_1"}, false).at("wf_1");
   EXPECT_EQ(back.tasks[0].failure, engine::FailureCause::kCancelled);
   EXPECT_EQ(back.tasks[1].failure, engine::FailureCause::kSkipped);
@@ -97,7 +120,7 @@ TEST_F(StoreTest, ShouldKeepWhyATaskAndTheExecutionFailed) {
 
 TEST_F(StoreTest, ShouldKeepTheEventLogInOrder) {
   const engine::WorkflowState state = RunningWorkflow("wf_1");
-  SaveExecutions(*session_, {&state});
+  SaveExecutions(*session_, {{&state, nullptr}});
   InsertEvents(*session_, {{"wf_1", {1, "WorkflowStarted", 1000, "Information", {{"a", 1}}}, "m1"},
                            {"wf_1", {2, "TaskStarted", 2000, "Information", Json::object()}, ""}});
   const auto events = LoadEvents(*session_, "wf_1");
@@ -176,7 +199,7 @@ TEST_F(StoreTest, ShouldRecordABatchOfHeartbeatsKeepingTheNewestPerAgent) {
 
 TEST_F(StoreTest, ShouldHandEachDueTimerToOneSweeperOnly) {
   const engine::WorkflowState state = RunningWorkflow("wf_1");
-  SaveExecutions(*session_, {&state});
+  SaveExecutions(*session_, {{&state, nullptr}});
   InsertTimers(*session_, {{"wf_1", {engine::TimerKind::kRetry, "wf_1_a", 1, 1000}},
                            {"wf_1", {engine::TimerKind::kStepTimeout, "wf_1_a", 1, 2000}},
                            {"wf_1", {engine::TimerKind::kWorkflowTimeout, "", 0, 9000}}});
