@@ -141,7 +141,13 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
   }
   if (c.Has(Role::kRelay)) {
     p.relay_pool = OpenPool(c.database_url, 1);
-    p.relay = std::make_unique<kafka::OutboxRelay>(*p.relay_pool, *p.producer, p.topics);
+    // Woken by each commit that wrote outbox rows; the poll only catches
+    // what a notification missed (a lost connection).
+    kafka::OutboxRelayOptions relay_options;
+    relay_options.idle_wait = std::chrono::milliseconds(250);
+    p.relay = std::make_unique<kafka::OutboxRelay>(
+        *p.relay_pool, *p.producer, p.topics, relay_options,
+        WithDatabaseRetry([&] { return std::make_unique<store::OutboxSignal>(c.database_url); }));
     p.relay_thread = std::thread([&p] { p.relay->Run(p.stop_relay); });
     AddRelayMetrics(p.metrics, *p.relay);
   }

@@ -25,8 +25,12 @@ constexpr size_t kDeadLetterPayloadBytes = 64 * 1024;
 }  // namespace
 
 OutboxRelay::OutboxRelay(store::SessionPool& pool, MessageProducer& producer, Topics topics,
-                         OutboxRelayOptions options)
-    : pool_(pool), producer_(producer), topics_(std::move(topics)), options_(options) {}
+                         OutboxRelayOptions options, std::unique_ptr<store::OutboxSignal> signal)
+    : pool_(pool),
+      producer_(producer),
+      signal_(std::move(signal)),
+      topics_(std::move(topics)),
+      options_(options) {}
 
 std::vector<DeliveryResult> OutboxRelay::SendAll(
     const std::vector<store::OutboxMessage>& messages) {
@@ -190,7 +194,12 @@ void OutboxRelay::Run(const std::atomic<bool>& stop) {
     try {
       const size_t published = RunOnce();
       backoff.Reset();
-      if (published == 0) std::this_thread::sleep_for(options_.idle_wait);
+      if (published > 0) continue;
+      if (signal_) {
+        signal_->Wait(options_.idle_wait);
+      } else {
+        std::this_thread::sleep_for(options_.idle_wait);
+      }
     } catch (const std::exception& error) {
       const std::chrono::milliseconds wait = backoff.Next();
       spdlog::error("outbox relay: {} (next round in {} ms)", error.what(), wait.count());

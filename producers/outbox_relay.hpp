@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,13 +12,15 @@
 #include "producers/message_producer.hpp"
 #include "producers/topics.hpp"
 #include "sql/database.hpp"
+#include "sql/outbox_signal.hpp"
 #include "sql/outbox_store.hpp"
 
 namespace agentstudio::kafka {
 
 struct OutboxRelayOptions {
-  int batch_size = 500;                     // rows claimed per transaction
-  std::chrono::milliseconds idle_wait{20};  // pause when the outbox is empty
+  int batch_size = 500;  // rows claimed per transaction
+  // Pause when the outbox is empty; with a signal, a notification ends it.
+  std::chrono::milliseconds idle_wait{20};
   // The first pause after a failure; it doubles while failures go on (to 5 s).
   std::chrono::milliseconds error_backoff{500};
   // How long a topic found missing is taken as missing before the cluster is
@@ -40,8 +43,10 @@ struct OutboxRelayOptions {
 // letter (payload cut to 64 KiB).
 class OutboxRelay {
  public:
+  // `signal` (may be null) wakes the relay when new rows commit.
   OutboxRelay(store::SessionPool& pool, MessageProducer& producer, Topics topics,
-              OutboxRelayOptions options = {});
+              OutboxRelayOptions options = {},
+              std::unique_ptr<store::OutboxSignal> signal = nullptr);
 
   // One claim-send-delete round. Returns the number of rows published.
   // Throws store::DatabaseError.
@@ -63,6 +68,7 @@ class OutboxRelay {
 
   store::SessionPool& pool_;
   MessageProducer& producer_;
+  const std::unique_ptr<store::OutboxSignal> signal_;
   const Topics topics_;
   const OutboxRelayOptions options_;
   // Of the relay's thread.

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/outbox_signal.hpp"
+#include "sql/prepared_query.hpp"
 #include "sql/queries.hpp"
 
 namespace agentstudio::store {
@@ -48,17 +50,15 @@ void EnqueueOutbox(soci::session& session, const std::vector<OutboxMessage>& mes
                     {"payload", ToHex(m.payload)},
                     {"headers", m.headers}});
   }
-  const std::string text = rows.dump();
-  session << std::string(queries::kInsertOutbox), soci::use(text, "rows");
+  RunPrepared(session, queries::kInsertOutbox, {rows.dump()});
+  // Delivered to listening relays when the transaction commits.
+  session << std::string("NOTIFY ") + kOutboxChannel;
 }
 
 std::vector<OutboxRow> ClaimOutbox(soci::session& session, int limit) {
   std::vector<OutboxRow> out;
-  std::string value;
-  soci::statement statement = (session.prepare << std::string(queries::kClaimOutbox),
-                               soci::into(value), soci::use(limit, "limit"));
-  statement.execute();
-  while (statement.fetch()) {
+  for (const std::string& value :
+       SelectPrepared(session, queries::kClaimOutbox, {std::to_string(limit)})) {
     const Json row = Json::parse(value);
     OutboxRow r;
     r.id = row.at("id").get<int64_t>();
@@ -73,14 +73,12 @@ std::vector<OutboxRow> ClaimOutbox(soci::session& session, int limit) {
 
 void DeleteOutbox(soci::session& session, const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
-  const std::string text = Json(ids).dump();
-  session << std::string(queries::kDeleteOutbox), soci::use(text, "ids");
+  RunPrepared(session, queries::kDeleteOutbox, {Json(ids).dump()});
 }
 
 void PostponeOutbox(soci::session& session, const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
-  const std::string text = Json(ids).dump();
-  session << std::string(queries::kPostponeOutbox), soci::use(text, "ids");
+  RunPrepared(session, queries::kPostponeOutbox, {Json(ids).dump()});
 }
 
 }  // namespace agentstudio::store

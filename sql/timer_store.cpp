@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/prepared_query.hpp"
 #include "sql/queries.hpp"
 
 namespace agentstudio::store {
@@ -19,19 +20,13 @@ void InsertTimers(soci::session& session,
                     {"attempt", timer.attempt},
                     {"fire_at", timer.fire_at}});
   }
-  const std::string text = rows.dump();
-  session << std::string(queries::kInsertTimers), soci::use(text, "rows");
+  RunPrepared(session, queries::kInsertTimers, {rows.dump()});
 }
 
 std::vector<TimerRow> ClaimDueTimers(soci::session& session, engine::TimeMs now, int limit) {
   std::vector<TimerRow> out;
-  std::string value;
-  long long now_ms = now;
-  soci::statement statement =
-      (session.prepare << std::string(queries::kClaimDueTimers), soci::into(value),
-       soci::use(now_ms, "now"), soci::use(limit, "limit"));
-  statement.execute();
-  while (statement.fetch()) {
+  for (const std::string& value : SelectPrepared(session, queries::kClaimDueTimers,
+                                                 {std::to_string(now), std::to_string(limit)})) {
     const Json row = Json::parse(value);
     TimerRow timer;
     timer.id = row.at("id").get<int64_t>();
@@ -48,8 +43,7 @@ std::vector<TimerRow> ClaimDueTimers(soci::session& session, engine::TimeMs now,
 
 void DeleteTimers(soci::session& session, const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
-  const std::string text = Json(ids).dump();
-  session << std::string(queries::kDeleteTimers), soci::use(text, "ids");
+  RunPrepared(session, queries::kDeleteTimers, {Json(ids).dump()});
 }
 
 }  // namespace agentstudio::store

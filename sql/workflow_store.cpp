@@ -5,23 +5,13 @@
 #include <string_view>
 
 #include "engine/definition_parser.hpp"
+#include "sql/prepared_query.hpp"
 #include "sql/queries.hpp"
 
 namespace agentstudio::store {
 namespace {
 
 using Json = nlohmann::json;
-
-std::vector<std::string> SelectTexts(soci::session& session, const std::string& query,
-                                     const std::string& param_name, const std::string& param) {
-  std::vector<std::string> out;
-  std::string value;
-  soci::statement statement =
-      (session.prepare << query, soci::into(value), soci::use(param, param_name));
-  statement.execute();
-  while (statement.fetch()) out.push_back(value);
-  return out;
-}
 
 Json TaskRow(const engine::WorkflowState& state, const engine::TaskState& task, size_t position) {
   return {{"id", task.id},
@@ -133,8 +123,7 @@ bool SameStoredTask(const engine::TaskState& a, const engine::TaskState& b) {
 
 void ExecuteWithRows(soci::session& session, std::string_view query, const Json& rows) {
   if (rows.empty()) return;
-  const std::string text = rows.dump();
-  session << std::string(query), soci::use(text, "rows");
+  RunPrepared(session, query, {rows.dump()});
 }
 
 }  // namespace
@@ -147,14 +136,13 @@ std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& sessi
   const std::string id_list = Json(ids).dump();
   std::string query(queries::kSelectExecutions);
   if (for_update) query += " FOR UPDATE";
-  for (const std::string& text : SelectTexts(session, query, "ids", id_list)) {
+  for (const std::string& text : SelectPrepared(session, query, {id_list})) {
     engine::WorkflowState state = ReadExecution(Json::parse(text));
     std::string id = state.id;
     out.emplace(std::move(id), std::move(state));
   }
   if (out.empty()) return out;
-  for (const std::string& text :
-       SelectTexts(session, std::string(queries::kSelectTasks), "ids", id_list)) {
+  for (const std::string& text : SelectPrepared(session, queries::kSelectTasks, {id_list})) {
     const Json row = Json::parse(text);
     auto it = out.find(row.at("workflowId").get<std::string>());
     if (it != out.end()) it->second.tasks.push_back(ReadTask(row));
@@ -225,10 +213,7 @@ void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& 
   ExecuteWithRows(session, queries::kUpdateExecutions, updated);
   if (tasks.empty()) return;
   const std::string text = tasks.dump();
-  soci::statement upsert =
-      (session.prepare << std::string(queries::kUpsertTasks), soci::use(text, "rows"));
-  upsert.execute(true);
-  if (upsert.get_affected_rows() == static_cast<long long>(tasks.size())) return;
+  if (RunPrepared(session, queries::kUpsertTasks, {text}).affected == tasks.size()) return;
   // Some rows were left alone because their ids are another execution's.
   std::string taken_id, owner;
   session << std::string(queries::kSelectTakenTaskIds), soci::use(text, "rows"),
@@ -360,8 +345,8 @@ std::set<std::string> ClaimNewMessageIds(soci::session& session,
                                          const std::vector<std::string>& ids) {
   std::set<std::string> out;
   if (ids.empty()) return out;
-  for (std::string& id : SelectTexts(session, std::string(queries::kClaimProcessedMessages), "ids",
-                                     Json(ids).dump())) {
+  for (std::string& id :
+       SelectPrepared(session, queries::kClaimProcessedMessages, {Json(ids).dump()})) {
     out.insert(std::move(id));
   }
   return out;

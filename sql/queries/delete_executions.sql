@@ -1,2 +1,2 @@
 -- ids = JSON array of execution ids; tasks, events and checkpoints go with them.
-DELETE FROM workflow_executions WHERE id IN (SELECT jsonb_array_elements_text(cast(:ids AS jsonb)))
+DELETE FROM workflow_executions WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(cast(:ids AS jsonb))))

@@ -4,4 +4,4 @@ UPDATE outbox
 SET attempts = attempts + 1,
     next_attempt_at = now() + least(interval '30 seconds',
                                     interval '100 milliseconds' * power(2, least(attempts, 20)))
-WHERE id IN (SELECT cast(jsonb_array_elements_text(cast(:ids AS jsonb)) AS bigint))
+WHERE id = ANY(ARRAY(SELECT cast(jsonb_array_elements_text(cast(:ids AS jsonb)) AS bigint)))

@@ -1,4 +1,4 @@
 -- ids = JSON array of execution ids. (id, status, last event sequence) of those that exist.
 SELECT e.id, e.status, e.last_event_sequence
 FROM workflow_executions e
-WHERE e.id IN (SELECT jsonb_array_elements_text(cast(:ids AS jsonb)))
+WHERE e.id = ANY(ARRAY(SELECT jsonb_array_elements_text(cast(:ids AS jsonb))))

@@ -11,5 +11,5 @@ SELECT cast(jsonb_build_object(
   'lastCheckpointSequence', e.last_checkpoint_sequence,
   'version', e.version) AS text)
 FROM workflow_executions e
-WHERE e.id IN (SELECT jsonb_array_elements_text(cast(:ids AS jsonb)))
+WHERE e.id = ANY(ARRAY(SELECT jsonb_array_elements_text(cast(:ids AS jsonb))))
 ORDER BY e.id

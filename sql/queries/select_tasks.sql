@@ -10,5 +10,5 @@ SELECT cast(jsonb_build_object(
   'startedAt', coalesce(cast(extract(epoch FROM t.started_at) * 1000 AS bigint), 0),
   'completedAt', coalesce(cast(extract(epoch FROM t.completed_at) * 1000 AS bigint), 0)) AS text)
 FROM tasks t
-WHERE t.workflow_id IN (SELECT jsonb_array_elements_text(cast(:ids AS jsonb)))
+WHERE t.workflow_id = ANY(ARRAY(SELECT jsonb_array_elements_text(cast(:ids AS jsonb))))
 ORDER BY t.workflow_id, t.position

@@ -1,5 +1,6 @@
 // The SOCI store against a real PostgreSQL (a fresh database per test).
 #include <gtest/gtest.h>
+#include <soci/postgresql/soci-postgresql.h>
 
 #include <atomic>
 #include <thread>
@@ -11,7 +12,9 @@
 #include "engine/timestamp.hpp"
 #include "sql/agent_store.hpp"
 #include "sql/migrator.hpp"
+#include "sql/outbox_signal.hpp"
 #include "sql/outbox_store.hpp"
+#include "sql/prepared_query.hpp"
 #include "sql/timer_store.hpp"
 #include "sql/workflow_store.hpp"
 #include "tests/support/test_database.hpp"
@@ -259,6 +262,70 @@ TEST_F(StoreTest, ShouldAnswerKnownAgentTypesWhileAnotherLookupWaitsForTheDataba
   slow.join();
   fast.join();
   EXPECT_EQ(slow_answer, std::vector<std::string>{"never-served"});
+}
+
+}  // namespace
+}  // namespace agentstudio::store
+
+namespace agentstudio::store {
+namespace {
+
+class OutboxSignalTest : public ::testing::Test {
+ protected:
+  testing::TestDatabase database_;
+  std::unique_ptr<soci::session> writer_ = database_.Connect();
+  OutboxSignal signal_{database_.url()};
+
+  void Enqueue(bool commit) {
+    soci::transaction tx(*writer_);
+    EnqueueOutbox(*writer_, {{"t", "k", "payload", {}}});
+    if (commit) {
+      tx.commit();
+    } else {
+      tx.rollback();
+    }
+  }
+};
+
+TEST_F(OutboxSignalTest, ShouldWakeTheRelayWhenOutboxRowsCommit) {
+  EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(0))) << "nothing was written yet";
+  Enqueue(/*commit=*/false);
+  EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(50))) << "a rolled back write is no news";
+  Enqueue(/*commit=*/true);
+  // Returns as soon as the notification is there; the long bound is only a
+  // guard against a test that hangs.
+  EXPECT_TRUE(signal_.Wait(std::chrono::seconds(30)));
+  EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(0))) << "one commit, one wake-up";
+}
+
+TEST_F(OutboxSignalTest, ShouldListenAgainAfterItsConnectionWasKilled) {
+  *writer_ << "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+              "WHERE query LIKE 'LISTEN%' AND datname = current_database()";
+  // The first wait notices the loss and reconnects; it says rows may have
+  // been missed meanwhile.
+  ASSERT_TRUE(testing::WaitUntil([&] { return signal_.Wait(std::chrono::milliseconds(20)); }));
+  Enqueue(/*commit=*/true);
+  EXPECT_TRUE(signal_.Wait(std::chrono::seconds(30)));
+}
+
+TEST(PreparedQueryTest, ShouldKeepWorkingOnANewConnectionAndReportSqlStates) {
+  testing::TestDatabase database;
+  auto session = database.Connect();
+  *session << "CREATE TABLE t (id integer PRIMARY KEY)";
+  const std::string insert = "INSERT INTO t (id) SELECT cast(:id AS integer)";
+  EXPECT_EQ(RunPrepared(*session, insert, {"1"}).affected, 1u);
+  try {
+    RunPrepared(*session, insert, {"1"});
+    ADD_FAILURE() << "a duplicate key must throw";
+  } catch (const soci::postgresql_soci_error& error) {
+    EXPECT_EQ(error.sqlstate(), "23505");  // what BatchApplier tells poison by
+  }
+  // A new connection has none of the statements the old one prepared.
+  session = database.Connect();
+  EXPECT_EQ(RunPrepared(*session, insert, {"2"}).affected, 1u);
+  EXPECT_EQ(SelectPrepared(*session, "SELECT cast(id AS text) FROM t WHERE id >= :min ORDER BY id",
+                           {"1"}),
+            (std::vector<std::string>{"1", "2"}));
 }
 
 }  // namespace

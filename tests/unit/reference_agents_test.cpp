@@ -26,9 +26,16 @@ AgentRun Execute(const std::string& type, Json request, int attempt = 1) {
 
 TEST(ReferenceAgents, ShouldServeEveryAgentTypeOfTheApiReference) {
   EXPECT_EQ(ReferenceAgentTypes(),
-            (std::vector<std::string>{"code-analyzer", "data-analyzer", "data-collector",
+            (std::vector<std::string>{"code-analyzer", "data-analyzer", "data-collector", "noop",
                                       "report-generator", "sentiment-analyzer", "test-runner"}));
   EXPECT_THROW(MakeReferenceAgents({"unknown-agent"}), std::invalid_argument);
+}
+
+TEST(Noop, ShouldAnswerAtOnceWithAnEmptyResult) {
+  const AgentRun run = Execute("noop", {{"input", {{"anything", 1}}}});
+  ASSERT_TRUE(run.result.ok);
+  EXPECT_EQ(run.result.response, Json::object());
+  EXPECT_TRUE(run.progress.empty());
 }
 
 TEST(DataAnalyzer, ShouldComputeTheStatisticsOfTheReferenceExample) {

@@ -6,8 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include "sql/prepared_query.hpp"
 
 namespace {
+
+using agentstudio::store::ToPositionalBinds;
 
 TEST(SqlQueriesTest, ShouldKeepColonsAndApostrophesOutOfComments) {
   int files = 0;
@@ -26,6 +31,15 @@ TEST(SqlQueriesTest, ShouldKeepColonsAndApostrophesOutOfComments) {
     }
   }
   EXPECT_GT(files, 20);
+}
+
+// RunPrepared hands PostgreSQL $n binds in place of SOCI's :name ones.
+TEST(SqlQueriesTest, ShouldNumberNamedBindsInOrderOfFirstUse) {
+  std::vector<std::string> names;
+  EXPECT_EQ(
+      ToPositionalBinds("SELECT :a, cast(:b AS int), :a::text, ':c', x -- y\nLIMIT :limit", names),
+      "SELECT $1, cast($2 AS int), $1::text, ':c', x -- y\nLIMIT $3");
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "limit"}));
 }
 
 }  // namespace

@@ -1,0 +1,154 @@
+#include "sql/prepared_query.hpp"
+
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace agentstudio::store {
+namespace {
+
+bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Which statements each live connection has prepared. A connection is told
+// apart by its PGconn and its server process: a new connection may reuse the
+// memory of one that closed, never its backend.
+class PreparedRegistry {
+ public:
+  // True when `name` still had to be prepared on this connection (the
+  // caller prepares it and then calls Prepared()).
+  bool Needs(PGconn* conn, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    Connection& c = connections_[conn];
+    const int pid = PQbackendPID(conn);
+    if (c.backend_pid != pid) c = {pid, {}};
+    return c.prepared.count(name) == 0;
+  }
+  void Prepared(PGconn* conn, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    connections_[conn].prepared.insert(name);
+  }
+
+ private:
+  struct Connection {
+    int backend_pid = 0;
+    std::set<std::string> prepared;
+  };
+  std::mutex mutex_;
+  std::map<PGconn*, Connection> connections_;
+};
+
+PreparedRegistry& Registry() {
+  static PreparedRegistry registry;
+  return registry;
+}
+
+// A statement name from the query text (FNV-1a, 64 bits).
+std::string StatementName(std::string_view query) {
+  uint64_t hash = 14695981039346656037ull;
+  for (const char c : query) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  char name[24];
+  std::snprintf(name, sizeof name, "as_%016llx", static_cast<unsigned long long>(hash));
+  return name;
+}
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// Throws what SOCI would for a failed result (or a connection gone).
+void ThrowIfFailed(PGconn* conn, const PGresult* result, std::string_view query) {
+  const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string message =
+      result && *PQresultErrorMessage(result) ? PQresultErrorMessage(result) : PQerrorMessage(conn);
+  // No SQLSTATE: the connection failed (SOCI reports those as class 08).
+  throw soci::postgresql_soci_error(
+      message + " while executing \"" + std::string(query.substr(0, 120)) + "\"",
+      state ? state : "08006");
+}
+
+}  // namespace
+
+std::string ToPositionalBinds(std::string_view query, std::vector<std::string>& names) {
+  std::string out;
+  out.reserve(query.size());
+  for (size_t i = 0; i < query.size(); ++i) {
+    const char c = query[i];
+    if (c == '\'') {  // a string literal, '' escapes a quote
+      const size_t end = query.find('\'', i + 1);
+      const size_t stop = end == std::string_view::npos ? query.size() : end + 1;
+      out.append(query.substr(i, stop - i));
+      i = stop - 1;
+    } else if (c == '-' && i + 1 < query.size() && query[i + 1] == '-') {
+      const size_t end = query.find('\n', i);
+      const size_t stop = end == std::string_view::npos ? query.size() : end;
+      out.append(query.substr(i, stop - i));
+      i = stop - 1;
+    } else if (c == ':' && i + 1 < query.size() && query[i + 1] == ':') {
+      out.append("::");
+      ++i;
+    } else if (c == ':' && i + 1 < query.size() && IsNameChar(query[i + 1])) {
+      size_t end = i + 1;
+      while (end < query.size() && IsNameChar(query[end])) ++end;
+      const std::string name(query.substr(i + 1, end - i - 1));
+      size_t index = 0;
+      while (index < names.size() && names[index] != name) ++index;
+      if (index == names.size()) names.push_back(name);
+      out += "$" + std::to_string(index + 1);
+      i = end - 1;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+PreparedResult RunPrepared(soci::session& session, std::string_view query,
+                           const std::vector<std::string>& params) {
+  PGconn* conn = static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+  const std::string name = StatementName(query);
+  if (Registry().Needs(conn, name)) {
+    std::vector<std::string> names;
+    const std::string text = ToPositionalBinds(query, names);
+    ResultPtr prepared(PQprepare(conn, name.c_str(), text.c_str(), 0, nullptr), &PQclear);
+    ThrowIfFailed(conn, prepared.get(), query);
+    Registry().Prepared(conn, name);
+  }
+  std::vector<const char*> values;
+  for (const std::string& p : params) values.push_back(p.c_str());
+  ResultPtr result(PQexecPrepared(conn, name.c_str(), static_cast<int>(values.size()),
+                                  values.data(), nullptr, nullptr, 0),
+                   &PQclear);
+  ThrowIfFailed(conn, result.get(), query);
+  PreparedResult out;
+  const int rows = PQntuples(result.get()), columns = PQnfields(result.get());
+  out.rows.reserve(static_cast<size_t>(rows));
+  for (int r = 0; r < rows; ++r) {
+    std::vector<std::string> row;
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      row.emplace_back(PQgetvalue(result.get(), r, c),
+                       static_cast<size_t>(PQgetlength(result.get(), r, c)));
+    }
+    out.rows.push_back(std::move(row));
+  }
+  const char* affected = PQcmdTuples(result.get());
+  out.affected = affected && *affected ? std::stoull(affected) : 0;
+  return out;
+}
+
+std::vector<std::string> SelectPrepared(soci::session& session, std::string_view query,
+                                        const std::vector<std::string>& params) {
+  std::vector<std::string> out;
+  for (auto& row : RunPrepared(session, query, params).rows) {
+    if (!row.empty()) out.push_back(std::move(row.front()));
+  }
+  return out;
+}
+
+}  // namespace agentstudio::store
