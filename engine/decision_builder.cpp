@@ -52,9 +52,13 @@ void DecisionBuilder::Checkpoint(std::string type, const std::string& completed_
   }
   checkpoint.context_snapshot = {{"workflowExecutionId", s.id},
                                  {"state", s.context_state},
-                                 {"results", Results(s)},
                                  {"progress", Progress(s)},
                                  {"timestamp", FormatTimestamp(now)}};
+  if (const TaskState* completed = s.FindTask(completed_task_id);
+      completed != nullptr && completed->status == TaskStatus::kCompleted &&
+      !completed->response.is_null()) {
+    checkpoint.results_added[completed->id] = completed->response;
+  }
   checkpoint.created_at = now;
   decision_.checkpoints.push_back(std::move(checkpoint));
 }

@@ -83,7 +83,11 @@ struct Checkpoint {
   std::string type;  // automatic, failure, paused
   std::string completed_task_id;
   std::string next_task_id;
-  Json context_snapshot = Json::object();
+  Json context_snapshot = Json::object();  // REST contextSnapshot, without results
+  // The results this checkpoint adds (task id to response): the completed
+  // task's. A snapshot's results are those of every checkpoint up to it, so
+  // each completion writes its own result once, not every result so far.
+  Json results_added = Json::object();
   TimeMs created_at = 0;
 };
 

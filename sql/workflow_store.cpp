@@ -250,6 +250,7 @@ void InsertCheckpoints(soci::session& session, const std::vector<CheckpointRow>&
                     {"completed_task_id", checkpoint.completed_task_id},
                     {"next_task_id", checkpoint.next_task_id},
                     {"context_snapshot", checkpoint.context_snapshot},
+                    {"results_added", checkpoint.results_added},
                     {"created_at", checkpoint.created_at}});
   }
   ExecuteWithRows(session, queries::kInsertCheckpoints, rows);

@@ -136,6 +136,10 @@ TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
   EXPECT_EQ(checkpoints[0]["contextSnapshot"]["results"].size(), 1u);
   EXPECT_TRUE(checkpoints[0]["isRecoverable"].get<bool>());
   EXPECT_EQ(checkpoints[1]["contextSnapshot"]["progress"], 100);
+  // Each checkpoint stores the result it adds; a snapshot holds all so far.
+  EXPECT_EQ(checkpoints[1]["contextSnapshot"]["results"].size(), 2u);
+  EXPECT_EQ(checkpoints[1]["contextSnapshot"]["results"][body["tasks"][0]["id"].get<std::string>()],
+            checkpoints[0]["contextSnapshot"]["results"][body["tasks"][0]["id"].get<std::string>()]);
   EXPECT_FALSE(checkpoints[1].contains("nextTaskId"));
   EXPECT_NE(checkpoints[0]["id"], checkpoints[1]["id"]);
   EXPECT_TRUE(response.Header("link").empty()) << "one page holds them all";
@@ -153,6 +157,8 @@ TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
   ASSERT_EQ(second.Json().size(), 1u);
   EXPECT_EQ(second.Json()[0]["sequenceNumber"], checkpoints[1]["sequenceNumber"]);
   EXPECT_EQ(second.Json()[0]["contextSnapshot"]["progress"], 100);
+  EXPECT_EQ(second.Json()[0]["contextSnapshot"]["results"], checkpoints[1]["contextSnapshot"]["results"])
+      << "a page starting after the first checkpoint still merges its results";
   EXPECT_TRUE(second.Header("link").empty());
   const auto bad = Http("GET", Url("/api/workflows/" + id + "/checkpoints?limit=0&page=2"));
   ExpectProblem(bad, 400, "/api/workflows/" + id + "/checkpoints");
