@@ -14,19 +14,23 @@
 // sequential then parallel; the cost of each step. Kafka is AGENTSTUDIO_KAFKA_BROKERS (else the
 // test broker), PostgreSQL the server of AGENTSTUDIO_PG_ADMIN_URL: either may be remote.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,7 +68,24 @@ struct Options {
   int agents = 1;
   int partitions = 6;
   int timeout_s = 600;
+  std::vector<double> post_rates = {500, 1000, 2000, 4000};    // --mode=rest, requests/s
+  std::vector<double> get_rates = {2500, 5000, 10000, 15000};  // --mode=rest, requests/s
+  int rest_seconds = 5;                                        // per rate
 };
+
+std::vector<double> ParseRates(const std::string& list) {
+  std::vector<double> rates;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = list.find(',', start);
+    const std::string item =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) rates.push_back(std::stod(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return rates;
+}
 
 Options Parse(int argc, char** argv) {
   Options o;
@@ -90,7 +111,10 @@ Options Parse(int argc, char** argv) {
         {"schedulers", [&] { o.schedulers = std::stoi(value); }},
         {"agents", [&] { o.agents = std::stoi(value); }},
         {"partitions", [&] { o.partitions = std::stoi(value); }},
-        {"timeout", [&] { o.timeout_s = std::stoi(value); }}};
+        {"timeout", [&] { o.timeout_s = std::stoi(value); }},
+        {"post-rates", [&] { o.post_rates = ParseRates(value); }},
+        {"get-rates", [&] { o.get_rates = ParseRates(value); }},
+        {"rest-seconds", [&] { o.rest_seconds = std::stoi(value); }}};
     const auto setter = setters.find(key);
     if (setter == setters.end()) {
       std::fprintf(stderr, "unknown option --%s\n", key.c_str());
@@ -445,6 +469,113 @@ int RunLoad(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ende
   return reached == expected && ended.not_completed() == 0 ? 0 : 1;
 }
 
+// One constant-rate run of h2load (nghttp2-client): `rate` requests/s over
+// HTTP/1.1 keep-alive connections, each at most 50/s, so a slow answer
+// delays only its own connection's next request. Latencies come from its
+// per-request log (h2load itself prints no percentiles).
+struct RateRun {
+  double offered = 0, achieved = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0;
+  size_t requests = 0, errors = 0;
+  std::map<int, size_t> statuses;
+};
+RateRun RunAtRate(const std::string& url, double rate, int seconds, const std::string& body,
+                  int expected_status) {
+  const int connections = std::max(4, static_cast<int>(std::ceil(rate / 50)));
+  const std::string log = "/tmp/load_driver_h2load_" + std::to_string(getpid()) + ".tsv";
+  std::vector<std::string> args = {"--h1",
+                                   "-c",
+                                   std::to_string(connections),
+                                   "-m",
+                                   "1",
+                                   "--rps",
+                                   std::to_string(rate / connections),
+                                   "-D",
+                                   std::to_string(seconds),
+                                   "--log-file",
+                                   log};
+  std::string body_file;
+  if (!body.empty()) {
+    body_file = log + ".body";
+    std::ofstream(body_file) << body;
+    args.insert(args.end(), {"-d", body_file, "-H", "Content-Type: application/json"});
+  }
+  args.push_back(url);
+  const auto [status, output] = testing::ChildProcess::Run("/usr/bin/h2load", args, {});
+  RateRun run;
+  run.offered = rate;
+  std::vector<double> latencies;
+  double first_us = 0, last_us = 0;
+  std::ifstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    double start_us = 0, latency_us = 0;
+    int code = 0;
+    if (!(fields >> start_us >> code >> latency_us)) continue;
+    ++run.requests;
+    first_us = first_us == 0 ? start_us : std::min(first_us, start_us);
+    last_us = std::max(last_us, start_us);
+    if (code != expected_status) ++run.errors;
+    ++run.statuses[code];
+    latencies.push_back(latency_us / 1000.0);
+  }
+  std::remove(log.c_str());
+  if (!body_file.empty()) std::remove(body_file.c_str());
+  if (status != 0 && latencies.empty()) {
+    std::fprintf(stderr, "h2load failed (%d): %s\n", status, output.c_str());
+  }
+  // From the requests' own start times: what was offered in fact.
+  run.achieved =
+      last_us > first_us ? 1e6 * static_cast<double>(run.requests) / (last_us - first_us) : 0;
+  run.p50_ms = Percentile(latencies, 0.5);
+  run.p99_ms = Percentile(latencies, 0.99);
+  run.p999_ms = Percentile(latencies, 0.999);
+  return run;
+}
+
+void PrintRateRun(const char* what, const RateRun& r) {
+  std::string statuses;
+  for (const auto& [code, count] : r.statuses)
+    statuses += " " + std::to_string(code) + ":" + std::to_string(count);
+  std::printf(
+      "  %-28s offered %6.0f/s achieved %6.0f/s  p50 %6.2f ms  p99 %7.2f ms  p99.9 %7.2f ms"
+      "  (%zu requests, %zu not %s; statuses%s)\n",
+      what, r.offered, r.achieved, r.p50_ms, r.p99_ms, r.p999_ms, r.requests, r.errors,
+      std::string(what).rfind("POST", 0) == 0 ? "201" : "200", statuses.c_str());
+}
+
+// REST latency at fixed offered rates: POST /api/workflows (one noop step;
+// the workflows run meanwhile, as they would), then GET of one execution.
+int RunRest(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ended,
+            soci::session& session) {
+  {
+    Submitter submitter(o, stack);
+    const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s);
+    WarmUp(o, submitter, ended, deadline);
+  }
+  const std::string body = Json{{"definition", Definition("sequential", 1)}}.dump();
+  std::printf("rest: h2load, HTTP/1.1 keep-alive, %d s per rate\n", o.rest_seconds);
+  for (const double rate : o.post_rates) {
+    PrintRateRun("POST /api/workflows",
+                 RunAtRate(stack.Url("/api/workflows"), rate, o.rest_seconds, body, 201));
+    // Let the workflows of this rate run out before the next rate.
+    int64_t running = 1;
+    const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s);
+    while (running > 0 && Clock::now() < deadline) {
+      session << "SELECT count(*) FROM workflow_executions WHERE status IN ('pending', 'running')",
+          soci::into(running);
+      if (running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+  const auto created = testing::Http("POST", stack.Url("/api/workflows"), body,
+                                     {{"Content-Type", "application/json"}});
+  const std::string id = created.Json().value("id", "");
+  for (const double rate : o.get_rates) {
+    PrintRateRun("GET /api/workflows/{id}",
+                 RunAtRate(stack.Url("/api/workflows/" + id), rate, o.rest_seconds, "", 200));
+  }
+  return 0;
+}
+
 int RunGrowth(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ended,
               soci::session& session) {
   Submitter submitter(o, stack);
@@ -486,6 +617,7 @@ int RunGrowth(const Options& o, testing::ProcessStack& stack, EndedWorkflows& en
 
 int main(int argc, char** argv) {
   const Options options = Parse(argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as it is measured, through tee too
   spdlog::set_level(spdlog::level::warn);
   testing::ProcessStackOptions stack_options;
   stack_options.schedulers = options.schedulers;
@@ -505,11 +637,12 @@ int main(int argc, char** argv) {
   feed.Start();
 
   const int status = options.mode == "growth" ? RunGrowth(options, stack, ended, *session)
+                     : options.mode == "rest" ? RunRest(options, stack, ended, *session)
                                               : RunLoad(options, stack, ended, *session);
   feed.Stop();
   const std::vector<std::string> unclean = stack.Stop();
   for (const std::string& role : unclean) std::fprintf(stderr, "not drained: %s\n", role.c_str());
-  if (options.mode != "growth") {
+  if (options.mode == "load") {
     // Backends flush their table statistics as they exit: read them once
     // the stopped roles' connections are gone.
     const double rows = RowsWritten(*session);
