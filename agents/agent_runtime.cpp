@@ -114,6 +114,7 @@ class AgentRuntime::Impl {
     }
     work_.notify_all();
     wake_.notify_all();
+    room_.notify_all();
     // Still polling (everything paused) while the running tasks wind down,
     // so the group does not evict this process meanwhile.
     while (running_ > 0) {

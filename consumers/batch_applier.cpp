@@ -46,15 +46,21 @@ bool BlamesTheMessage(const std::exception& failure) {
 BatchApplier::Attempt BatchApplier::Try(Slice slice, const Apply& apply, std::string& error) {
   auto session = pool_.Acquire();
   AfterCommit after;
+  bool committing = false;
   try {
-    after = store::InTransaction(*session, [&](soci::session& s) { return apply(s, slice); });
+    soci::transaction tx(*session);
+    after = apply(*session, slice);
+    committing = true;
+    tx.commit();
   } catch (const std::exception& failure) {
     error = store::ClassifyDatabaseError(failure).what();
     // A connection that is gone (killed, or never reopened after an outage)
-    // says nothing about the message, whatever its error says.
+    // says nothing about the message, whatever its error says; nor does a
+    // commit that fails (a full NOTIFY queue is class 54, like a value too
+    // large): every statement of the messages had gone through.
     const bool lost = !store::IsConnectionAlive(*session);
     session.ReconnectIfLost();
-    if (lost || !BlamesTheMessage(failure)) return Attempt::kTransient;
+    if (lost || committing || !BlamesTheMessage(failure)) return Attempt::kTransient;
     // Unless the database is what failed: a probe on the same, still
     // connected session tells a message PostgreSQL refuses from a server
     // that is going away.

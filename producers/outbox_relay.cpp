@@ -191,6 +191,7 @@ size_t OutboxRelay::RunOnce() {
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
   engine::Backoff backoff(options_.error_backoff, std::chrono::seconds(5));
   while (!stop) {
+    if (signal_) signal_->Drain();  // read even while busy (outbox_signal.hpp)
     try {
       const size_t published = RunOnce();
       backoff.Reset();

@@ -9,9 +9,11 @@ namespace {
 
 bool IsRetryableSqlState(const std::string& state) {
   // 08: connection exception; 40001/40P01: serialization failure, deadlock;
-  // 57P01-03: server shutting down or starting; 53: insufficient resources.
+  // 57P01-03: server shutting down or starting; 53: insufficient resources;
+  // 26000: a prepared statement the connection lost (RunPrepared prepares it
+  // again on the next try).
   return state.rfind("08", 0) == 0 || state == "40001" || state == "40P01" ||
-         state.rfind("57P0", 0) == 0 || state.rfind("53", 0) == 0;
+         state.rfind("57P0", 0) == 0 || state.rfind("53", 0) == 0 || state == "26000";
 }
 
 // SOCI mangles postgresql:// URIs; libpq parses both forms, so hand SOCI the

@@ -37,6 +37,12 @@ void OutboxSignal::Listen() {
   *session_ << std::string("LISTEN ") + kOutboxChannel;
 }
 
+bool OutboxSignal::Drain() {
+  if (!session_) return false;
+  PGconn* conn = Connection(*session_);
+  return PQstatus(conn) == CONNECTION_OK && PQconsumeInput(conn) == 1 && DrainNotifications(conn);
+}
+
 bool OutboxSignal::Wait(std::chrono::milliseconds timeout) {
   if (!session_ || PQstatus(Connection(*session_)) != CONNECTION_OK) {
     try {

@@ -30,6 +30,12 @@ class OutboxSignal {
   // reopened, false after `timeout`.
   bool Wait(std::chrono::milliseconds timeout);
 
+  // Reads what arrived without waiting; true if a notification had. A relay
+  // that is busy calls it every round: a listener that stops reading makes
+  // the server keep every notification of the cluster queued, and once that
+  // queue is full, commits that notify fail.
+  bool Drain();
+
  private:
   void Listen();
 

@@ -9,38 +9,56 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 
 namespace agentstudio::store {
 namespace {
 
 bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-// Which statements each live connection has prepared. A connection is told
-// apart by its PGconn and its server process: a new connection may reuse the
-// memory of one that closed, never its backend.
+// Which statements each connection is known to have prepared: a cache, never
+// trusted blindly. A miss asks the server (pg_prepared_statements) before
+// preparing, so forgetting is always safe: a connection told apart by its
+// PGconn and its server process (a new connection may reuse the memory of
+// one that closed), a statement the server says is gone (DISCARD ALL, a
+// pooler that hands out another backend), and the whole cache when it holds
+// more connections than a process keeps.
 class PreparedRegistry {
  public:
-  // True when `name` still had to be prepared on this connection (the
-  // caller prepares it and then calls Prepared()).
-  bool Needs(PGconn* conn, const std::string& name) {
+  // Whether `conn` has `name` prepared; `binds` is then its number of binds.
+  bool Knows(PGconn* conn, const std::string& name, size_t& binds) {
     std::lock_guard lock(mutex_);
+    const auto it = connections_.find(conn);
+    if (it == connections_.end() || it->second.backend_pid != PQbackendPID(conn) ||
+        it->second.prepared.count(name) == 0) {
+      return false;
+    }
+    binds = binds_.at(name);
+    return true;
+  }
+  void Prepared(PGconn* conn, const std::string& name, size_t binds) {
+    std::lock_guard lock(mutex_);
+    binds_[name] = binds;  // one entry per query text of the store
+    if (connections_.size() > kMaxConnections) connections_.clear();
     Connection& c = connections_[conn];
     const int pid = PQbackendPID(conn);
     if (c.backend_pid != pid) c = {pid, {}};
-    return c.prepared.count(name) == 0;
+    c.prepared.insert(name);
   }
-  void Prepared(PGconn* conn, const std::string& name) {
+  void Forget(PGconn* conn) {
     std::lock_guard lock(mutex_);
-    connections_[conn].prepared.insert(name);
+    connections_.erase(conn);
   }
 
  private:
+  static constexpr size_t kMaxConnections = 256;
   struct Connection {
     int backend_pid = 0;
     std::set<std::string> prepared;
   };
   std::mutex mutex_;
   std::map<PGconn*, Connection> connections_;
+  std::map<std::string, size_t> binds_;
 };
 
 PreparedRegistry& Registry() {
@@ -112,18 +130,42 @@ PreparedResult RunPrepared(soci::session& session, std::string_view query,
                            const std::vector<std::string>& params) {
   PGconn* conn = static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
   const std::string name = StatementName(query);
-  if (Registry().Needs(conn, name)) {
+  const auto check_binds = [&](size_t binds) {
+    if (binds != params.size()) {
+      throw std::logic_error("query with " + std::to_string(binds) + " binds given " +
+                             std::to_string(params.size()) +
+                             " values: " + std::string(query.substr(0, 120)));
+    }
+  };
+  size_t binds = 0;
+  if (Registry().Knows(conn, name, binds)) {
+    check_binds(binds);
+  } else {
     std::vector<std::string> names;
     const std::string text = ToPositionalBinds(query, names);
-    ResultPtr prepared(PQprepare(conn, name.c_str(), text.c_str(), 0, nullptr), &PQclear);
-    ThrowIfFailed(conn, prepared.get(), query);
-    Registry().Prepared(conn, name);
+    check_binds(names.size());
+    const char* lookup = name.c_str();
+    ResultPtr exists(PQexecParams(conn, "SELECT 1 FROM pg_prepared_statements WHERE name = $1", 1,
+                                  nullptr, &lookup, nullptr, nullptr, 0),
+                     &PQclear);
+    ThrowIfFailed(conn, exists.get(), "pg_prepared_statements");
+    if (PQntuples(exists.get()) == 0) {
+      ResultPtr prepared(PQprepare(conn, name.c_str(), text.c_str(), 0, nullptr), &PQclear);
+      ThrowIfFailed(conn, prepared.get(), query);
+    }
+    Registry().Prepared(conn, name, names.size());
   }
   std::vector<const char*> values;
   for (const std::string& p : params) values.push_back(p.c_str());
   ResultPtr result(PQexecPrepared(conn, name.c_str(), static_cast<int>(values.size()),
                                   values.data(), nullptr, nullptr, 0),
                    &PQclear);
+  if (const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+      state != nullptr && std::string_view(state) == "26000") {
+    // The server no longer has it: ask again next time. The error is
+    // retryable (database.cpp), and the retry's transaction prepares anew.
+    Registry().Forget(conn);
+  }
   ThrowIfFailed(conn, result.get(), query);
   PreparedResult out;
   const int rows = PQntuples(result.get()), columns = PQnfields(result.get());

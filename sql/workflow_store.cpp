@@ -283,13 +283,10 @@ std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
                                                 const std::string& workflow_id,
                                                 int64_t after_sequence, int limit) {
   std::vector<engine::Checkpoint> out;
-  std::string value;
-  long long after = after_sequence;
-  soci::statement statement =
-      (session.prepare << std::string(queries::kSelectCheckpoints), soci::into(value),
-       soci::use(workflow_id, "id"), soci::use(after, "after"), soci::use(limit, "limit"));
-  statement.execute();
-  while (statement.fetch()) {
+  // RunPrepared: the query names :id and :after twice.
+  for (const std::string& value :
+       SelectPrepared(session, queries::kSelectCheckpoints,
+                      {workflow_id, std::to_string(after_sequence), std::to_string(limit)})) {
     const Json row = Json::parse(value);
     engine::Checkpoint checkpoint;
     checkpoint.sequence = row.at("sequence").get<int64_t>();

@@ -11,6 +11,7 @@
 #include "engine/planner.hpp"
 #include "engine/timestamp.hpp"
 #include "sql/agent_store.hpp"
+#include "sql/database.hpp"
 #include "sql/migrator.hpp"
 #include "sql/outbox_signal.hpp"
 #include "sql/outbox_store.hpp"
@@ -298,6 +299,15 @@ TEST_F(OutboxSignalTest, ShouldWakeTheRelayWhenOutboxRowsCommit) {
   EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(0))) << "one commit, one wake-up";
 }
 
+TEST_F(OutboxSignalTest, ShouldReadNotificationsWithoutWaitingWhileTheRelayIsBusy) {
+  Enqueue(/*commit=*/true);
+  // Delivered at the commit, read by the next drain: poll for it, as the
+  // relay's rounds do.
+  ASSERT_TRUE(testing::WaitUntil([&] { return signal_.Drain(); }));
+  EXPECT_FALSE(signal_.Drain());
+  EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(0))) << "drained, nothing left to wake for";
+}
+
 TEST_F(OutboxSignalTest, ShouldListenAgainAfterItsConnectionWasKilled) {
   *writer_ << "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
               "WHERE query LIKE 'LISTEN%' AND datname = current_database()";
@@ -320,12 +330,30 @@ TEST(PreparedQueryTest, ShouldKeepWorkingOnANewConnectionAndReportSqlStates) {
   } catch (const soci::postgresql_soci_error& error) {
     EXPECT_EQ(error.sqlstate(), "23505");  // what BatchApplier tells poison by
   }
-  // A new connection has none of the statements the old one prepared.
-  session = database.Connect();
+  // The same session, reconnected after its server process was killed, has
+  // none of the statements the old one prepared.
+  auto killer = database.Connect();
+  int backend = 0;
+  *session << "SELECT pg_backend_pid()", soci::into(backend);
+  *killer << "SELECT pg_terminate_backend(:pid)", soci::use(backend, "pid");
+  EXPECT_THROW(RunPrepared(*session, insert, {"3"}), soci::soci_error);
+  session->reconnect();
   EXPECT_EQ(RunPrepared(*session, insert, {"2"}).affected, 1u);
+  // Statements dropped behind its back (DISCARD ALL, a pooler): one
+  // retryable failure, then prepared again.
+  *session << "DEALLOCATE ALL";
+  try {
+    RunPrepared(*session, insert, {"4"});
+    ADD_FAILURE() << "the statement was gone";
+  } catch (const soci::postgresql_soci_error& error) {
+    EXPECT_EQ(error.sqlstate(), "26000");
+    EXPECT_TRUE(ClassifyDatabaseError(error).IsRetryable());
+  }
+  EXPECT_EQ(RunPrepared(*session, insert, {"4"}).affected, 1u);
+  EXPECT_THROW(RunPrepared(*session, insert, {}), std::logic_error) << "a bind without a value";
   EXPECT_EQ(SelectPrepared(*session, "SELECT cast(id AS text) FROM t WHERE id >= :min ORDER BY id",
                            {"1"}),
-            (std::vector<std::string>{"1", "2"}));
+            (std::vector<std::string>{"1", "2", "4"}));
 }
 
 }  // namespace
