@@ -1,7 +1,7 @@
 -- A page of the checkpoints of execution id, oldest first, those numbered
 -- after `after`, at most `limit` (keyset paging on the primary key). Each
 -- snapshot gets every result up to its checkpoint, merged from what each
--- checkpoint added: those before the page once (the prefix), then those of
+-- checkpoint added, those before the page once (the prefix), then those of
 -- the page in order.
 WITH prefix AS (
   SELECT coalesce(jsonb_object_agg(r.key, r.value ORDER BY c.sequence), cast('{}' AS jsonb))

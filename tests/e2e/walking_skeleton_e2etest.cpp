@@ -116,7 +116,7 @@ TEST_F(WalkingSkeletonTest, ShouldRunTheReferenceCurlExamplesAsWritten) {
   const Json resumed =
       curl("POST", "/api/workflows/" + created["id"].get<std::string>() + "/resume");
   EXPECT_EQ(resumed["status"], 409) << resumed.dump();
-  EXPECT_EQ(curl("GET", "/api/meta-agent/types").size(), 6u);
+  EXPECT_EQ(curl("GET", "/api/meta-agent/types").size(), agents::ReferenceAgentTypes().size());
 }
 
 // agentstudiod with no broker configured: the quick try without Java.
@@ -145,7 +145,8 @@ TEST(DevelopmentModeTest, ShouldRunAWorkflowOnTheEmbeddedBrokerInOneProcess) {
     return written == *bootstrap;
   }));
   ASSERT_TRUE(testing::WaitUntil([&] {
-    return Http("GET", url + "/api/meta-agent/types").Json().size() == agents::ReferenceAgentTypes().size();
+    return Http("GET", url + "/api/meta-agent/types").Json().size() ==
+           agents::ReferenceAgentTypes().size();
   })) << daemon.Output();
   const auto created = Http("POST", url + "/api/workflows", testing::kCustomerAnalysisCurlBody);
   ASSERT_EQ(created.status, 201) << created.body;
