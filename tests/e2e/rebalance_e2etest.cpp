@@ -71,8 +71,7 @@ TEST(RebalanceTest, ShouldLoseNothingWhileSchedulersJoinLeaveAndDie) {
   // unfinished row alone does not mean done.
   const bool ended = testing::WaitUntil(
       [&] {
-        return testing::CountCompleted(*session, accepted) ==
-                   static_cast<int>(accepted.size()) &&
+        return testing::CountCompleted(*session, accepted) == static_cast<int>(accepted.size()) &&
                count("SELECT count(*) FROM workflow_executions WHERE status <> 'completed'") == 0;
       },
       std::chrono::seconds(120));
