@@ -12,6 +12,12 @@
 
 namespace agentstudio::kafka {
 
+ExecutionWrites::ExecutionWrites(const Topics& topics,
+                                 std::map<std::string, engine::WorkflowState>& states)
+    : topics_(topics), states_(states) {
+  for (const auto& [id, state] : states) loaded_.emplace(id, store::StoredExecutionOf(state));
+}
+
 void ExecutionWrites::Publish(const engine::WorkflowState& state,
                               const engine::ExecutionEvent& event,
                               const std::map<std::string, std::string>& headers) {

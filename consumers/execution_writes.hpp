@@ -23,8 +23,7 @@ class ExecutionWrites {
  public:
   // `states` holds the executions being worked on, as loaded from the store;
   // Write() saves what changed of the touched ones.
-  ExecutionWrites(const Topics& topics, std::map<std::string, engine::WorkflowState>& states)
-      : topics_(topics), states_(states), loaded_(states) {}
+  ExecutionWrites(const Topics& topics, std::map<std::string, engine::WorkflowState>& states);
 
   // Records an applied decision; `traceparent` goes on the outbox messages,
   // `message_id` (empty for timers) on the events it logs.
@@ -46,7 +45,7 @@ class ExecutionWrites {
 
   const Topics& topics_;
   std::map<std::string, engine::WorkflowState>& states_;
-  const std::map<std::string, engine::WorkflowState> loaded_;  // to write only what changed
+  std::map<std::string, store::StoredExecution> loaded_;  // to write only what changed
   std::set<std::string> touched_;
   std::vector<store::WorkflowEventRow> events_;
   std::vector<store::CheckpointRow> checkpoints_;

@@ -17,7 +17,8 @@ namespace agentstudio::kafka {
 
 SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
                                      store::SessionPool& pool, MessageProducer& dlq_producer,
-                                     size_t max_batch, std::chrono::milliseconds dedup_window)
+                                     size_t max_batch, std::chrono::milliseconds dedup_window,
+                                     size_t cached_tasks)
     : pool_(pool),
       handler_(topics, dedup_window),
       dead_letters_(dlq_producer, topics),
@@ -25,11 +26,15 @@ SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
                [this](const PoisonMessage& letter) { AnnounceIfStart(letter); }),
       dlq_producer_(dlq_producer),
       topics_(topics),
+      cache_(cached_tasks),
       consumer_(std::move(properties),
-                BatchConsumerOptions{topics.prefix() + "schedulers",
-                                     {topics.commands(), topics.task_events()},
-                                     max_batch,
-                                     std::chrono::milliseconds(100)}) {}
+                BatchConsumerOptions{
+                    .group_id = topics.prefix() + "schedulers",
+                    .topics = {topics.commands(), topics.task_events()},
+                    .max_batch = max_batch,
+                    .max_wait = std::chrono::milliseconds(100),
+                    // What another scheduler writes next is not seen here.
+                    .on_revoke = [this](const std::vector<TopicPartition>&) { cache_.Clear(); }}) {}
 
 bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
                                    const std::atomic<bool>& stop) {
@@ -37,10 +42,12 @@ bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
   const bool applied = applier_.ApplyAll(
       batch,
       [this](soci::session& s, BatchApplier::Slice slice) -> BatchApplier::AfterCommit {
-        SchedulerBatchResult r = handler_.Apply(s, slice, engine::WallClockNow());
+        SchedulerBatchResult r = handler_.Apply(s, slice, engine::WallClockNow(), &cache_);
         // Dead letters go out after the transaction (once, not once per
         // retry) and before the offsets: a crash between re-sends them.
-        return [this, r = std::move(r)] {
+        return [this, r = std::move(r)]() mutable {
+          for (engine::WorkflowState& state : r.states) cache_.Put(std::move(state));
+          r.states.clear();  // this may run again if what follows fails
           dead_letters_.PublishAll(r.poison);
           for (const PoisonMessage& letter : r.poison) AnnounceIfStart(letter);
           counters_.applied += r.applied;
@@ -51,6 +58,9 @@ bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
       },
       stop);
   counters_.retried_batches += applier_.retried() - retried_before;
+  counters_.cache_hits = cache_.hits();
+  counters_.cache_misses = cache_.misses();
+  counters_.cached_tasks = cache_.tasks();
   if (applied) {
     ++counters_.batches;
     counters_.dead_lettered = dead_letters_.published();

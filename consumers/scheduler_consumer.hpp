@@ -21,7 +21,13 @@ struct SchedulerCounters {
   std::atomic<uint64_t> stale{0};
   std::atomic<uint64_t> dead_lettered{0};
   std::atomic<uint64_t> retried_batches{0};
+  std::atomic<uint64_t> cache_hits{0};    // executions taken from the ExecutionCache
+  std::atomic<uint64_t> cache_misses{0};  // loaded from the store instead
+  std::atomic<uint64_t> cached_tasks{0};  // the tasks of the executions it holds now
 };
+
+// The default bound of a scheduler's ExecutionCache, in tasks (a few KB each).
+inline constexpr size_t kDefaultCachedTasks = 20000;
 
 // The scheduler role's consumer loop: polls `commands` and `task-events` in
 // the `<prefix>schedulers` group, applies each poll batch in one PostgreSQL
@@ -31,11 +37,14 @@ struct SchedulerCounters {
 // loop is stopped, in which case its offsets stay uncommitted and the
 // messages are redelivered; one that fails for good is split until the
 // message that cannot apply is found and dead-lettered (BatchApplier).
+// Executions under way stay in an ExecutionCache between batches; it is
+// emptied when partitions are revoked.
 class SchedulerConsumer {
  public:
   SchedulerConsumer(ConfigMap properties, const Topics& topics, store::SessionPool& pool,
                     MessageProducer& dlq_producer, size_t max_batch = 500,
-                    std::chrono::milliseconds dedup_window = kDefaultDedupWindow);
+                    std::chrono::milliseconds dedup_window = kDefaultDedupWindow,
+                    size_t cached_tasks = kDefaultCachedTasks);
 
   // Runs until `stop` is set; then finishes the batch in hand and leaves the group.
   void Run(const std::atomic<bool>& stop);
@@ -58,6 +67,7 @@ class SchedulerConsumer {
   MessageProducer& dlq_producer_;
   const Topics topics_;
   SchedulerCounters counters_;
+  ExecutionCache cache_;    // used by the polling thread only
   BatchConsumer consumer_;  // last: stops before what it uses goes away
 };
 

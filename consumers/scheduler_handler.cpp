@@ -130,11 +130,43 @@ void Count(engine::Outcome outcome, SchedulerBatchResult& result) {
   }
 }
 
+// Locks and loads the executions with these ids: from `cache` those whose
+// copy there is still current, the others from the store.
+std::map<std::string, engine::WorkflowState> LoadLocked(soci::session& session,
+                                                        const std::vector<std::string>& ids,
+                                                        ExecutionCache* cache) {
+  if (cache == nullptr) return store::LoadExecutions(session, ids, /*for_update=*/true);
+  std::map<std::string, engine::WorkflowState> states;
+  std::vector<std::string> missing;
+  for (const auto& [id, stamp] : store::LockExecutions(session, ids)) {
+    if (auto cached = cache->Take(id, stamp)) {
+      states.emplace(id, std::move(*cached));
+    } else {
+      missing.push_back(id);
+    }
+  }
+  states.merge(store::LoadExecutions(session, missing, /*for_update=*/false));
+  return states;
+}
+
+// Runs the engine on `state` in place (moved in and back: a long workflow is
+// not copied per message) and records an applied decision.
+engine::Outcome DecideInPlace(engine::WorkflowState& state, const engine::Input& input,
+                              ExecutionWrites& writes, const std::string& message_id,
+                              const std::string& traceparent, engine::TimeMs now) {
+  engine::Decision decision = engine::Decide(std::move(state), input);
+  if (decision.outcome == engine::Outcome::kApplied) {
+    writes.Record(decision, message_id, traceparent, now);
+  }
+  state = std::move(decision.state);
+  return decision.outcome;
+}
+
 }  // namespace
 
 SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
                                              std::span<const InboundMessage> batch,
-                                             engine::TimeMs now) const {
+                                             engine::TimeMs now, ExecutionCache* cache) const {
   SchedulerBatchResult result;
   std::vector<Decoded> decoded;
   for (const InboundMessage& message : batch) {
@@ -167,8 +199,7 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
   for (const Decoded& d : decoded) {
     if (fresh.count(d.message_id)) workflow_ids.push_back(d.workflow_id);
   }
-  std::map<std::string, engine::WorkflowState> states =
-      store::LoadExecutions(session, workflow_ids, /*for_update=*/true);
+  std::map<std::string, engine::WorkflowState> states = LoadLocked(session, workflow_ids, cache);
   ExecutionWrites writes(topics_, states);
 
   for (const Decoded& d : decoded) {
@@ -200,17 +231,14 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
           }
           continue;
         }
-        engine::Decision decision = engine::Decide(existing->second, ControlInput(*command, now));
-        if (decision.outcome == engine::Outcome::kUnknownTask) {
+        const engine::Outcome outcome = DecideInPlace(existing->second, ControlInput(*command, now),
+                                                      writes, d.message_id, traceparent, now);
+        if (outcome == engine::Outcome::kUnknownTask) {
           result.poison.push_back({d.message, "unknown task " + command->cancel_task().task_id() +
                                                   " of workflow " + d.workflow_id});
           continue;
         }
-        Count(decision.outcome, result);
-        if (decision.outcome == engine::Outcome::kApplied) {
-          writes.Record(decision, d.message_id, traceparent, now);
-          existing->second = std::move(decision.state);
-        }
+        Count(outcome, result);
         continue;
       }
       if (existing != states.end()) {
@@ -248,19 +276,19 @@ SchedulerBatchResult SchedulerHandler::Apply(soci::session& session,
       ++result.ignored;
       continue;
     }
-    engine::Decision decision = engine::Decide(existing->second, *input);
-    if (decision.outcome == engine::Outcome::kUnknownTask) {
+    const engine::Outcome outcome =
+        DecideInPlace(existing->second, *input, writes, d.message_id, traceparent, now);
+    if (outcome == engine::Outcome::kUnknownTask) {
       result.poison.push_back(
           {d.message, "unknown task " + event.task_id() + " of workflow " + d.workflow_id});
       continue;
     }
-    Count(decision.outcome, result);
-    if (decision.outcome == engine::Outcome::kApplied) {
-      writes.Record(decision, d.message_id, traceparent, now);
-      existing->second = std::move(decision.state);
-    }
+    Count(outcome, result);
   }
   writes.Write(session);
+  if (cache != nullptr) {
+    for (auto& [id, state] : states) result.states.push_back(std::move(state));
+  }
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "consumers/dead_letter_publisher.hpp"
+#include "consumers/execution_cache.hpp"
 #include "consumers/inbound_message.hpp"
 #include "engine/workflow_state.hpp"
 #include "producers/topics.hpp"
@@ -23,6 +24,9 @@ struct SchedulerBatchResult {
   uint64_t duplicates = 0;   // a new message that changes nothing (e.g. progress not higher)
   uint64_t stale = 0;        // older attempt, or the workflow already ended
   uint64_t ignored = 0;      // valid but changes nothing (log events)
+  // With a cache: the executions as the transaction leaves them, for the
+  // cache once it committed.
+  std::vector<engine::WorkflowState> states;
 };
 
 // Applies a batch of `commands` and `task-events` messages to PostgreSQL
@@ -55,8 +59,10 @@ class SchedulerHandler {
                             std::chrono::milliseconds dedup_window = kDefaultDedupWindow)
       : topics_(std::move(topics)), dedup_window_(dedup_window) {}
 
+  // With `cache`, executions whose copy there is current are taken from it
+  // instead of loaded; the caller puts `states` back once committed.
   SchedulerBatchResult Apply(soci::session& session, std::span<const InboundMessage> batch,
-                             engine::TimeMs now) const;
+                             engine::TimeMs now, ExecutionCache* cache = nullptr) const;
 
  private:
   const Topics topics_;

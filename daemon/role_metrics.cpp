@@ -33,6 +33,16 @@ void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsum
   registry.Add("agentstudio_scheduler_batch_retries_total",
                "Batches retried after a database error", kCounter, {},
                Reading([&c] { return c.retried_batches.load(); }));
+  const auto lookups = [&](const char* result, const std::atomic<uint64_t>& counter) {
+    registry.Add("agentstudio_scheduler_cache_lookups_total",
+                 "Executions a batch needed, by whether the scheduler's cache had them current",
+                 kCounter, {{"result", result}}, Reading([&counter] { return counter.load(); }));
+  };
+  lookups("hit", c.cache_hits);
+  lookups("miss", c.cache_misses);
+  registry.Add("agentstudio_scheduler_cached_tasks",
+               "Tasks of the executions the scheduler keeps in memory between batches", kGauge, {},
+               Reading([&c] { return c.cached_tasks.load(); }));
   registry.Add("agentstudio_dead_lettered_total", "Messages sent to the dlq topic, by consumer",
                kCounter, {{"consumer", "scheduler"}},
                Reading([&c] { return c.dead_lettered.load(); }));

@@ -157,7 +157,8 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     const std::chrono::milliseconds dedup_window(int64_t{c.dedup_window_s} * 1000);
     p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
         kafka::WithSessionTimeout(p.Properties("agentstudiod-scheduler"), session_timeout),
-        p.topics, *p.scheduler_pool, *p.producer, 500, dedup_window);
+        p.topics, *p.scheduler_pool, *p.producer, 500, dedup_window,
+        static_cast<size_t>(c.scheduler_cached_tasks));
     p.heartbeats = std::make_unique<kafka::HeartbeatConsumer>(
         kafka::WithSessionTimeout(p.Properties("agentstudiod-heartbeats"), session_timeout),
         p.topics, *p.scheduler_pool, *p.producer);

@@ -1,6 +1,8 @@
 #include "engine/patterns.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 #include "engine/definition_parser.hpp"
 #include "engine/task_ids.hpp"
@@ -95,13 +97,16 @@ void AddHandoffStep(DecisionBuilder& builder, const std::string& from_task_id, c
 
 void ReleaseReadyTasks(DecisionBuilder& builder) {
   WorkflowState& state = builder.state();
+  // Indexed once, so that a step of a long workflow costs O(tasks), not
+  // O(tasks²). Dispatch neither completes nor adds tasks.
+  std::unordered_set<std::string_view> completed;
+  for (const TaskState& task : state.tasks) {
+    if (task.status == TaskStatus::kCompleted) completed.insert(task.id);
+  }
   for (TaskState& task : state.tasks) {
     if (task.status != TaskStatus::kWaiting) continue;
-    const bool ready =
-        std::all_of(task.depends_on.begin(), task.depends_on.end(), [&](const std::string& dep) {
-          const TaskState* d = state.FindTask(dep);
-          return d && d->status == TaskStatus::kCompleted;
-        });
+    const bool ready = std::all_of(task.depends_on.begin(), task.depends_on.end(),
+                                   [&](const std::string& dep) { return completed.contains(dep); });
     if (ready) builder.Dispatch(task);
   }
 }

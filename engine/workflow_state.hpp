@@ -56,8 +56,11 @@ struct TaskState {
   int max_retries = kDefaultMaxRetries;
   int iteration = 1;  // `iterative`: which run of the step list this task belongs to
   std::vector<std::string> depends_on;  // task ids
-  Json request = nullptr;               // AgentRequest sent with the current attempt
-  Json response = nullptr;              // AgentResponse once completed
+  // The AgentRequest of the current attempt: set only when `attempt` grows.
+  Json request = nullptr;
+  // The AgentResponse: set only when the task becomes kCompleted. The store
+  // relies on these two (it tells changed rows by the other fields).
+  Json response = nullptr;
   std::string error_message;
   FailureCause failure = FailureCause::kNone;  // set when it failed or was skipped
   double progress = 0;                         // 0-100, last reported by the agent

@@ -37,12 +37,13 @@ Json TaskRow(const engine::WorkflowState& state, const engine::TaskState& task, 
           {"completed_at", task.completed_at}};
 }
 
-Json ExecutionRow(const engine::WorkflowState& state) {
+// `with_definition` false: a null definition, which the update leaves as stored.
+Json ExecutionRow(const engine::WorkflowState& state, bool with_definition) {
   return {{"id", state.id},
           {"definition_id", state.definition.id},
           {"pattern", engine::ToString(state.definition.pattern)},
           {"status", engine::ToString(state.status)},
-          {"definition", engine::ToJson(state.definition)},
+          {"definition", with_definition ? engine::ToJson(state.definition) : Json()},
           {"input", state.input},
           {"metadata", state.metadata},
           {"context_state", state.context_state},
@@ -106,19 +107,26 @@ engine::TaskState ReadTask(const Json& row) {
   return task;
 }
 
-// The engine changes a definition in one way only: a dynamic workflow's
-// handoff appends a step.
-bool DefinitionGrew(const engine::WorkflowState& before, const engine::WorkflowState& after) {
-  return before.definition.steps.size() != after.definition.steps.size();
+StoredTask StoredTaskOf(const engine::TaskState& task) {
+  return {std::hash<std::string>{}(task.id),
+          task.status,
+          task.attempt,
+          task.dispatched,
+          task.retry_count,
+          task.failure,
+          task.progress,
+          task.started_at,
+          task.completed_at,
+          task.error_message};
 }
 
-// Whether two versions of a task have the same stored columns (those the
-// task upsert writes; the others never change).
-bool SameStoredTask(const engine::TaskState& a, const engine::TaskState& b) {
-  return a.status == b.status && a.attempt == b.attempt && a.dispatched == b.dispatched &&
-         a.retry_count == b.retry_count && a.error_message == b.error_message &&
-         a.failure == b.failure && a.progress == b.progress && a.started_at == b.started_at &&
-         a.completed_at == b.completed_at && a.request == b.request && a.response == b.response;
+// Whether the task's row, as `stored` describes it, needs no write.
+bool Unchanged(const StoredTask& stored, const engine::TaskState& task) {
+  return stored.id_hash == std::hash<std::string>{}(task.id) && stored.status == task.status &&
+         stored.attempt == task.attempt && stored.dispatched == task.dispatched &&
+         stored.retry_count == task.retry_count && stored.failure == task.failure &&
+         stored.progress == task.progress && stored.started_at == task.started_at &&
+         stored.completed_at == task.completed_at && stored.error_message == task.error_message;
 }
 
 void ExecuteWithRows(soci::session& session, std::string_view query, const Json& rows) {
@@ -148,6 +156,28 @@ std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& sessi
     if (it != out.end()) it->second.tasks.push_back(ReadTask(row));
   }
   return out;
+}
+
+ExecutionStamp StampOf(const engine::WorkflowState& state) {
+  return {state.version, state.created_at};
+}
+
+std::map<std::string, ExecutionStamp> LockExecutions(soci::session& session,
+                                                     const std::vector<std::string>& ids) {
+  std::map<std::string, ExecutionStamp> out;
+  if (ids.empty()) return out;
+  for (const auto& row : RunPrepared(session, queries::kLockExecutions, {Json(ids).dump()}).rows) {
+    out[row.at(0)] = {std::stoll(row.at(1)), std::stoll(row.at(2))};
+  }
+  return out;
+}
+
+StoredExecution StoredExecutionOf(const engine::WorkflowState& state) {
+  StoredExecution stored;
+  stored.steps = state.definition.steps.size();
+  stored.tasks.reserve(state.tasks.size());
+  for (const engine::TaskState& task : state.tasks) stored.tasks.push_back(StoredTaskOf(task));
+  return stored;
 }
 
 std::map<std::string, ExecutionMark> LoadMarks(soci::session& session,
@@ -184,27 +214,22 @@ void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& 
   std::set<std::string_view> task_ids;
   for (const auto& [state, before] : executions) {
     if (before == nullptr) {
-      inserted.push_back(ExecutionRow(*state));
+      inserted.push_back(ExecutionRow(*state, /*with_definition=*/true));
     } else {
-      Json row = ExecutionRow(*state);
-      if (!DefinitionGrew(*before, *state)) row["definition"] = nullptr;
-      updated.push_back(std::move(row));
-    }
-    std::map<std::string_view, size_t> positions_before;
-    if (before != nullptr) {
-      for (size_t i = 0; i < before->tasks.size(); ++i) positions_before[before->tasks[i].id] = i;
+      // The engine changes a definition in one way only: a dynamic
+      // workflow's handoff appends a step.
+      updated.push_back(ExecutionRow(*state, state->definition.steps.size() != before->steps));
     }
     for (size_t i = 0; i < state->tasks.size(); ++i) {
       const engine::TaskState& task = state->tasks[i];
+      // Tasks are only ever appended, so a task keeps its position.
+      if (before != nullptr && i < before->tasks.size() && Unchanged(before->tasks[i], task)) {
+        continue;
+      }
       // One statement cannot write a row twice (PostgreSQL would refuse the
       // whole batch with a cardinality error that blames nothing).
       if (!task_ids.insert(task.id).second) {
         throw TaskIdTaken("task id " + task.id + " is used by two executions at once");
-      }
-      const auto old = positions_before.find(task.id);
-      if (old != positions_before.end() && old->second == i &&
-          SameStoredTask(before->tasks[i], task)) {
-        continue;
       }
       tasks.push_back(TaskRow(*state, task, i));
     }

@@ -27,6 +27,22 @@ std::map<std::string, engine::WorkflowState> LoadExecutions(soci::session& sessi
                                                             const std::vector<std::string>& ids,
                                                             bool for_update);
 
+// What tells a copy of an execution from another: the version every applied
+// decision bumps, and the creation time (a workflow deleted and started
+// again under its id starts over at version 1).
+struct ExecutionStamp {
+  int64_t version = 0;
+  engine::TimeMs created_at = 0;
+  bool operator==(const ExecutionStamp&) const = default;
+};
+ExecutionStamp StampOf(const engine::WorkflowState& state);
+
+// Locks the rows of these executions (those that exist) until the
+// transaction ends, in id order, and returns each one's stamp: one round trip
+// that tells whether a copy held in memory is still what the store has.
+std::map<std::string, ExecutionStamp> LockExecutions(soci::session& session,
+                                                     const std::vector<std::string>& ids);
+
 // The status and last event sequence of each of these executions that exists
 // (a cheap check: no tasks, no log).
 struct ExecutionMark {
@@ -52,12 +68,35 @@ class TaskIdTaken : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What the store holds of an execution, as much as SaveExecutions needs to
+// tell the rows an update changes: the number of steps (a definition only
+// grows) and each task's columns that events change, without the JSON. A
+// task's request changes only with a new attempt, and its response only with
+// its status (engine::TaskState), so neither needs comparing.
+struct StoredTask {
+  size_t id_hash = 0;  // std::hash of the id: tasks keep their positions, this checks it
+  engine::TaskStatus status = engine::TaskStatus::kWaiting;
+  int attempt = 0;
+  bool dispatched = false;
+  int retry_count = 0;
+  engine::FailureCause failure = engine::FailureCause::kNone;
+  double progress = 0;
+  engine::TimeMs started_at = 0;
+  engine::TimeMs completed_at = 0;
+  std::string error_message;
+};
+struct StoredExecution {
+  size_t steps = 0;
+  std::vector<StoredTask> tasks;
+};
+StoredExecution StoredExecutionOf(const engine::WorkflowState& state);
+
 // An execution to write, and what the store held of it before (null for a new
 // one). Only what differs from `before` is written: the tasks that changed,
 // and the execution's row without its definition unless that grew.
 struct ExecutionToSave {
   const engine::WorkflowState* state = nullptr;
-  const engine::WorkflowState* before = nullptr;
+  const StoredExecution* before = nullptr;
 };
 
 // Inserts new executions with their tasks and updates the changed rows of

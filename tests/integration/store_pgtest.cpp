@@ -81,7 +81,8 @@ TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
   const auto decision = engine::Decide(
       state, engine::TaskCompletedInput{
                  "wf_1_a", 1, {{"success", true}, {"result", {{"n", 1}}}}, 1700000001000});
-  SaveExecutions(*session_, {{&decision.state, &state}});
+  const StoredExecution before = StoredExecutionOf(state);
+  SaveExecutions(*session_, {{&decision.state, &before}});
   const auto back = LoadExecutions(*session_, {"wf_1"}, true).at("wf_1");
   EXPECT_EQ(back.tasks[0].status, engine::TaskStatus::kCompleted);
   EXPECT_EQ(back.tasks[0].response["result"]["n"], 1);
@@ -102,7 +103,8 @@ TEST_F(StoreTest, ShouldWriteOnlyTheTasksThatChanged) {
   const auto progress =
       engine::Decide(state, engine::TaskProgressInput{"wf_1_a", 1, 50, "half way", 1700000001000});
   ASSERT_EQ(progress.outcome, engine::Outcome::kApplied);
-  SaveExecutions(*session_, {{&progress.state, &state}});
+  const StoredExecution before = StoredExecutionOf(state);
+  SaveExecutions(*session_, {{&progress.state, &before}});
   EXPECT_NE(row_version("wf_1_a"), a_before) << "the task that progressed is written";
   EXPECT_EQ(row_version("wf_1_b"), b_before) << "the waiting task is left alone";
   const auto back = LoadExecutions(*session_, {"wf_1"}, false).at("wf_1");

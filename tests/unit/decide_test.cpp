@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 
 #include "engine/definition_parser.hpp"
 #include "engine/planner.hpp"
@@ -659,6 +661,90 @@ TEST(BuildAgentRequest, ShouldUseTheStepInputAndMergeTheStepContext) {
   EXPECT_EQ(request["context"]["language"], "en");
   EXPECT_EQ(request["context"]["stepId"], "a");  // the engine's keys win
   EXPECT_EQ(request["task"], "Analyze");
+}
+
+// The store writes a task's row only when a column other than request and
+// response changed (store::StoredExecution), which holds because the engine
+// sets a request only with a new attempt and a response only with a new
+// status. Random inputs on every pattern, each compared with the state before.
+TEST(DecideInvariants, ShouldChangeARequestOnlyWithItsAttemptAndAResponseOnlyWithItsStatus) {
+  std::mt19937 random(7);
+  const auto pick = [&](size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(random);
+  };
+  const std::vector<const char*> definitions = {kSequential, kDiamond, kTimed, kIterative,
+                                                kDynamic};
+  int applied = 0;
+  for (int run = 0; run < 1000; ++run) {
+    WorkflowState s = Decide(Plan(definitions[run % definitions.size()], 1), StartInput{kT0}).state;
+    for (int step = 0; step < 40 && !IsTerminal(s.status); ++step) {
+      // Mostly a task that was sent, whose events apply.
+      std::vector<const TaskState*> sent;
+      for (const TaskState& t : s.tasks) {
+        if (t.dispatched && !IsTerminal(t.status)) sent.push_back(&t);
+      }
+      const TaskState& task =
+          !sent.empty() && pick(4) != 0 ? *sent[pick(sent.size())] : s.tasks[pick(s.tasks.size())];
+      const int attempt = std::max(task.attempt, 1) - static_cast<int>(pick(4) == 0);
+      const TimeMs now = kT0 + 1000 * (step + 1);
+      Input input;
+      switch (pick(8)) {
+        case 0:
+          input = TaskProgressInput{task.id, attempt, 50, "half", now};
+          break;
+        case 1:
+          input = TaskFailedInput{task.id, attempt, "E", "boom", pick(2) == 0, now};
+          break;
+        case 2:
+          input = CancelTaskInput{task.id, "stop", now};
+          break;
+        case 3:
+          input = PauseInput{now};
+          break;
+        case 4:
+          input = ResumeInput{now};
+          break;
+        case 5:
+          input = TimerFiredInput{TimerKind::kRetry, task.id, attempt, now};
+          break;
+        case 6:
+          input = TimerFiredInput{TimerKind::kStepTimeout, task.id, attempt, now};
+          break;
+        default:
+          input = TaskCompletedInput{
+              task.id, attempt, pick(3) == 0 ? HandOff("report-generator") : Done(pick(2) == 0),
+              now};
+      }
+      Decision decision = Decide(s, input);
+      if (decision.outcome != Outcome::kApplied) continue;
+      ++applied;
+      for (size_t i = 0; i < s.tasks.size(); ++i) {
+        const TaskState& before = s.tasks[i];
+        const TaskState& after = decision.state.tasks.at(i);
+        ASSERT_EQ(before.id, after.id) << "tasks keep their positions";
+        if (before.request != after.request) {
+          EXPECT_NE(before.attempt, after.attempt) << "run " << run << ", task " << before.id;
+        }
+        if (before.response != after.response) {
+          EXPECT_NE(before.status, after.status) << "run " << run << ", task " << before.id;
+        }
+      }
+      s = std::move(decision.state);
+    }
+    // A failed workflow may be resumed: one more round from there.
+    if (s.status == WorkflowStatus::kFailed) {
+      const Decision resumed = Decide(s, ResumeInput{kT0 + 100000});
+      for (size_t i = 0; i < s.tasks.size(); ++i) {
+        if (s.tasks[i].request != resumed.state.tasks[i].request) {
+          EXPECT_NE(s.tasks[i].attempt, resumed.state.tasks[i].attempt);
+        }
+        if (s.tasks[i].response != resumed.state.tasks[i].response) {
+          EXPECT_NE(s.tasks[i].status, resumed.state.tasks[i].status);
+        }
+      }
+    }
+  }
+  EXPECT_GT(applied, 2000) << "enough inputs must apply to test anything";
 }
 
 }  // namespace
