@@ -3,7 +3,7 @@
 // fresh database and topics of their own, and reports what bench/README.md
 // lists. The submissions go through REST or straight onto `commands`.
 //
-//   load_driver [--mode=load|growth] [--via=kafka|rest] [--workflows=2000]
+//   load_driver [--mode=load|growth|reads|rest] [--via=kafka|rest] [--workflows=2000]
 //               [--steps=3] [--pattern=sequential|parallel] [--in-flight=500]
 //               [--rate=R] [--idle=50] [--warmup=3000] [--schedulers=1] [--agents=1]
 //               [--partitions=6] [--timeout=600]
@@ -11,7 +11,9 @@
 // --mode=load: `warmup` workflows not measured, `idle` workflows one at a time (dispatch latency at
 // idle), then `workflows` more, closed-loop with `in-flight` at once, or open-loop at `rate`
 // workflows/s when given. --mode=growth: one workflow at a time of 10, 100 and 1,000 steps,
-// sequential then parallel; the cost of each step. Kafka is AGENTSTUDIO_KAFKA_BROKERS (else the
+// sequential then parallel; the cost of each step; then the reads (GET of a
+// workflow of 10,000 events, the list at 1,000,000 executions), which
+// --mode=reads runs alone. Kafka is AGENTSTUDIO_KAFKA_BROKERS (else the
 // test broker), PostgreSQL the server of AGENTSTUDIO_PG_ADMIN_URL: either may be remote.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "agentstudio/v1/workflow_event.pb.h"
+#include "bench/constant_rate_client.hpp"
 #include "bench/process_usage.hpp"
 #include "consumers/tail_consumer.hpp"
 #include "engine/definition_parser.hpp"
@@ -469,79 +472,20 @@ int RunLoad(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ende
   return reached == expected && ended.not_completed() == 0 ? 0 : 1;
 }
 
-// One constant-rate run of h2load (nghttp2-client): `rate` requests/s over
-// HTTP/1.1 keep-alive connections, each at most 50/s, so a slow answer
-// delays only its own connection's next request. Latencies come from its
-// per-request log (h2load itself prints no percentiles).
-struct RateRun {
-  double offered = 0, achieved = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0;
-  size_t requests = 0, errors = 0;
-  std::map<int, size_t> statuses;
-};
-RateRun RunAtRate(const std::string& url, double rate, int seconds, const std::string& body,
-                  int expected_status) {
-  const int connections = std::max(4, static_cast<int>(std::ceil(rate / 50)));
-  const std::string log = "/tmp/load_driver_h2load_" + std::to_string(getpid()) + ".tsv";
-  std::vector<std::string> args = {"--h1",
-                                   "-c",
-                                   std::to_string(connections),
-                                   "-m",
-                                   "1",
-                                   "--rps",
-                                   std::to_string(rate / connections),
-                                   "-D",
-                                   std::to_string(seconds),
-                                   "--log-file",
-                                   log};
-  std::string body_file;
-  if (!body.empty()) {
-    body_file = log + ".body";
-    std::ofstream(body_file) << body;
-    args.insert(args.end(), {"-d", body_file, "-H", "Content-Type: application/json"});
-  }
-  args.push_back(url);
-  const auto [status, output] = testing::ChildProcess::Run("/usr/bin/h2load", args, {});
-  RateRun run;
-  run.offered = rate;
-  std::vector<double> latencies;
-  double first_us = 0, last_us = 0;
-  std::ifstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream fields(line);
-    double start_us = 0, latency_us = 0;
-    int code = 0;
-    if (!(fields >> start_us >> code >> latency_us)) continue;
-    ++run.requests;
-    first_us = first_us == 0 ? start_us : std::min(first_us, start_us);
-    last_us = std::max(last_us, start_us);
-    if (code != expected_status) ++run.errors;
-    ++run.statuses[code];
-    latencies.push_back(latency_us / 1000.0);
-  }
-  std::remove(log.c_str());
-  if (!body_file.empty()) std::remove(body_file.c_str());
-  if (status != 0 && latencies.empty()) {
-    std::fprintf(stderr, "h2load failed (%d): %s\n", status, output.c_str());
-  }
-  // From the requests' own start times: what was offered in fact.
-  run.achieved =
-      last_us > first_us ? 1e6 * static_cast<double>(run.requests) / (last_us - first_us) : 0;
-  run.p50_ms = Percentile(latencies, 0.5);
-  run.p99_ms = Percentile(latencies, 0.99);
-  run.p999_ms = Percentile(latencies, 0.999);
-  return run;
-}
-
-void PrintRateRun(const char* what, const RateRun& r) {
+void PrintRateRun(const char* what, const bench::RateRun& r) {
   std::string statuses;
   for (const auto& [code, count] : r.statuses)
     statuses += " " + std::to_string(code) + ":" + std::to_string(count);
   std::printf(
-      "  %-28s offered %6.0f/s achieved %6.0f/s  p50 %6.2f ms  p99 %7.2f ms  p99.9 %7.2f ms"
-      "  (%zu requests, %zu not %s; statuses%s)\n",
-      what, r.offered, r.achieved, r.p50_ms, r.p99_ms, r.p999_ms, r.requests, r.errors,
-      std::string(what).rfind("POST", 0) == 0 ? "201" : "200", statuses.c_str());
+      "  %-28s offered %6.0f/s achieved %6.0f/s  p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms"
+      "  (%zu requests, %zu unexpected; statuses%s)\n",
+      what, r.offered, r.achieved, r.p50_ms, r.p99_ms, r.p999_ms, r.requests, r.unexpected,
+      statuses.c_str());
 }
+
+// Connections for a rate: enough that one slow answer does not hold up the
+// requests due behind it (about 20 ms of requests each).
+int ConnectionsFor(double rate) { return std::clamp(static_cast<int>(rate / 50), 4, 256); }
 
 // REST latency at fixed offered rates: POST /api/workflows (one noop step;
 // the workflows run meanwhile, as they would), then GET of one execution.
@@ -553,10 +497,15 @@ int RunRest(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ende
     WarmUp(o, submitter, ended, deadline);
   }
   const std::string body = Json{{"definition", Definition("sequential", 1)}}.dump();
-  std::printf("rest: h2load, HTTP/1.1 keep-alive, %d s per rate\n", o.rest_seconds);
+  std::printf(
+      "rest: constant rate (requests due at fixed times, latency from when due), HTTP/1.1 "
+      "keep-alive, %d s per rate\n",
+      o.rest_seconds);
+  const std::chrono::milliseconds duration(o.rest_seconds * 1000);
   for (const double rate : o.post_rates) {
     PrintRateRun("POST /api/workflows",
-                 RunAtRate(stack.Url("/api/workflows"), rate, o.rest_seconds, body, 201));
+                 bench::RunAtConstantRate({"POST", stack.Url("/api/workflows"), body, 201}, rate,
+                                          duration, ConnectionsFor(rate)));
     // Let the workflows of this rate run out before the next rate.
     int64_t running = 1;
     const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s);
@@ -571,9 +520,71 @@ int RunRest(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ende
   const std::string id = created.Json().value("id", "");
   for (const double rate : o.get_rates) {
     PrintRateRun("GET /api/workflows/{id}",
-                 RunAtRate(stack.Url("/api/workflows/" + id), rate, o.rest_seconds, "", 200));
+                 bench::RunAtConstantRate({"GET", stack.Url("/api/workflows/" + id), "", 200}, rate,
+                                          duration, ConnectionsFor(rate)));
   }
   return 0;
+}
+
+int64_t CountOf(soci::session& session, const std::string& query) {
+  long long n = 0;
+  session << query, soci::into(n);
+  return n;
+}
+
+// Reads that must not slow down as data grows: GET of one workflow with
+// 10,000 events (10 no-op steps, each reporting progress 1,000 times),
+// and GET /api/workflows as the table grows to 1,000,000 executions (the rows
+// beyond the real ones are inserted by SQL, to 100,000 then 1,000,000: completed one-step
+// executions, one a second into the past).
+bool RunReads(testing::ProcessStack& stack, Submitter& submitter, EndedWorkflows& ended,
+              size_t& expected, Clock::time_point deadline, soci::session& session) {
+  Json chatty = Definition("sequential", 10);
+  for (Json& step : chatty["steps"]) step["configuration"] = {{"progressEvents", 1000}};
+  submitter.Submit(chatty, "reads");
+  ++expected;
+  if (ended.WaitFor(expected, deadline) < expected) return false;
+  std::string id;
+  session << "SELECT id FROM workflow_executions WHERE metadata->>'benchPhase' = 'reads'",
+      soci::into(id);
+  const int64_t events =
+      CountOf(session, "SELECT count(*) FROM workflow_events WHERE workflow_id = '" + id + "'");
+  const auto one = testing::Http("GET", stack.Url("/api/workflows/" + id));
+  std::printf("reads: constant rate, latency from when each request was due\n");
+  char what[96];
+  std::snprintf(what, sizeof what, "GET, %lld events (%zu KB)", static_cast<long long>(events),
+                one.body.size() / 1024);
+  PrintRateRun(what, bench::RunAtConstantRate({"GET", stack.Url("/api/workflows/" + id), "", 200},
+                                              10, std::chrono::seconds(5), 4));
+
+  const std::vector<std::pair<const char*, std::string>> lists = {
+      {"GET /api/workflows", "/api/workflows"},
+      {"  ?status=completed", "/api/workflows?status=completed&sortBy=completedAt"},
+      {"  ?offset=900", "/api/workflows?offset=900"}};
+  const auto measure_lists = [&] {
+    const int64_t rows = CountOf(session, "SELECT count(*) FROM workflow_executions");
+    std::printf("  with %lld executions:\n", static_cast<long long>(rows));
+    for (const auto& [name, path] : lists) {
+      PrintRateRun(name, bench::RunAtConstantRate({"GET", stack.Url(path), "", 200}, 20,
+                                                  std::chrono::seconds(5), 4));
+    }
+  };
+  measure_lists();
+  // Filled up by SQL, to 100,000 and then to 1,000,000.
+  for (const long long target : {100000LL, 1000000LL}) {
+    const long long present = CountOf(session, "SELECT count(*) FROM workflow_executions");
+    session << "INSERT INTO workflow_executions (id, definition_id, pattern, status, definition, "
+               "created_at, started_at, completed_at, updated_at) "
+               "SELECT 'synthetic-' || n, 'bench-synthetic', 'sequential', 'completed', "
+               "'{\"id\": \"bench-synthetic\", \"name\": \"S\", \"pattern\": \"sequential\", "
+               "\"steps\": []}', t, t, t, t "
+               "FROM (SELECT n, now() - n * interval '1 second' AS t "
+               "FROM generate_series(:first, :last) AS n) AS s",
+        soci::use(present + 1, "first"), soci::use(target, "last");
+    session << "ANALYZE workflow_executions";
+    measure_lists();
+  }
+  return true;
 }
 
 int RunGrowth(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ended,
@@ -610,6 +621,17 @@ int RunGrowth(const Options& o, testing::ProcessStack& stack, EndedWorkflows& en
           (after.wal_bytes - before.wal_bytes) / total_steps);
     }
   }
+  ok = RunReads(stack, submitter, ended, expected, deadline, session) && ok;
+  return ok && ended.not_completed() == 0 ? 0 : 1;
+}
+
+// --mode=reads: the reads of the growth mode alone.
+int RunReadsOnly(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ended,
+                 soci::session& session) {
+  Submitter submitter(o, stack);
+  const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s);
+  size_t expected = WarmUp(o, submitter, ended, deadline);
+  const bool ok = RunReads(stack, submitter, ended, expected, deadline, session);
   return ok && ended.not_completed() == 0 ? 0 : 1;
 }
 
@@ -636,9 +658,10 @@ int main(int argc, char** argv) {
                          [&](const kafka::InboundMessage& m) { ended.OnMessage(m); });
   feed.Start();
 
-  const int status = options.mode == "growth" ? RunGrowth(options, stack, ended, *session)
-                     : options.mode == "rest" ? RunRest(options, stack, ended, *session)
-                                              : RunLoad(options, stack, ended, *session);
+  const int status = options.mode == "growth"  ? RunGrowth(options, stack, ended, *session)
+                     : options.mode == "reads" ? RunReadsOnly(options, stack, ended, *session)
+                     : options.mode == "rest"  ? RunRest(options, stack, ended, *session)
+                                               : RunLoad(options, stack, ended, *session);
   feed.Stop();
   const std::vector<std::string> unclean = stack.Stop();
   for (const std::string& role : unclean) std::fprintf(stderr, "not drained: %s\n", role.c_str());

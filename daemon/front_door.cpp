@@ -228,19 +228,20 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
                  [this, id, instance, trace, not_found, if_none_match = IfNoneMatchOf(request)](
                      soci::session& session, ResponseWriter& writer) {
+                   // `body` gives the document's text.
                    const auto answer = [&](const std::string& etag, auto body) {
                      writer.headers().add(std::make_shared<ETagHeader>(etag));
                      if (IfNoneMatchHolds(if_none_match, etag)) {
                        writer.send(Code::Not_Modified);
                        return;
                      }
-                     SendJson(writer, Code::Ok, body());
+                     SendJsonText(writer, Code::Ok, body());
                    };
                    auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
                    if (states.empty()) {
                      // Accepted here a moment ago and not applied yet: pending.
                      if (auto accepted = accepted_.Get(id)) {
-                       answer(accepted->value("etag", ""), [&] { return *accepted; });
+                       answer(accepted->value("etag", ""), [&] { return accepted->dump(); });
                        return;
                      }
                      SendProblem(writer, not_found, instance, trace);
@@ -249,7 +250,16 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
                    accepted_.Erase(id);  // from now on the database answers
                    const engine::WorkflowState& state = states.begin()->second;
                    answer(schemas::ETagOf(state), [&] {
-                     return schemas::ExecutionToJson(state, store::LoadEvents(session, id));
+                     const auto events = store::LoadEventTexts(session, id);
+                     size_t bytes = 2;
+                     for (const auto& e : events) bytes += e.data_json.size() + 128;
+                     return schemas::ExecutionToJsonText(state, bytes, [&](std::string& out) {
+                       schemas::EventLogJson log(out);
+                       for (const auto& e : events) {
+                         log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
+                       }
+                       log.Finish();
+                     });
                    });
                  });
 }

@@ -60,8 +60,13 @@ void SendMetrics(Pistache::Http::ResponseWriter& writer, const MetricsRegistry& 
 
 void SendJson(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
               const nlohmann::json& body) {
+  SendJsonText(writer, status, body.dump());
+}
+
+void SendJsonText(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
+                  std::string body) {
   writer.setMime(Pistache::Http::Mime::MediaType::fromString("application/json"));
-  writer.send(status, body.dump());
+  writer.send(status, body);
 }
 
 }  // namespace agentstudio::daemon

@@ -41,11 +41,14 @@ nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,
 void SendProblem(Pistache::Http::ResponseWriter& writer, const Problem& problem,
                  const std::string& instance, const std::string& trace_id);
 
-// Sends `body` as application/json with `status`.
 // 200 with the Prometheus text format of `metrics`.
 void SendMetrics(Pistache::Http::ResponseWriter& writer, const MetricsRegistry& metrics);
 
+// Sends `body` as application/json with `status`; SendJsonText takes the
+// document already serialized.
 void SendJson(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
               const nlohmann::json& body);
+void SendJsonText(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code status,
+                  std::string body);
 
 }  // namespace agentstudio::daemon

@@ -33,7 +33,7 @@ std::variant<store::ExecutionPageQuery, engine::FieldErrors> ParseWorkflowListQu
                           "paused",
                           "INVALID_FORMAT"});
       } else {
-        query.statuses = {value};
+        query.status = value;
       }
     } else if (name == "limit") {
       const auto limit = ParseCount(value);
@@ -71,13 +71,6 @@ std::variant<store::ExecutionPageQuery, engine::FieldErrors> ParseWorkflowListQu
     }
   }
   if (!errors.empty()) return errors;
-  if (query.statuses.empty()) {
-    for (auto status : {engine::WorkflowStatus::kPending, engine::WorkflowStatus::kRunning,
-                        engine::WorkflowStatus::kCompleted, engine::WorkflowStatus::kFailed,
-                        engine::WorkflowStatus::kCancelled, engine::WorkflowStatus::kPaused}) {
-      query.statuses.emplace_back(engine::ToString(status));
-    }
-  }
   return query;
 }
 
@@ -126,9 +119,10 @@ nlohmann::json WorkflowListJson(const store::ExecutionPage& page,
   }
   return {{"items", std::move(items)},
           {"total", page.total},
+          {"totalEstimated", page.total_estimated},
           {"limit", query.limit},
           {"offset", query.offset},
-          {"hasMore", query.offset + static_cast<int64_t>(page.items.size()) < page.total}};
+          {"hasMore", page.more}};
 }
 
 }  // namespace agentstudio::daemon

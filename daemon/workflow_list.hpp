@@ -30,7 +30,9 @@ struct CheckpointPageQuery {
 std::variant<CheckpointPageQuery, engine::FieldErrors> ParseCheckpointPageQuery(
     const std::map<std::string, std::string>& params);
 
-// The answer: {items, total, limit, offset, hasMore}.
+// The answer: {items, total, totalEstimated, limit, offset, hasMore}. Beyond
+// store::kExactTotalBound matching executions, `total` is PostgreSQL's
+// estimate and `totalEstimated` is true; `hasMore` is always exact.
 nlohmann::json WorkflowListJson(const store::ExecutionPage& page,
                                 const store::ExecutionPageQuery& query);
 

@@ -1,5 +1,8 @@
 #include "schemas/execution_json.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "engine/duration.hpp"
 #include "engine/timestamp.hpp"
 
@@ -70,6 +73,83 @@ Json ExecutionToJson(const engine::WorkflowState& state,
   PutTime(out, "completedAt", state.completed_at);
   if (!state.error_message.empty()) out["errorMessage"] = state.error_message;
   return out;
+}
+
+EventLogJson::EventLogJson(std::string& out) : out_(out) { out_ += '['; }
+
+void EventLogJson::AppendString(std::string_view value) {
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '-' || c == '_' ||
+           c == '.';
+  });
+  if (!plain) {
+    out_ += Json(value).dump();
+    return;
+  }
+  out_ += '"';
+  out_ += value;
+  out_ += '"';
+}
+
+void EventLogJson::AppendTimestamp(engine::TimeMs value) {
+  if (value < 0) {
+    AppendString(engine::FormatTimestamp(value));
+    return;
+  }
+  if (value / 1000 != cached_second_) {
+    cached_second_ = value / 1000;
+    const std::string formatted = engine::FormatTimestamp(value);
+    cached_prefix_ = formatted.substr(0, formatted.size() - 4);  // up to the '.'
+  }
+  const int millis = static_cast<int>(value % 1000);
+  out_ += '"';
+  out_ += cached_prefix_;
+  out_ += static_cast<char>('0' + millis / 100);
+  out_ += static_cast<char>('0' + millis / 10 % 10);
+  out_ += static_cast<char>('0' + millis % 10);
+  out_ += "Z\"";
+}
+
+void EventLogJson::Add(int64_t sequence, std::string_view type, std::string_view severity,
+                       std::string_view data_json, engine::TimeMs timestamp) {
+  if (!first_) out_ += ',';
+  first_ = false;
+  out_ += "{\"id\":";
+  out_ += std::to_string(sequence);
+  out_ += ",\"type\":";
+  AppendString(type);
+  out_ += ",\"timestamp\":";
+  AppendTimestamp(timestamp);
+  out_ += ",\"severity\":";
+  AppendString(severity);
+  if (!data_json.empty()) {
+    out_ += ",\"data\":";
+    out_ += data_json;
+  }
+  out_ += '}';
+}
+
+void EventLogJson::Finish() { out_ += ']'; }
+
+std::string ExecutionToJsonText(const engine::WorkflowState& state, size_t events_bytes,
+                                const std::function<void(std::string&)>& write_events) {
+  Json out = ExecutionToJson(state, {});
+  Json context = std::move(out["context"]);
+  out.erase("context");
+  context.erase("events");
+  // Each object's dump with the new first key put in front: no search in
+  // text that holds what users sent, and the events written once, in place.
+  const std::string context_rest = context.dump().substr(1);
+  const std::string out_rest = out.dump().substr(1);
+  std::string text;
+  text.reserve(events_bytes + context_rest.size() + out_rest.size() + 32);
+  text += "{\"context\":{\"events\":";
+  write_events(text);
+  text += ',';
+  text += context_rest;
+  text += ',';
+  text += out_rest;
+  return text;
 }
 
 Json WorkflowResultToJson(const engine::WorkflowState& state,

@@ -304,6 +304,15 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
   return out;
 }
 
+std::vector<EventText> LoadEventTexts(soci::session& session, const std::string& workflow_id) {
+  std::vector<EventText> out;
+  for (auto& row : RunPrepared(session, queries::kSelectEventTexts, {workflow_id}).rows) {
+    out.push_back({std::stoll(row.at(0)), std::move(row.at(1)), std::move(row.at(2)),
+                   std::move(row.at(3)), std::stoll(row.at(4))});
+  }
+  return out;
+}
+
 std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
                                                 const std::string& workflow_id,
                                                 int64_t after_sequence, int limit) {
@@ -326,24 +335,33 @@ std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
 }
 
 ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& query) {
-  const std::string statuses = Json(query.statuses).dump();
   const char* column = query.sort == ExecutionSortColumn::kStartedAt     ? "e.started_at"
                        : query.sort == ExecutionSortColumn::kCompletedAt ? "e.completed_at"
                                                                          : "e.created_at";
-  const char* direction = query.ascending ? " ASC" : " DESC";
-  // The column and direction come from the enums above, never from input.
-  const std::string sql = std::string(queries::kSelectExecutionPage) + " ORDER BY " + column +
-                          direction + " NULLS LAST, e.id" + direction +
-                          " LIMIT :limit OFFSET :offset";
+  // NULLs (never started, never completed) last either way; created_at has none.
+  const char* order = query.ascending ? " ASC NULLS LAST, e.id ASC"
+                      : query.sort == ExecutionSortColumn::kCreatedAt
+                          ? " DESC, e.id DESC"
+                          : " DESC NULLS LAST, e.id DESC";
+  // The column and order come from the enums above, never from input.
+  const std::string order_by = std::string(" ORDER BY ") + column + order;
+  std::string sql =
+      std::string(queries::kSelectExecutionPage) + " (SELECT * FROM workflow_executions e";
+  std::vector<std::string> params;
+  if (query.status) {
+    sql += " WHERE e.status = :status";
+    params.push_back(*query.status);
+  }
+  sql += order_by + " LIMIT :limit OFFSET :offset) AS e" + order_by;
+  // One more than the page tells whether another follows.
+  params.push_back(std::to_string(query.limit + 1));
+  params.push_back(std::to_string(query.offset));
   ExecutionPage page;
-  std::string value;
-  int limit = query.limit;
-  long long offset = query.offset;
-  soci::statement statement =
-      (session.prepare << sql, soci::into(value), soci::use(statuses, "statuses"),
-       soci::use(limit, "limit"), soci::use(offset, "offset"));
-  statement.execute();
-  while (statement.fetch()) {
+  for (const std::string& value : SelectPrepared(session, sql, params)) {
+    if (page.items.size() == static_cast<size_t>(query.limit)) {
+      page.more = true;
+      break;
+    }
     const Json row = Json::parse(value);
     ExecutionSummary item;
     item.id = row.at("id").get<std::string>();
@@ -357,10 +375,18 @@ ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& q
     item.progress = row.value("progress", 0.0);
     page.items.push_back(std::move(item));
   }
-  long long total = 0;
-  session << std::string(queries::kCountExecutions), soci::use(statuses, "statuses"),
-      soci::into(total);
-  page.total = total;
+  const std::string bound = std::to_string(kExactTotalBound + 1);
+  const std::vector<std::string> rows =
+      query.status
+          ? SelectPrepared(session, queries::kCountExecutionsOfStatus, {*query.status, bound})
+          : SelectPrepared(session, queries::kCountExecutions, {bound});
+  page.total = std::stoll(rows.at(0));
+  if (page.total > kExactTotalBound) {
+    const std::vector<std::string> estimate =
+        SelectPrepared(session, queries::kEstimateExecutions, {query.status.value_or("")});
+    page.total = std::max<int64_t>(std::stoll(estimate.at(0)), page.total);
+    page.total_estimated = true;
+  }
   return page;
 }
 

@@ -122,6 +122,18 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
                                                const std::string& workflow_id,
                                                int64_t after_sequence = 0);
 
+// The event log of one execution, in order, with each event's data as the
+// JSON text PostgreSQL has (empty when it has none): to be served without
+// being parsed.
+struct EventText {
+  int64_t sequence = 0;
+  std::string type;
+  std::string severity;
+  std::string data_json;
+  engine::TimeMs timestamp = 0;
+};
+std::vector<EventText> LoadEventTexts(soci::session& session, const std::string& workflow_id);
+
 // The checkpoints of one execution numbered after `after_sequence`, oldest
 // first, at most `limit`.
 std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,
@@ -144,7 +156,7 @@ struct ExecutionSummary {
 enum class ExecutionSortColumn { kCreatedAt, kStartedAt, kCompletedAt };
 
 struct ExecutionPageQuery {
-  std::vector<std::string> statuses;  // REQUIRES: non-empty; only these statuses
+  std::optional<std::string> status;  // only executions of this status; none: every status
   ExecutionSortColumn sort = ExecutionSortColumn::kCreatedAt;
   bool ascending = false;  // executions never started/completed sort last either way
   int limit = 100;
@@ -153,9 +165,16 @@ struct ExecutionPageQuery {
 
 struct ExecutionPage {
   std::vector<ExecutionSummary> items;
-  int64_t total = 0;  // matching executions, all pages
+  bool more = false;  // a page follows this one
+  // Matching executions, all pages: counted up to kExactTotalBound, beyond
+  // that the planner's estimate (at least the bound), and `total_estimated`.
+  int64_t total = 0;
+  bool total_estimated = false;
 };
+inline constexpr int64_t kExactTotalBound = 10000;
 
+// A page in the order of an index (migration 016), so that its cost depends
+// on offset + limit, not on the size of the table.
 ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& query);
 
 // Records message ids (command ids, event ids) as processed and returns those

@@ -1,4 +1,3 @@
--- How many executions have a status in statuses (JSON array).
-SELECT count(*)
-FROM workflow_executions
-WHERE status IN (SELECT jsonb_array_elements_text(cast(:statuses AS jsonb)))
+-- How many executions there are, counted up to bound rows so that the cost
+-- does not grow with the table.
+SELECT count(*) FROM (SELECT 1 FROM workflow_executions LIMIT :bound) AS bounded

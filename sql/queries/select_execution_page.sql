@@ -1,5 +1,7 @@
--- One page of executions (list items) whose status is in statuses (JSON
--- array). The caller appends ORDER BY (a whitelisted column), LIMIT, OFFSET.
+-- One page of executions (list items). The caller appends, as e, the page
+-- of workflow_executions rows (a status filter, ORDER BY in the order of an
+-- index of migration 016, LIMIT, OFFSET), and the same ORDER BY again, so
+-- that the progress of rows skipped by OFFSET is not computed.
 SELECT cast(jsonb_build_object(
   'id', e.id, 'definitionId', e.definition_id, 'pattern', e.pattern, 'status', e.status,
   'initiatedBy', e.initiated_by,
@@ -9,5 +11,4 @@ SELECT cast(jsonb_build_object(
   'progress', (SELECT coalesce(round(100.0 * count(*) FILTER (WHERE t.status = 'completed')
                                      / nullif(count(*), 0), 2), 0)
                FROM tasks t WHERE t.workflow_id = e.id)) AS text)
-FROM workflow_executions e
-WHERE e.status IN (SELECT jsonb_array_elements_text(cast(:statuses AS jsonb)))
+FROM

@@ -10,6 +10,7 @@
 #include "engine/definition_parser.hpp"
 #include "engine/planner.hpp"
 #include "engine/timestamp.hpp"
+#include "schemas/execution_json.hpp"
 #include "sql/agent_store.hpp"
 #include "sql/database.hpp"
 #include "sql/migrator.hpp"
@@ -138,6 +139,74 @@ TEST_F(StoreTest, ShouldKeepTheEventLogInOrder) {
   // The sequence is the primary key: a replayed event cannot be logged twice.
   EXPECT_THROW(InsertEvents(*session_, {{"wf_1", {2, "TaskStarted", 2000, "Information", {}}, ""}}),
                std::exception);
+}
+
+TEST_F(StoreTest, ShouldServeTheEventLogAsTextThatReadsAsEventToJson) {
+  const engine::WorkflowState state = RunningWorkflow("wf_1");
+  SaveExecutions(*session_, {{&state, nullptr}});
+  EXPECT_TRUE(LoadEventTexts(*session_, "wf_1").empty());
+  InsertEvents(
+      *session_,
+      {{"wf_1", {1, "WorkflowStarted", 1759919400123, "Information", {{"a", 1}}}, "m1"},
+       {"wf_1", {2, "TaskStarted", 1759919400999, "Information", Json::object()}, ""},
+       {"wf_1",
+        {3,
+         "TaskThought",
+         1759919401000,
+         "Information",
+         {{"text", "caf\u00e9 \"quoted\" \\ line\nbreak"}, {"n", 1.5}, {"list", {1, 2}}}},
+        "m2"},
+       {"wf_1", {5, "Odd \"type\"", 1759919400007, "Warn\\ing", Json::object()}, "m4"},
+       {"wf_1", {4, "TaskCompleted", 1, "Error", {{"nested", {{"deep", Json::array()}}}}}, "m3"}});
+  Json expected = Json::array();
+  for (const auto& event : LoadEvents(*session_, "wf_1")) {
+    expected.push_back(schemas::EventToJson(event));
+  }
+  std::string text;
+  schemas::EventLogJson log(text);
+  for (const auto& e : LoadEventTexts(*session_, "wf_1")) {
+    log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
+  }
+  log.Finish();
+  EXPECT_EQ(Json::parse(text), expected);
+}
+
+TEST_F(StoreTest, ShouldCountExactlyUpToTheBoundAndEstimateBeyond) {
+  const engine::WorkflowState running = RunningWorkflow("wf_running");
+  SaveExecutions(*session_, {{&running, nullptr}});
+  *session_ << "INSERT INTO workflow_executions (id, definition_id, pattern, status, definition, "
+               "created_at, completed_at, updated_at) "
+               "SELECT 'done-' || n, 'd', 'sequential', 'completed', '{}', t, t, t FROM "
+               "(SELECT n, now() - n * interval '1 second' AS t "
+               "FROM generate_series(1, 10050) AS n) AS s";
+  *session_ << "ANALYZE workflow_executions";
+
+  ExecutionPageQuery query;
+  query.limit = 3;
+  const ExecutionPage all = ListExecutions(*session_, query);
+  EXPECT_TRUE(all.total_estimated);
+  EXPECT_GT(all.total, kExactTotalBound);
+  EXPECT_NEAR(static_cast<double>(all.total), 10051, 500) << "the planner's estimate";
+  EXPECT_TRUE(all.more);
+  ASSERT_EQ(all.items.size(), 3u);
+  EXPECT_EQ(all.items[0].id, "done-1") << "the newest first";
+  EXPECT_EQ(all.items[1].id, "done-2");
+
+  query.status = "running";
+  const ExecutionPage few = ListExecutions(*session_, query);
+  EXPECT_FALSE(few.total_estimated);
+  EXPECT_EQ(few.total, 1);
+  EXPECT_FALSE(few.more);
+
+  query.status = std::nullopt;
+  query.sort = ExecutionSortColumn::kCompletedAt;
+  query.ascending = true;
+  query.offset = 10049;
+  const ExecutionPage last = ListExecutions(*session_, query);
+  ASSERT_EQ(last.items.size(), 2u);
+  EXPECT_EQ(last.items[0].id, "done-1") << "the most recently completed last";
+  EXPECT_EQ(last.items[1].id, "wf_running") << "never completed: last either way";
+  EXPECT_FALSE(last.more);
 }
 
 TEST_F(StoreTest, ShouldClaimEachMessageIdOnce) {

@@ -38,6 +38,12 @@ TEST(Noop, ShouldAnswerAtOnceWithAnEmptyResult) {
   EXPECT_TRUE(run.progress.empty());
 }
 
+TEST(Noop, ShouldReportAsMuchRisingProgressAsConfiguredFirst) {
+  const AgentRun run = Execute("noop", {{"configuration", {{"progressEvents", 3}}}});
+  ASSERT_TRUE(run.result.ok);
+  EXPECT_EQ(run.progress, (std::vector<double>{25, 50, 75}));
+}
+
 TEST(DataAnalyzer, ShouldComputeTheStatisticsOfTheReferenceExample) {
   const AgentRun run = Execute("data-analyzer", {{"input", {{"data", {1, 2, 3, 4, 5}}}}});
   ASSERT_TRUE(run.result.ok);

@@ -23,7 +23,7 @@ TEST(ParseWorkflowListQuery, ShouldDefaultToTheNewestHundredOfEveryStatus) {
   EXPECT_EQ(query.offset, 0);
   EXPECT_EQ(query.sort, store::ExecutionSortColumn::kCreatedAt);
   EXPECT_FALSE(query.ascending);
-  EXPECT_EQ(query.statuses.size(), 6u);
+  EXPECT_FALSE(query.status.has_value());
 }
 
 TEST(ParseWorkflowListQuery, ShouldReadEveryParameterOfTheReference) {
@@ -32,7 +32,7 @@ TEST(ParseWorkflowListQuery, ShouldReadEveryParameterOfTheReference) {
                             {"offset", "40"},
                             {"sortBy", "completedAt"},
                             {"sortOrder", "asc"}});
-  EXPECT_EQ(query.statuses, std::vector<std::string>{"completed"});
+  EXPECT_EQ(query.status, std::optional<std::string>("completed"));
   EXPECT_EQ(query.limit, 20);
   EXPECT_EQ(query.offset, 40);
   EXPECT_EQ(query.sort, store::ExecutionSortColumn::kCompletedAt);
@@ -76,6 +76,7 @@ TEST(ParseCheckpointPageQuery, ShouldRejectBadValuesAndUnknownParameters) {
 TEST(WorkflowListJson, ShouldSayWhetherMorePagesFollow) {
   store::ExecutionPage page;
   page.total = 3;
+  page.more = true;
   page.items.resize(2);
   page.items[0].id = "wf_1";
   page.items[0].created_at = 1759919400000;
@@ -84,9 +85,10 @@ TEST(WorkflowListJson, ShouldSayWhetherMorePagesFollow) {
   const auto json = WorkflowListJson(page, query);
   EXPECT_TRUE(json["hasMore"].get<bool>());
   EXPECT_EQ(json["total"], 3);
+  EXPECT_FALSE(json["totalEstimated"].get<bool>());
   EXPECT_EQ(json["items"][0]["createdAt"], "2025-10-08T10:30:00.000Z");
   EXPECT_FALSE(json["items"][0].contains("startedAt"));
-  query.offset = 1;
+  page.more = false;
   EXPECT_FALSE(WorkflowListJson(page, query)["hasMore"].get<bool>());
 }
 
