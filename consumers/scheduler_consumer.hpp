@@ -27,7 +27,7 @@ struct SchedulerCounters {
 };
 
 // The default bound of a scheduler's ExecutionCache, in tasks (a few KB each).
-inline constexpr size_t kDefaultCachedTasks = 20000;
+inline constexpr size_t kDefaultCachedTasks = 5000;
 
 // The scheduler role's consumer loop: polls `commands` and `task-events` in
 // the `<prefix>schedulers` group, applies each poll batch in one PostgreSQL

@@ -63,7 +63,7 @@ struct Config {
   int dedup_prune_interval_ms = 600000;
   // AGENTSTUDIO_SCHEDULER_CACHED_TASKS: how many tasks of executions under
   // way a scheduler keeps in memory between batches (0: none).
-  int scheduler_cached_tasks = 20000;
+  int scheduler_cached_tasks = 5000;
   // AGENTSTUDIO_DELETE_WAIT_MS: how long a DELETE waits for a scheduler to
   // apply it (then 200, a GET finds nothing) before answering 202.
   int delete_wait_ms = 10000;
