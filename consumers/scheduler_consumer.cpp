@@ -26,6 +26,7 @@ SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
                [this](const PoisonMessage& letter) { AnnounceIfStart(letter); }),
       dlq_producer_(dlq_producer),
       topics_(topics),
+      cached_tasks_(cached_tasks),
       cache_(cached_tasks),
       consumer_(std::move(properties),
                 BatchConsumerOptions{
@@ -42,12 +43,14 @@ bool SchedulerConsumer::ApplyBatch(const std::vector<InboundMessage>& batch,
   const bool applied = applier_.ApplyAll(
       batch,
       [this](soci::session& s, BatchApplier::Slice slice) -> BatchApplier::AfterCommit {
-        SchedulerBatchResult r = handler_.Apply(s, slice, engine::WallClockNow(), &cache_);
+        SchedulerBatchResult r =
+            handler_.Apply(s, slice, engine::WallClockNow(), cached_tasks_ > 0 ? &cache_ : nullptr);
         // Dead letters go out after the transaction (once, not once per
         // retry) and before the offsets: a crash between re-sends them.
         return [this, r = std::move(r)]() mutable {
+          // Runs once: when what follows fails, the slice is applied again
+          // and makes a new step.
           for (engine::WorkflowState& state : r.states) cache_.Put(std::move(state));
-          r.states.clear();  // this may run again if what follows fails
           dead_letters_.PublishAll(r.poison);
           for (const PoisonMessage& letter : r.poison) AnnounceIfStart(letter);
           counters_.applied += r.applied;

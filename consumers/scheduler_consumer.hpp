@@ -67,8 +67,9 @@ class SchedulerConsumer {
   MessageProducer& dlq_producer_;
   const Topics topics_;
   SchedulerCounters counters_;
-  ExecutionCache cache_;    // used by the polling thread only
-  BatchConsumer consumer_;  // last: stops before what it uses goes away
+  const size_t cached_tasks_;  // 0: no cache (nor its lock query)
+  ExecutionCache cache_;       // used by the polling thread only
+  BatchConsumer consumer_;     // last: stops before what it uses goes away
 };
 
 }  // namespace agentstudio::kafka

@@ -384,7 +384,9 @@ ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& q
   if (page.total > kExactTotalBound) {
     const std::vector<std::string> estimate =
         SelectPrepared(session, queries::kEstimateExecutions, {query.status.value_or("")});
-    page.total = std::max<int64_t>(std::stoll(estimate.at(0)), page.total);
+    // Never fewer than the pages read so far show (statistics may be stale).
+    page.total = std::max({static_cast<int64_t>(std::stoll(estimate.at(0))), page.total,
+                           query.offset + static_cast<int64_t>(page.items.size()) + page.more});
     page.total_estimated = true;
   }
   return page;

@@ -53,6 +53,11 @@ class ExecutionCacheTest : public ::testing::Test {
     return {topics_.task_events(), 0, offset_++, workflow_id, event.SerializeAsString(), {}, 0};
   }
 
+  // The stamp the scheduler reads under the row lock.
+  store::ExecutionStamp Locked(const std::string& id) {
+    return store::LockExecutions(*session_, {id}).at(id);
+  }
+
   engine::WorkflowState Stored(const std::string& id) {
     return store::LoadExecutions(*session_, {id}, false).at(id);
   }
@@ -102,7 +107,7 @@ TEST_F(ExecutionCacheTest, ShouldLoadWhatAnotherWriterChangedSinceTheCopy) {
 TEST_F(ExecutionCacheTest, ShouldNotMistakeANewExecutionUnderADeletedOnesIdForIt) {
   ExecutionCache cache(1000);
   Apply({Start("wf")}, &cache);
-  engine::WorkflowState copy = *cache.Take("wf", store::StampOf(Stored("wf")));
+  engine::WorkflowState copy = *cache.Take("wf", Locked("wf"));
   cache.Put(copy);
   // Deleted and started again elsewhere: the same id and version, created later.
   {
@@ -113,7 +118,7 @@ TEST_F(ExecutionCacheTest, ShouldNotMistakeANewExecutionUnderADeletedOnesIdForIt
     store::SaveExecutions(*session_, {{&again, nullptr}});
     tx.commit();
   }
-  EXPECT_FALSE(cache.Take("wf", store::StampOf(Stored("wf"))).has_value());
+  EXPECT_FALSE(cache.Take("wf", Locked("wf")).has_value());
 }
 
 }  // namespace
