@@ -308,18 +308,25 @@ class Usage {
  public:
   explicit Usage(testing::ProcessStack& stack) {
     for (size_t i = 0; i < stack.role_count(); ++i)
-      processes_.push_back({stack.role(i), {stack.process(i).pid()}});
-    processes_.push_back({"postgresql", bench::FindProcesses("postgres", "")});
-    processes_.push_back({"kafka", bench::FindProcesses("", "kafka.Kafka")});
-    for (const auto& [name, pids] : processes_) start_.push_back(Sum(pids).cpu_seconds);
+      processes_.push_back({stack.role(i), {stack.process(i).pid()}, false});
+    // PostgreSQL by its postmaster's tree: backends come and go.
+    std::vector<pid_t> postmasters;
+    const std::vector<pid_t> all = bench::FindProcesses("postgres", "");
+    for (const pid_t pid : all) {
+      if (std::find(all.begin(), all.end(), bench::ParentOf(pid)) == all.end())
+        postmasters.push_back(pid);
+    }
+    processes_.push_back({"postgresql", postmasters, /*tree=*/true});
+    processes_.push_back({"kafka", bench::FindProcesses("", "kafka.Kafka"), false});
+    for (const Watched& w : processes_) start_.push_back(Sum(w).cpu_seconds);
     machine_ = bench::ReadMachineCpu();
   }
   std::vector<RoleUsage> Now() const {
     std::vector<RoleUsage> out;
     for (size_t i = 0; i < processes_.size(); ++i) {
-      if (processes_[i].second.empty()) continue;  // not on this machine
-      const bench::ProcessUsage now = Sum(processes_[i].second);
-      out.push_back({processes_[i].first, now.cpu_seconds - start_[i], now.peak_rss_mb});
+      if (processes_[i].pids.empty()) continue;  // not on this machine
+      const bench::ProcessUsage now = Sum(processes_[i]);
+      out.push_back({processes_[i].name, now.cpu_seconds - start_[i], now.peak_rss_mb});
     }
     return out;
   }
@@ -337,17 +344,23 @@ class Usage {
   }
 
  private:
-  static bench::ProcessUsage Sum(const std::vector<pid_t>& pids) {
+  struct Watched {
+    std::string name;
+    std::vector<pid_t> pids;
+    bool tree;  // each pid with all it started (ReadTreeUsage)
+  };
+  static bench::ProcessUsage Sum(const Watched& watched) {
     bench::ProcessUsage sum;
-    for (const pid_t pid : pids) {
-      const bench::ProcessUsage one = bench::ReadProcessUsage(pid);
+    for (const pid_t pid : watched.pids) {
+      const bench::ProcessUsage one =
+          watched.tree ? bench::ReadTreeUsage(pid) : bench::ReadProcessUsage(pid);
       sum.cpu_seconds += one.cpu_seconds;
       sum.peak_rss_mb = std::max(sum.peak_rss_mb, one.peak_rss_mb);
     }
     return sum;
   }
 
-  std::vector<std::pair<std::string, std::vector<pid_t>>> processes_;
+  std::vector<Watched> processes_;
   std::vector<double> start_;
   bench::MachineCpu machine_;
 };
@@ -452,8 +465,9 @@ int RunLoad(const Options& o, testing::ProcessStack& stack, EndedWorkflows& ende
 
   std::printf("load: %d workflows of %d %s no-op steps via %s, %s\n", o.workflows, o.steps,
               o.pattern.c_str(), o.via.c_str(),
-              o.rate > 0 ? ("open loop at " + std::to_string(o.rate) + " workflows/s").c_str()
-                         : ("closed loop, " + std::to_string(o.in_flight) + " in flight").c_str());
+              o.rate > 0
+                  ? ("open loop at " + std::to_string(std::lround(o.rate)) + " workflows/s").c_str()
+                  : ("closed loop, " + std::to_string(o.in_flight) + " in flight").c_str());
   std::printf(
       "  ended %.0f (%zu not completed, %lu refused) in %.2f s: %.1f workflows/s, %.1f "
       "tasks/s\n",
@@ -580,7 +594,7 @@ bool RunReads(testing::ProcessStack& stack, Submitter& submitter, EndedWorkflows
                "'{\"id\": \"bench-synthetic\", \"name\": \"S\", \"pattern\": \"sequential\", "
                "\"steps\": []}', t, t, t, t "
                "FROM (SELECT n, now() - n * interval '1 second' AS t "
-               "FROM generate_series(:first, :last) AS n) AS s",
+               "FROM generate_series(cast(:first AS bigint), cast(:last AS bigint)) AS n) AS s",
         soci::use(first, "first"), soci::use(target, "last");
     session << "ANALYZE workflow_executions";
     measure_lists();

@@ -15,6 +15,15 @@ struct ProcessUsage {
 };
 ProcessUsage ReadProcessUsage(pid_t pid);
 
+// The same for a process and all it ever started: its own CPU, that of its
+// children it has reaped (cutime, cstime) and that of the live ones. A
+// PostgreSQL server starts and reaps a backend per connection, so summing
+// the backends seen at one moment loses those that exit before the next.
+ProcessUsage ReadTreeUsage(pid_t root);
+
+// The parent of a process, 0 when it is gone.
+pid_t ParentOf(pid_t pid);
+
 // The processes of this machine whose command name is `comm` (postgres) or
 // whose command line contains `cmdline_part` (kafka.Kafka).
 std::vector<pid_t> FindProcesses(const std::string& comm, const std::string& cmdline_part);

@@ -28,6 +28,12 @@ using Json = nlohmann::json;
 // ResponseWriter is move-only; callbacks that answer later share it.
 using SharedWriter = std::shared_ptr<ResponseWriter>;
 
+// Room reserved per event for a workflow's text, so that a long event log
+// is not copied over and over as its text grows (a progress event is about
+// 200 bytes).
+constexpr size_t kEventBytesGuess = 256;
+constexpr int64_t kEventsReservedAtMost = 100000;
+
 // The 400 of a list endpoint whose query parameters are wrong (each listed).
 void SendInvalidQuery(ResponseWriter& response, engine::FieldErrors errors,
                       const std::string& instance, const std::string& trace) {
@@ -250,16 +256,20 @@ void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWrit
                    accepted_.Erase(id);  // from now on the database answers
                    const engine::WorkflowState& state = states.begin()->second;
                    answer(schemas::ETagOf(state), [&] {
-                     const auto events = store::LoadEventTexts(session, id);
-                     size_t bytes = 2;
-                     for (const auto& e : events) bytes += e.data_json.size() + 128;
-                     return schemas::ExecutionToJsonText(state, bytes, [&](std::string& out) {
-                       schemas::EventLogJson log(out);
-                       for (const auto& e : events) {
-                         log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
-                       }
-                       log.Finish();
-                     });
+                     // The events go from the server's answer straight into
+                     // the text, without a copy of each.
+                     return schemas::ExecutionToJsonText(
+                         state,
+                         static_cast<size_t>(std::clamp<int64_t>(state.last_event_sequence, 0,
+                                                                 kEventsReservedAtMost)) *
+                             kEventBytesGuess,
+                         [&](std::string& out) {
+                           schemas::EventLogJson log(out);
+                           store::ForEachEventText(session, id, [&](const store::EventText& e) {
+                             log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
+                           });
+                           log.Finish();
+                         });
                    });
                  });
 }

@@ -126,8 +126,9 @@ std::string ToPositionalBinds(std::string_view query, std::vector<std::string>& 
   return out;
 }
 
-PreparedResult RunPrepared(soci::session& session, std::string_view query,
-                           const std::vector<std::string>& params) {
+uint64_t ForEachPreparedRow(soci::session& session, std::string_view query,
+                            const std::vector<std::string>& params,
+                            const std::function<void(std::span<const std::string_view>)>& visit) {
   PGconn* conn = static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
   const std::string name = StatementName(query);
   const auto check_binds = [&](size_t binds) {
@@ -167,20 +168,26 @@ PreparedResult RunPrepared(soci::session& session, std::string_view query,
     Registry().Forget(conn);
   }
   ThrowIfFailed(conn, result.get(), query);
-  PreparedResult out;
   const int rows = PQntuples(result.get()), columns = PQnfields(result.get());
-  out.rows.reserve(static_cast<size_t>(rows));
+  std::vector<std::string_view> row(static_cast<size_t>(columns));
   for (int r = 0; r < rows; ++r) {
-    std::vector<std::string> row;
-    row.reserve(static_cast<size_t>(columns));
     for (int c = 0; c < columns; ++c) {
-      row.emplace_back(PQgetvalue(result.get(), r, c),
-                       static_cast<size_t>(PQgetlength(result.get(), r, c)));
+      row[static_cast<size_t>(c)] = {PQgetvalue(result.get(), r, c),
+                                     static_cast<size_t>(PQgetlength(result.get(), r, c))};
     }
-    out.rows.push_back(std::move(row));
+    visit(row);
   }
   const char* affected = PQcmdTuples(result.get());
-  out.affected = affected && *affected ? std::stoull(affected) : 0;
+  return affected && *affected ? std::stoull(affected) : 0;
+}
+
+PreparedResult RunPrepared(soci::session& session, std::string_view query,
+                           const std::vector<std::string>& params) {
+  PreparedResult out;
+  out.affected =
+      ForEachPreparedRow(session, query, params, [&](std::span<const std::string_view> row) {
+        out.rows.emplace_back(row.begin(), row.end());
+      });
   return out;
 }
 

@@ -3,6 +3,8 @@
 #include <soci/soci.h>
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,14 @@ struct PreparedResult {
 // callers classify failures in one way.
 PreparedResult RunPrepared(soci::session& session, std::string_view query,
                            const std::vector<std::string>& params);
+
+// RunPrepared without copying the answer: `visit` sees each row in turn as
+// views into the server's answer, valid only during the call (NULL reads as
+// ""). For answers of many rows that are only passed on. Returns the rows
+// inserted, updated or deleted, as `affected`.
+uint64_t ForEachPreparedRow(soci::session& session, std::string_view query,
+                            const std::vector<std::string>& params,
+                            const std::function<void(std::span<const std::string_view>)>& visit);
 
 // The first column of every row of RunPrepared.
 std::vector<std::string> SelectPrepared(soci::session& session, std::string_view query,

@@ -1,5 +1,6 @@
 #include "sql/workflow_store.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
@@ -127,6 +128,13 @@ bool Unchanged(const StoredTask& stored, const engine::TaskState& task) {
          stored.retry_count == task.retry_count && stored.failure == task.failure &&
          stored.progress == task.progress && stored.started_at == task.started_at &&
          stored.completed_at == task.completed_at && stored.error_message == task.error_message;
+}
+
+// A bigint column's text; the server wrote it, so it parses.
+int64_t ParseInt64(std::string_view text) {
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
 }
 
 void ExecuteWithRows(soci::session& session, std::string_view query, const Json& rows) {
@@ -304,13 +312,15 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
   return out;
 }
 
-std::vector<EventText> LoadEventTexts(soci::session& session, const std::string& workflow_id) {
-  std::vector<EventText> out;
-  for (auto& row : RunPrepared(session, queries::kSelectEventTexts, {workflow_id}).rows) {
-    out.push_back({std::stoll(row.at(0)), std::move(row.at(1)), std::move(row.at(2)),
-                   std::move(row.at(3)), std::stoll(row.at(4))});
-  }
-  return out;
+size_t ForEachEventText(soci::session& session, const std::string& workflow_id,
+                        const std::function<void(const EventText&)>& visit) {
+  size_t count = 0;
+  ForEachPreparedRow(session, queries::kSelectEventTexts, {workflow_id},
+                     [&](std::span<const std::string_view> row) {
+                       visit({ParseInt64(row[0]), row[1], row[2], row[3], ParseInt64(row[4])});
+                       ++count;
+                     });
+  return count;
 }
 
 std::vector<engine::Checkpoint> LoadCheckpoints(soci::session& session,

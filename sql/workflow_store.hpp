@@ -2,11 +2,13 @@
 
 #include <soci/soci.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -127,12 +129,16 @@ std::vector<engine::ExecutionEvent> LoadEvents(soci::session& session,
 // being parsed.
 struct EventText {
   int64_t sequence = 0;
-  std::string type;
-  std::string severity;
-  std::string data_json;
+  std::string_view type;
+  std::string_view severity;
+  std::string_view data_json;
   engine::TimeMs timestamp = 0;
 };
-std::vector<EventText> LoadEventTexts(soci::session& session, const std::string& workflow_id);
+// Calls `visit` for each in sequence order, with views valid only during the
+// call: a log of 10,000 events is passed on without a copy of each. Returns
+// how many there were.
+size_t ForEachEventText(soci::session& session, const std::string& workflow_id,
+                        const std::function<void(const EventText&)>& visit);
 
 // The checkpoints of one execution numbered after `after_sequence`, oldest
 // first, at most `limit`.

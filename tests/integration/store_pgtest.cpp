@@ -144,7 +144,7 @@ TEST_F(StoreTest, ShouldKeepTheEventLogInOrder) {
 TEST_F(StoreTest, ShouldServeTheEventLogAsTextThatReadsAsEventToJson) {
   const engine::WorkflowState state = RunningWorkflow("wf_1");
   SaveExecutions(*session_, {{&state, nullptr}});
-  EXPECT_TRUE(LoadEventTexts(*session_, "wf_1").empty());
+  EXPECT_EQ(ForEachEventText(*session_, "wf_1", [](const EventText&) {}), 0u);
   InsertEvents(
       *session_,
       {{"wf_1", {1, "WorkflowStarted", 1759919400123, "Information", {{"a", 1}}}, "m1"},
@@ -164,9 +164,11 @@ TEST_F(StoreTest, ShouldServeTheEventLogAsTextThatReadsAsEventToJson) {
   }
   std::string text;
   schemas::EventLogJson log(text);
-  for (const auto& e : LoadEventTexts(*session_, "wf_1")) {
-    log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
-  }
+  EXPECT_EQ(ForEachEventText(*session_, "wf_1",
+                             [&](const EventText& e) {
+                               log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
+                             }),
+            5u);
   log.Finish();
   EXPECT_EQ(Json::parse(text), expected);
 }
