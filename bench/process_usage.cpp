@@ -79,12 +79,8 @@ ProcessUsage ReadTreeUsage(pid_t root) {
 
 std::vector<pid_t> FindProcesses(const std::string& comm, const std::string& cmdline_part) {
   std::vector<pid_t> found;
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return found;
-  while (const dirent* entry = readdir(proc)) {
-    const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
-    if (pid <= 0) continue;
-    const std::string dir = std::string("/proc/") + entry->d_name;
+  for (const pid_t pid : AllPids()) {
+    const std::string dir = "/proc/" + std::to_string(pid);
     std::string name, cmdline;
     std::getline(std::ifstream(dir + "/comm"), name);
     std::getline(std::ifstream(dir + "/cmdline"), cmdline, '\x01');
@@ -92,7 +88,6 @@ std::vector<pid_t> FindProcesses(const std::string& comm, const std::string& cmd
         (!cmdline_part.empty() && cmdline.find(cmdline_part) != std::string::npos))
       found.push_back(pid);
   }
-  closedir(proc);
   return found;
 }
 
