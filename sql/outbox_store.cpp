@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/json_rows_writer.hpp"
 #include "sql/outbox_signal.hpp"
 #include "sql/prepared_query.hpp"
 #include "sql/queries.hpp"
@@ -43,14 +44,15 @@ std::string FromHex(const std::string& hex) {
 
 void EnqueueOutbox(soci::session& session, const std::vector<OutboxMessage>& messages) {
   if (messages.empty()) return;
-  Json rows = Json::array();
+  JsonRowsWriter rows;
   for (const OutboxMessage& m : messages) {
-    rows.push_back({{"topic", m.topic},
-                    {"key", m.key},
-                    {"payload", ToHex(m.payload)},
-                    {"headers", m.headers}});
+    rows.BeginRow();
+    rows.Text("topic", m.topic);
+    rows.Text("key", m.key);
+    rows.Text("payload", ToHex(m.payload));
+    rows.TextObject("headers", m.headers);
   }
-  RunPrepared(session, queries::kInsertOutbox, {rows.dump()});
+  RunPrepared(session, queries::kInsertOutbox, {rows.Finish()});
   // Delivered to listening relays when the transaction commits.
   session << std::string("NOTIFY ") + kOutboxChannel;
 }

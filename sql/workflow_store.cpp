@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "engine/definition_parser.hpp"
+#include "sql/json_rows_writer.hpp"
 #include "sql/prepared_query.hpp"
 #include "sql/queries.hpp"
 
@@ -14,50 +15,61 @@ namespace {
 
 using Json = nlohmann::json;
 
-Json TaskRow(const engine::WorkflowState& state, const engine::TaskState& task, size_t position) {
-  return {{"id", task.id},
-          {"workflow_id", state.id},
-          {"position", position},
-          {"step_id", task.step_id},
-          {"name", task.name},
-          {"agent_type", task.agent_type},
-          {"status", engine::ToString(task.status)},
-          {"attempt", task.attempt},
-          {"dispatched", task.dispatched},
-          {"retry_count", task.retry_count},
-          {"max_retries", task.max_retries},
-          {"iteration", task.iteration},
-          {"depends_on", task.depends_on},
-          {"request", task.request},
-          {"response", task.response},
-          {"error_message", task.error_message},
-          {"failure_cause", std::string(engine::ToString(task.failure))},
-          {"progress", task.progress},
-          {"created_at", task.created_at},
-          {"started_at", task.started_at},
-          {"completed_at", task.completed_at}};
+void WriteTaskRow(JsonRowsWriter& rows, const engine::WorkflowState& state,
+                  const engine::TaskState& task, size_t position) {
+  rows.BeginRow();
+  rows.Text("id", task.id);
+  rows.Text("workflow_id", state.id);
+  rows.Integer("position", static_cast<int64_t>(position));
+  rows.Text("step_id", task.step_id);
+  rows.Text("name", task.name);
+  rows.Text("agent_type", task.agent_type);
+  rows.Text("status", engine::ToString(task.status));
+  rows.Integer("attempt", task.attempt);
+  rows.Boolean("dispatched", task.dispatched);
+  rows.Integer("retry_count", task.retry_count);
+  rows.Integer("max_retries", task.max_retries);
+  rows.Integer("iteration", task.iteration);
+  rows.TextArray("depends_on", task.depends_on);
+  rows.Value("request", task.request);
+  rows.Value("response", task.response);
+  rows.Text("error_message", task.error_message);
+  rows.Text("failure_cause", engine::ToString(task.failure));
+  rows.Number("progress", task.progress);
+  rows.Integer("created_at", task.created_at);
+  rows.Integer("started_at", task.started_at);
+  rows.Integer("completed_at", task.completed_at);
 }
 
-// `with_definition` false: a null definition, which the update leaves as stored.
-Json ExecutionRow(const engine::WorkflowState& state, bool with_definition) {
-  return {{"id", state.id},
-          {"definition_id", state.definition.id},
-          {"pattern", engine::ToString(state.definition.pattern)},
-          {"status", engine::ToString(state.status)},
-          {"definition", with_definition ? engine::ToJson(state.definition) : Json()},
-          {"input", state.input},
-          {"metadata", state.metadata},
-          {"context_state", state.context_state},
-          {"initiated_by", state.initiated_by},
-          {"error_message", state.error_message},
-          {"failure_cause", std::string(engine::ToString(state.failure))},
-          {"created_at", state.created_at},
-          {"started_at", state.started_at},
-          {"completed_at", state.completed_at},
-          {"updated_at", state.updated_at},
-          {"last_event_sequence", state.last_event_sequence},
-          {"last_checkpoint_sequence", state.last_checkpoint_sequence},
-          {"version", state.version}};
+// What an event can change (update_executions.sql); input and metadata are
+// set once, by the insert. `with_definition` false: a null definition, which
+// the update leaves as stored.
+void WriteExecutionChange(JsonRowsWriter& rows, const engine::WorkflowState& state,
+                          bool with_definition) {
+  rows.BeginRow();
+  rows.Text("id", state.id);
+  rows.Text("status", engine::ToString(state.status));
+  rows.Value("definition", with_definition ? engine::ToJson(state.definition) : Json());
+  rows.Value("context_state", state.context_state);
+  rows.Text("error_message", state.error_message);
+  rows.Text("failure_cause", engine::ToString(state.failure));
+  rows.Integer("started_at", state.started_at);
+  rows.Integer("completed_at", state.completed_at);
+  rows.Integer("updated_at", state.updated_at);
+  rows.Integer("last_event_sequence", state.last_event_sequence);
+  rows.Integer("last_checkpoint_sequence", state.last_checkpoint_sequence);
+  rows.Integer("version", state.version);
+}
+
+// The whole execution (upsert_executions.sql).
+void WriteExecutionRow(JsonRowsWriter& rows, const engine::WorkflowState& state) {
+  WriteExecutionChange(rows, state, /*with_definition=*/true);
+  rows.Text("definition_id", state.definition.id);
+  rows.Text("pattern", engine::ToString(state.definition.pattern));
+  rows.Value("input", state.input);
+  rows.Value("metadata", state.metadata);
+  rows.Text("initiated_by", state.initiated_by);
+  rows.Integer("created_at", state.created_at);
 }
 
 engine::WorkflowState ReadExecution(const Json& row) {
@@ -137,9 +149,9 @@ int64_t ParseInt64(std::string_view text) {
   return value;
 }
 
-void ExecuteWithRows(soci::session& session, std::string_view query, const Json& rows) {
+void ExecuteWithRows(soci::session& session, std::string_view query, JsonRowsWriter& rows) {
   if (rows.empty()) return;
-  RunPrepared(session, query, {rows.dump()});
+  RunPrepared(session, query, {rows.Finish()});
 }
 
 }  // namespace
@@ -216,17 +228,17 @@ std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string
 }
 
 void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& executions) {
-  Json inserted = Json::array();
-  Json updated = Json::array();
-  Json tasks = Json::array();
+  JsonRowsWriter inserted;
+  JsonRowsWriter updated;
+  JsonRowsWriter tasks;
   std::set<std::string_view> task_ids;
   for (const auto& [state, before] : executions) {
     if (before == nullptr) {
-      inserted.push_back(ExecutionRow(*state, /*with_definition=*/true));
+      WriteExecutionRow(inserted, *state);
     } else {
       // The engine changes a definition in one way only: a dynamic
       // workflow's handoff appends a step.
-      updated.push_back(ExecutionRow(*state, state->definition.steps.size() != before->steps));
+      WriteExecutionChange(updated, *state, state->definition.steps.size() != before->steps);
     }
     for (size_t i = 0; i < state->tasks.size(); ++i) {
       const engine::TaskState& task = state->tasks[i];
@@ -239,14 +251,15 @@ void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& 
       if (!task_ids.insert(task.id).second) {
         throw TaskIdTaken("task id " + task.id + " is used by two executions at once");
       }
-      tasks.push_back(TaskRow(*state, task, i));
+      WriteTaskRow(tasks, *state, task, i);
     }
   }
   ExecuteWithRows(session, queries::kUpsertExecutions, inserted);
   ExecuteWithRows(session, queries::kUpdateExecutions, updated);
   if (tasks.empty()) return;
-  const std::string text = tasks.dump();
-  if (RunPrepared(session, queries::kUpsertTasks, {text}).affected == tasks.size()) return;
+  const size_t sent = tasks.rows();
+  const std::string text = tasks.Finish();
+  if (RunPrepared(session, queries::kUpsertTasks, {text}).affected == sent) return;
   // Some rows were left alone because their ids are another execution's.
   std::string taken_id, owner;
   session << std::string(queries::kSelectTakenTaskIds), soci::use(text, "rows"),
@@ -261,30 +274,32 @@ void DeleteExecutions(soci::session& session, const std::vector<std::string>& id
 }
 
 void InsertEvents(soci::session& session, const std::vector<WorkflowEventRow>& events) {
-  Json rows = Json::array();
+  JsonRowsWriter rows;
   for (const auto& [workflow_id, event, source_message_id] : events) {
-    rows.push_back({{"workflow_id", workflow_id},
-                    {"source_message_id", source_message_id},
-                    {"sequence", event.sequence},
-                    {"type", event.type},
-                    {"severity", event.severity},
-                    {"data", event.data},
-                    {"created_at", event.timestamp}});
+    rows.BeginRow();
+    rows.Text("workflow_id", workflow_id);
+    rows.Text("source_message_id", source_message_id);
+    rows.Integer("sequence", event.sequence);
+    rows.Text("type", event.type);
+    rows.Text("severity", event.severity);
+    rows.Value("data", event.data);
+    rows.Integer("created_at", event.timestamp);
   }
   ExecuteWithRows(session, queries::kInsertEvents, rows);
 }
 
 void InsertCheckpoints(soci::session& session, const std::vector<CheckpointRow>& checkpoints) {
-  Json rows = Json::array();
+  JsonRowsWriter rows;
   for (const auto& [workflow_id, checkpoint] : checkpoints) {
-    rows.push_back({{"workflow_id", workflow_id},
-                    {"sequence", checkpoint.sequence},
-                    {"type", checkpoint.type},
-                    {"completed_task_id", checkpoint.completed_task_id},
-                    {"next_task_id", checkpoint.next_task_id},
-                    {"context_snapshot", checkpoint.context_snapshot},
-                    {"results_added", checkpoint.results_added},
-                    {"created_at", checkpoint.created_at}});
+    rows.BeginRow();
+    rows.Text("workflow_id", workflow_id);
+    rows.Integer("sequence", checkpoint.sequence);
+    rows.Text("type", checkpoint.type);
+    rows.Text("completed_task_id", checkpoint.completed_task_id);
+    rows.Text("next_task_id", checkpoint.next_task_id);
+    rows.Value("context_snapshot", checkpoint.context_snapshot);
+    rows.Value("results_added", checkpoint.results_added);
+    rows.Integer("created_at", checkpoint.created_at);
   }
   ExecuteWithRows(session, queries::kInsertCheckpoints, rows);
 }
