@@ -88,6 +88,7 @@ class AgentRuntime::Impl {
     // pause costs up to a second, because librdkafka decides to fetch a
     // resumed partition only on its broker thread's next round. Only when the
     // tasks are long are the partitions paused, and the polls go on.
+    auto last_commit = std::chrono::steady_clock::now();
     while (!stop) {
       const size_t load = WaitForRoom(stop);
       SetPaused(load >= capacity_);
@@ -103,7 +104,10 @@ class AgentRuntime::Impl {
           rewound.insert(partition);
         }
       }
-      CommitFinished();
+      if (std::chrono::steady_clock::now() - last_commit >= options_.commit_interval) {
+        CommitFinished();
+        last_commit = std::chrono::steady_clock::now();
+      }
     }
     // Stop: running tasks see cancelled(); what they complete anyway is
     // reported, what they give up is handed back (neither reported nor

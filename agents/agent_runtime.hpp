@@ -31,6 +31,13 @@ struct AgentRuntimeOptions {
   // time, whatever its tasks do, so this bounds a stall of the runtime
   // itself, not how long a task may run (30 minutes is normal).
   std::chrono::milliseconds max_poll_interval{std::chrono::minutes(5)};
+  // How often the positions of finished tasks are committed while the
+  // runtime runs (always on a revoke and at stop). Each commit is a round
+  // trip to the group coordinator and an append to __consumer_offsets;
+  // committing after every poll cost the broker and the agent more than
+  // the tasks under load. Tasks that finished within this window before a
+  // crash run again on another process (dispatch is at least once).
+  std::chrono::milliseconds commit_interval{100};
   // When set, the runtime creates the topics it uses (its task topics and the
   // fixed ones) with the admin API before it subscribes, so it works on
   // clusters that forbid auto-creation. Unset where another party made them

@@ -5,7 +5,7 @@
 //
 //   load_driver [--mode=load|growth|reads|rest] [--via=kafka|rest] [--workflows=2000]
 //               [--steps=3] [--pattern=sequential|parallel] [--in-flight=500]
-//               [--rate=R] [--idle=50] [--warmup=3000] [--schedulers=1] [--agents=1]
+//               [--rate=R] [--idle=50] [--warmup=3000] [--schedulers=2] [--agents=1]
 //               [--partitions=6] [--timeout=600]
 //
 // --mode=load: `warmup` workflows not measured, `idle` workflows one at a time (dispatch latency at
@@ -67,7 +67,7 @@ struct Options {
   double rate = 0;  // workflows/s; 0: closed loop
   int idle = 50;
   int warmup = 3000;  // workflows run first and not measured: the broker's JIT warms up
-  int schedulers = 1;
+  int schedulers = 2;  // one a core: a single one left 15 % of the machine idle under load
   int agents = 1;
   int partitions = 6;
   int timeout_s = 600;
@@ -278,9 +278,10 @@ WriteCounters ReadWriteCounters(soci::session& session) {
   return c;
 }
 
-// Rows inserted, updated and deleted in this database's tables, once every
-// other connection to it is gone (until then their statistics may be unflushed).
-double RowsWritten(soci::session& session) {
+// Rows inserted, updated and deleted in each of this database's tables, most
+// first, once every other connection to it is gone (until then their
+// statistics may be unflushed).
+std::vector<std::pair<std::string, double>> RowsWritten(soci::session& session) {
   int others = 1;
   for (int i = 0; i < 100 && others > 0; ++i) {
     session << "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -288,11 +289,13 @@ double RowsWritten(soci::session& session) {
         soci::into(others);
     if (others > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  double rows = 0;
-  session << "SELECT cast(coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) AS float8) "
-             "FROM pg_stat_user_tables",
-      soci::into(rows);
-  return rows;
+  std::vector<std::pair<std::string, double>> out;
+  const soci::rowset<soci::row> rows =
+      session.prepare << "SELECT relname, cast(n_tup_ins + n_tup_upd + n_tup_del AS float8) "
+                         "FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 "
+                         "ORDER BY 2 DESC, 1";
+  for (const soci::row& row : rows) out.emplace_back(row.get<std::string>(0), row.get<double>(1));
+  return out;
 }
 
 struct RoleUsage {
@@ -683,10 +686,16 @@ int main(int argc, char** argv) {
   if (options.mode == "load") {
     // Backends flush their table statistics as they exit: read them once
     // the stopped roles' connections are gone.
-    const double rows = RowsWritten(*session);
     const double tasks = static_cast<double>(options.idle + options.workflows) * options.steps +
                          options.warmup * 3.0;
-    std::printf("  postgresql: %.1f rows written per task (all phases)\n", rows / tasks);
+    double total = 0;
+    std::string by_table;
+    for (const auto& [table, rows] : RowsWritten(*session)) {
+      total += rows;
+      by_table += fmt::format("{}{} {:.2f}", by_table.empty() ? "" : ", ", table, rows / tasks);
+    }
+    std::printf("  postgresql: %.1f rows written per task (all phases): %s\n", total / tasks,
+                by_table.c_str());
   }
   if (status != 0) std::fprintf(stderr, "%s\n", stack.Output().c_str());
   return status;

@@ -1,6 +1,9 @@
 #include "sql/outbox_store.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
+#include <span>
+#include <string_view>
 
 #include "sql/json_rows_writer.hpp"
 #include "sql/outbox_signal.hpp"
@@ -31,7 +34,7 @@ int HexValue(char c) {
   return 0;
 }
 
-std::string FromHex(const std::string& hex) {
+std::string FromHex(std::string_view hex) {
   std::string out;
   out.reserve(hex.size() / 2);
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
@@ -59,17 +62,19 @@ void EnqueueOutbox(soci::session& session, const std::vector<OutboxMessage>& mes
 
 std::vector<OutboxRow> ClaimOutbox(soci::session& session, int limit) {
   std::vector<OutboxRow> out;
-  for (const std::string& value :
-       SelectPrepared(session, queries::kClaimOutbox, {std::to_string(limit)})) {
-    const Json row = Json::parse(value);
-    OutboxRow r;
-    r.id = row.at("id").get<int64_t>();
-    r.message.topic = row.at("topic").get<std::string>();
-    r.message.key = row.at("key").get<std::string>();
-    r.message.payload = FromHex(row.at("payload").get<std::string>());
-    r.message.headers = row.value("headers", std::map<std::string, std::string>{});
-    out.push_back(std::move(r));
-  }
+  ForEachPreparedRow(session, queries::kClaimOutbox, {std::to_string(limit)},
+                     [&](std::span<const std::string_view> row) {
+                       OutboxRow r;
+                       std::from_chars(row[0].data(), row[0].data() + row[0].size(), r.id);
+                       r.message.topic = row[1];
+                       r.message.key = row[2];
+                       r.message.payload = FromHex(row[3]);
+                       if (!row[4].empty()) {
+                         r.message.headers =
+                             Json::parse(row[4]).get<std::map<std::string, std::string>>();
+                       }
+                       out.push_back(std::move(r));
+                     });
   return out;
 }
 

@@ -88,6 +88,12 @@ TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
   EXPECT_EQ(back.tasks[0].status, engine::TaskStatus::kCompleted);
   EXPECT_EQ(back.tasks[0].response["result"]["n"], 1);
   EXPECT_EQ(back.tasks[1].status, engine::TaskStatus::kPending);
+  // A dispatch writes the new attempt's request; a task not dispatched again
+  // keeps the request it had.
+  EXPECT_EQ(back.tasks[1].attempt, 1);
+  ASSERT_FALSE(decision.state.tasks[1].request.is_null());
+  EXPECT_EQ(back.tasks[1].request, decision.state.tasks[1].request);
+  EXPECT_EQ(back.tasks[0].request, state.tasks[0].request);
   EXPECT_EQ(back.version, decision.state.version);
 }
 
