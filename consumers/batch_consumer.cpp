@@ -97,6 +97,7 @@ std::vector<InboundMessage> BatchConsumer::Poll() { return Poll(options_.max_bat
 std::vector<InboundMessage> BatchConsumer::Poll(size_t max) {
   std::vector<InboundMessage> batch;
   int wait_ms = static_cast<int>(options_.max_wait.count());
+  std::chrono::steady_clock::time_point collect_until;
   while (batch.size() < max) {
     const uint64_t rebalances = rebalances_;
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
@@ -104,10 +105,15 @@ std::vector<InboundMessage> BatchConsumer::Poll(size_t max) {
     // belong to partitions no longer ours (or ours anew, to be read again
     // from the committed offset), so it is dropped, uncommitted.
     if (rebalances_ != rebalances) batch.clear();
-    wait_ms = 0;  // after the first message, take only what is already here
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
+        if (batch.empty()) collect_until = std::chrono::steady_clock::now() + options_.linger;
         batch.push_back(CopyMessage(*message));
+        // After the first message, wait only for what the linger has left.
+        wait_ms = static_cast<int>(std::max<int64_t>(
+            0, std::chrono::ceil<std::chrono::milliseconds>(collect_until -
+                                                            std::chrono::steady_clock::now())
+                   .count()));
         continue;
       case RdKafka::ERR__TIMED_OUT:
       case RdKafka::ERR__PARTITION_EOF:

@@ -28,6 +28,11 @@ struct BatchConsumerOptions {
   std::vector<std::string> topics;
   size_t max_batch = 500;                   // messages handed out per Poll()
   std::chrono::milliseconds max_wait{100};  // how long Poll() waits for the first message
+  // How long Poll() goes on collecting once the first message is there (0:
+  // only what has already arrived). A consumer that pays a transaction per
+  // batch trades this much latency for fewer, larger batches at moderate
+  // rates, where batches of a few messages cost most per message.
+  std::chrono::milliseconds linger{0};
   // Called on the polling thread, inside Poll(), before partitions are taken
   // away in a rebalance (while they can still be committed), and after new
   // ones were assigned. Optional.
@@ -44,9 +49,9 @@ class BatchConsumer {
   BatchConsumer(ConfigMap properties, BatchConsumerOptions options);
   ~BatchConsumer();  // leaves the group
 
-  // Up to max_batch messages (or `max`), in partition order; empty after
-  // max_wait. The messages of one call all come from one assignment: a
-  // rebalance during the call drops what it had collected (redelivered).
+  // Up to max_batch messages (or `max`), in partition order, collected for
+  // at most `linger` after the first; empty after max_wait. The messages of one call all come from
+  // one assignment: a rebalance during the call drops what it had collected (redelivered).
   std::vector<InboundMessage> Poll();
   std::vector<InboundMessage> Poll(size_t max);
 

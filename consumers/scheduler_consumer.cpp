@@ -18,7 +18,7 @@ namespace agentstudio::kafka {
 SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
                                      store::SessionPool& pool, MessageProducer& dlq_producer,
                                      size_t max_batch, std::chrono::milliseconds dedup_window,
-                                     size_t cached_tasks)
+                                     size_t cached_tasks, std::chrono::milliseconds linger)
     : pool_(pool),
       handler_(topics, dedup_window),
       dead_letters_(dlq_producer, topics),
@@ -34,6 +34,7 @@ SchedulerConsumer::SchedulerConsumer(ConfigMap properties, const Topics& topics,
                     .topics = {topics.commands(), topics.task_events()},
                     .max_batch = max_batch,
                     .max_wait = std::chrono::milliseconds(100),
+                    .linger = linger,
                     // What another scheduler writes next is not seen here.
                     .on_revoke = [this](const std::vector<TopicPartition>&) { cache_.Clear(); }}) {}
 

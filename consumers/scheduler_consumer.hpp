@@ -28,6 +28,9 @@ struct SchedulerCounters {
 
 // The default bound of a scheduler's ExecutionCache, in tasks (a few KB each).
 inline constexpr size_t kDefaultCachedTasks = 5000;
+// How long a poll goes on collecting messages after the first
+// (BatchConsumerOptions::linger).
+inline constexpr std::chrono::milliseconds kDefaultSchedulerLinger{2};
 
 // The scheduler role's consumer loop: polls `commands` and `task-events` in
 // the `<prefix>schedulers` group, applies each poll batch in one PostgreSQL
@@ -44,7 +47,8 @@ class SchedulerConsumer {
   SchedulerConsumer(ConfigMap properties, const Topics& topics, store::SessionPool& pool,
                     MessageProducer& dlq_producer, size_t max_batch = 500,
                     std::chrono::milliseconds dedup_window = kDefaultDedupWindow,
-                    size_t cached_tasks = kDefaultCachedTasks);
+                    size_t cached_tasks = kDefaultCachedTasks,
+                    std::chrono::milliseconds linger = kDefaultSchedulerLinger);
 
   // Runs until `stop` is set; then finishes the batch in hand and leaves the group.
   void Run(const std::atomic<bool>& stop);

@@ -105,6 +105,8 @@ const std::map<std::string, Setter>& Settings() {
        [](Config& c, const std::string& v) {
          return SetInt(c.scheduler_cached_tasks, v, 0, 10000000);
        }},
+      {"AGENTSTUDIO_SCHEDULER_LINGER_MS",
+       [](Config& c, const std::string& v) { return SetInt(c.scheduler_linger_ms, v, 0, 1000); }},
       {"AGENTSTUDIO_DELETE_WAIT_MS",
        [](Config& c, const std::string& v) { return SetInt(c.delete_wait_ms, v, 0, 600000); }},
       {"AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS",

@@ -64,6 +64,9 @@ struct Config {
   // AGENTSTUDIO_SCHEDULER_CACHED_TASKS: how many tasks of executions under
   // way a scheduler keeps in memory between batches (0: none).
   int scheduler_cached_tasks = 5000;
+  // AGENTSTUDIO_SCHEDULER_LINGER_MS: how long a scheduler's poll goes on
+  // collecting messages after the first, for fewer, larger transactions.
+  int scheduler_linger_ms = 2;
   // AGENTSTUDIO_DELETE_WAIT_MS: how long a DELETE waits for a scheduler to
   // apply it (then 200, a GET finds nothing) before answering 202.
   int delete_wait_ms = 10000;

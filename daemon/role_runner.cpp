@@ -158,7 +158,8 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
         kafka::WithSessionTimeout(p.Properties("agentstudiod-scheduler"), session_timeout),
         p.topics, *p.scheduler_pool, *p.producer, 500, dedup_window,
-        static_cast<size_t>(c.scheduler_cached_tasks));
+        static_cast<size_t>(c.scheduler_cached_tasks),
+        std::chrono::milliseconds(c.scheduler_linger_ms));
     p.heartbeats = std::make_unique<kafka::HeartbeatConsumer>(
         kafka::WithSessionTimeout(p.Properties("agentstudiod-heartbeats"), session_timeout),
         p.topics, *p.scheduler_pool, *p.producer);
