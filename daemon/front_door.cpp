@@ -7,6 +7,7 @@
 #include <set>
 
 #include "daemon/http_headers.hpp"
+#include "daemon/persistent_connections.hpp"
 #include "daemon/problem.hpp"
 #include "daemon/workflow_list.hpp"
 #include "engine/planner.hpp"
@@ -141,7 +142,7 @@ void FrontDoor::Start() {
                       .threads(options_.threads)
                       .maxRequestSize(options_.max_body_bytes)
                       .flags(Pistache::Tcp::Options::ReuseAddr));
-  endpoint_->setHandler(router_.handler());
+  endpoint_->setHandler(PersistentConnections(router_));
   endpoint_->serveThreaded();
   started_ = true;
   spdlog::info("front door listening on http://{}:{}", Pistache::Address(options_.address).host(),

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/http_headers.hpp"
+#include "daemon/persistent_connections.hpp"
 #include "daemon/problem.hpp"
 
 namespace agentstudio::daemon {
@@ -23,7 +24,7 @@ MetricsEndpoint::MetricsEndpoint(const std::string& address, const MetricsRegist
   endpoint_ = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(address));
   endpoint_->init(
       Pistache::Http::Endpoint::options().threads(1).flags(Pistache::Tcp::Options::ReuseAddr));
-  endpoint_->setHandler(router_.handler());
+  endpoint_->setHandler(PersistentConnections(router_));
   endpoint_->serveThreaded();
   spdlog::info("metrics on http://{}:{}/metrics", Pistache::Address(address).host(), port());
 }

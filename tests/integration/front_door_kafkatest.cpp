@@ -2,6 +2,7 @@
 // the real Kafka broker and a real PostgreSQL. (Its answers while Kafka is
 // down are in the broker fault suite: kafka_faults_e2etest.)
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "agents/reference/reference_agents.hpp"
 #include "agentstudio/v1/task_event.pb.h"
 #include "agentstudio/v1/workflow_command.pb.h"
 #include "consumers/batch_consumer.hpp"
@@ -24,7 +26,6 @@
 #include "schemas/struct_json.hpp"
 #include "sql/agent_store.hpp"
 #include "sql/workflow_store.hpp"
-#include "agents/reference/reference_agents.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/kafka_cluster.hpp"
 #include "tests/support/reference_examples.hpp"
@@ -117,6 +118,35 @@ TEST_F(FrontDoorTest, ShouldCreateAWorkflowThenShowItCompleted) {
       << "the pending execution's ETag is stale now";
 }
 
+// Clients reuse a connection only when the answer does not say close:
+// HTTP/1.1 connections persist unless a side asks otherwise.
+TEST_F(FrontDoorTest, ShouldKeepHttp11ConnectionsOpenUnlessTheClientAsksToClose) {
+  CURL* easy = curl_easy_init();
+  ASSERT_NE(easy, nullptr);
+  const std::string url = Url("/health");
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(
+      easy, CURLOPT_WRITEFUNCTION,
+      +[](char*, size_t size, size_t count, void*) { return size * count; });
+  const auto perform = [&](curl_slist* headers) {
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    EXPECT_EQ(curl_easy_perform(easy), CURLE_OK);
+    long status = 0, connects = -1;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+    EXPECT_EQ(status, 200);
+    return connects;  // new connections this request opened
+  };
+  EXPECT_EQ(perform(nullptr), 1);
+  EXPECT_EQ(perform(nullptr), 0) << "the second request reuses the connection";
+  EXPECT_EQ(perform(nullptr), 0);
+  curl_slist* close = curl_slist_append(nullptr, "Connection: close");
+  EXPECT_EQ(perform(close), 0);
+  EXPECT_EQ(perform(nullptr), 1) << "after an answer to close, a new connection";
+  curl_slist_free_all(close);
+  curl_easy_cleanup(easy);
+}
+
 TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
   const auto created = Http("POST", Url("/api/workflows"), testing::kCustomerAnalysisCurlBody);
   ASSERT_EQ(created.status, 201);
@@ -138,8 +168,9 @@ TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
   EXPECT_EQ(checkpoints[1]["contextSnapshot"]["progress"], 100);
   // Each checkpoint stores the result it adds; a snapshot holds all so far.
   EXPECT_EQ(checkpoints[1]["contextSnapshot"]["results"].size(), 2u);
-  EXPECT_EQ(checkpoints[1]["contextSnapshot"]["results"][body["tasks"][0]["id"].get<std::string>()],
-            checkpoints[0]["contextSnapshot"]["results"][body["tasks"][0]["id"].get<std::string>()]);
+  EXPECT_EQ(
+      checkpoints[1]["contextSnapshot"]["results"][body["tasks"][0]["id"].get<std::string>()],
+      checkpoints[0]["contextSnapshot"]["results"][body["tasks"][0]["id"].get<std::string>()]);
   EXPECT_FALSE(checkpoints[1].contains("nextTaskId"));
   EXPECT_NE(checkpoints[0]["id"], checkpoints[1]["id"]);
   EXPECT_TRUE(response.Header("link").empty()) << "one page holds them all";
@@ -157,7 +188,8 @@ TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {
   ASSERT_EQ(second.Json().size(), 1u);
   EXPECT_EQ(second.Json()[0]["sequenceNumber"], checkpoints[1]["sequenceNumber"]);
   EXPECT_EQ(second.Json()[0]["contextSnapshot"]["progress"], 100);
-  EXPECT_EQ(second.Json()[0]["contextSnapshot"]["results"], checkpoints[1]["contextSnapshot"]["results"])
+  EXPECT_EQ(second.Json()[0]["contextSnapshot"]["results"],
+            checkpoints[1]["contextSnapshot"]["results"])
       << "a page starting after the first checkpoint still merges its results";
   EXPECT_TRUE(second.Header("link").empty());
   const auto bad = Http("GET", Url("/api/workflows/" + id + "/checkpoints?limit=0&page=2"));
@@ -478,8 +510,8 @@ TEST_F(FrontDoorTest, ShouldListTheAgentTypesKnownFromHeartbeats) {
     types = Http("GET", Url("/api/meta-agent/types")).Json();
     return types.size() == agents::ReferenceAgentTypes().size();
   })) << types.dump();
-  EXPECT_EQ(types, Json::array({"code-analyzer", "data-analyzer", "data-collector",
-                                "noop",           "report-generator", "sentiment-analyzer", "test-runner"}));
+  EXPECT_EQ(types, Json::array({"code-analyzer", "data-analyzer", "data-collector", "noop",
+                                "report-generator", "sentiment-analyzer", "test-runner"}));
   const auto health = Http("GET", Url("/api/meta-agent/health"));
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.Json()["status"], "healthy");
