@@ -36,8 +36,109 @@ std::vector<std::string> SplitList(const std::string& value) {
   return out;
 }
 
+// The whole content of a secret's file, without the line end an editor adds.
+std::string SetFromFile(std::string& field, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read " + path;
+  std::stringstream content;
+  content << in.rdbuf();
+  field = content.str();
+  while (!field.empty() && (field.back() == '\n' || field.back() == '\r')) field.pop_back();
+  if (field.empty()) return path + " is empty";
+  return {};
+}
+
+// Whether the front door's address is reachable from this host only.
+bool IsLoopback(const std::string& http_addr) {
+  const size_t colon = http_addr.rfind(':');
+  std::string host = colon == std::string::npos ? http_addr : http_addr.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// AGENTSTUDIO_AUTH and the JWT keys, once every setting is read.
+std::string ResolveAuth(Config& config) {
+  auth::JwtSettings& jwt = config.auth.jwt;
+  if (!config.jwt_hs256_secret_file.empty()) {
+    if (!jwt.hs256_secret.empty()) {
+      return "set AGENTSTUDIO_JWT_HS256_SECRET or AGENTSTUDIO_JWT_HS256_SECRET_FILE, not both";
+    }
+    if (std::string error = SetFromFile(jwt.hs256_secret, config.jwt_hs256_secret_file);
+        !error.empty()) {
+      return "AGENTSTUDIO_JWT_HS256_SECRET_FILE: " + error;
+    }
+  }
+  const bool keys = !jwt.hs256_secret.empty() || !jwt.rs256_public_key_pem.empty();
+  const bool loopback = IsLoopback(config.http_addr);
+  if (config.auth_setting == "none") {
+    if (!loopback) {
+      return "AGENTSTUDIO_AUTH=none is allowed only on a loopback address, and the front door "
+             "listens on " +
+             config.http_addr;
+    }
+    config.auth.mode = auth::AuthMode::kNone;
+  } else if (config.auth_setting == "required" || keys) {
+    if (!keys) {
+      return "AGENTSTUDIO_AUTH=required needs a key: AGENTSTUDIO_JWT_HS256_SECRET (or _FILE) or "
+             "AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE";
+    }
+    config.auth.mode = auth::AuthMode::kRequired;
+  } else if (loopback || !config.Has(Role::kFrontdoor)) {
+    config.auth.mode = auth::AuthMode::kNone;
+  } else {
+    return "the front door listens on " + config.http_addr +
+           ", which is not a loopback address, and no authentication is configured: set "
+           "AGENTSTUDIO_JWT_HS256_SECRET (or _FILE) or AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE";
+  }
+  return {};
+}
+
 const std::map<std::string, Setter>& Settings() {
   static const std::map<std::string, Setter> settings = {
+      {"AGENTSTUDIO_AUTH",
+       [](Config& c, const std::string& v) -> std::string {
+         if (v != "required" && v != "none") return "must be required or none";
+         c.auth_setting = v;
+         return {};
+       }},
+      {"AGENTSTUDIO_JWT_HS256_SECRET",
+       [](Config& c, const std::string& v) -> std::string {
+         // RFC 7518 section 3.2: an HS256 key of at least the hash's size.
+         if (v.size() < 32) return "must be at least 32 bytes long";
+         c.auth.jwt.hs256_secret = v;
+         return {};
+       }},
+      {"AGENTSTUDIO_JWT_HS256_SECRET_FILE",
+       [](Config& c, const std::string& v) -> std::string {
+         c.jwt_hs256_secret_file = v;
+         return {};
+       }},
+      {"AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE",
+       [](Config& c, const std::string& v) -> std::string {
+         std::string error = SetFromFile(c.auth.jwt.rs256_public_key_pem, v);
+         if (error.empty() && c.auth.jwt.rs256_public_key_pem.find("-----BEGIN PUBLIC KEY-----") ==
+                                  std::string::npos) {
+           error = v + " holds no PEM public key (-----BEGIN PUBLIC KEY-----)";
+         }
+         return error;
+       }},
+      {"AGENTSTUDIO_JWT_JWKS_FILE",
+       [](Config&, const std::string&) -> std::string {
+         return "JWKS documents are not read yet; put the issuer's RSA key in PEM form in "
+                "AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE";
+       }},
+      {"AGENTSTUDIO_JWT_ISSUER",
+       [](Config& c, const std::string& v) -> std::string {
+         c.auth.jwt.issuer = v;
+         return {};
+       }},
+      {"AGENTSTUDIO_JWT_AUDIENCE",
+       [](Config& c, const std::string& v) -> std::string {
+         c.auth.jwt.audience = v;
+         return {};
+       }},
       {"AGENTSTUDIO_KAFKA_BROKERS",
        [](Config& c, const std::string& v) {
          c.kafka_brokers = v;
@@ -244,6 +345,7 @@ std::variant<Config, std::string> LoadConfig(const std::vector<std::string>& arg
            ") exceeds AGENTSTUDIO_REPLICATION_FACTOR (" +
            std::to_string(config.replication_factor) + "): no write could ever be acknowledged";
   }
+  if (std::string error = ResolveAuth(config); !error.empty()) return error;
   if (config.NeedsDatabase() && config.database_url.empty()) {
     return "AGENTSTUDIO_DATABASE_URL is required by the roles asked for";
   }

@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "auth/authenticator.hpp"
+
 namespace agentstudio::daemon {
 
 enum class Role { kFrontdoor, kScheduler, kRelay, kAgent, kBroker };
@@ -82,6 +84,15 @@ struct Config {
   std::string agent_id;
   // AGENTSTUDIO_LOG_LEVEL: trace, debug, info, warn, error.
   std::string log_level = "info";
+  // Who may call the front door (docs/security.md). AGENTSTUDIO_AUTH:
+  // required, or none, which a loopback address alone allows; unset, it is
+  // required when a key is configured and none on a loopback address, and
+  // elsewhere the daemon refuses to start. The keys:
+  // AGENTSTUDIO_JWT_HS256_SECRET (or _FILE), AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE;
+  // AGENTSTUDIO_JWT_ISSUER and AGENTSTUDIO_JWT_AUDIENCE, checked when set.
+  auth::AuthSettings auth;
+  std::string auth_setting;           // AGENTSTUDIO_AUTH as given
+  std::string jwt_hs256_secret_file;  // AGENTSTUDIO_JWT_HS256_SECRET_FILE
 
   bool Has(Role role) const { return roles.count(role) > 0; }
   bool NeedsDatabase() const;

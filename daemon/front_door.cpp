@@ -57,7 +57,8 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       feed_(feed),
       known_types_(options_.local_agent_types),
       waiter_(feed, pool),
-      streams_(feed, pool, executor) {
+      streams_(feed, pool, executor),
+      authenticator_(options_.auth) {
   // Any event of a workflow means a scheduler applied its start: PostgreSQL
   // answers for it from now on.
   feed.SubscribeToAll(
@@ -67,46 +68,58 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   // Every route goes through `add`, so the methods a path does not serve can
   // answer 405 problem+json (Pistache's own 405 is plain text).
   std::map<std::string, std::set<Method>> methods_of;
-  const auto add = [&](Method method, const std::string& path, Route::Handler handler) {
+  const auto add = [&](Method method, const std::string& path, std::optional<auth::Scope> scope,
+                       Route::Handler handler) {
     methods_of[path].insert(method);
-    router_.addRoute(method, path, std::move(handler));
+    routes_.push_back({method, path, scope});
+    router_.addRoute(method, path,
+                     scope ? Guarded(*scope, std::move(handler)) : std::move(handler));
   };
-  add(Method::Post, "/api/workflows", Routes::bind(&FrontDoor::CreateWorkflow, this));
-  add(Method::Post, "/api/workflows/execute", Routes::bind(&FrontDoor::ExecuteWorkflow, this));
-  add(Method::Get, "/api/workflows/:id/events", Routes::bind(&FrontDoor::StreamEvents, this));
-  add(Method::Get, "/api/workflows", Routes::bind(&FrontDoor::ListWorkflows, this));
-  add(Method::Get, "/api/workflows/:id", Routes::bind(&FrontDoor::GetWorkflow, this));
-  add(Method::Get, "/api/workflows/:id/checkpoints",
+  using auth::Scope;
+  add(Method::Post, "/api/workflows", Scope::kWorkflowsExecute,
+      Routes::bind(&FrontDoor::CreateWorkflow, this));
+  add(Method::Post, "/api/workflows/execute", Scope::kWorkflowsExecute,
+      Routes::bind(&FrontDoor::ExecuteWorkflow, this));
+  add(Method::Get, "/api/workflows/:id/events", Scope::kWorkflowsRead,
+      Routes::bind(&FrontDoor::StreamEvents, this));
+  add(Method::Get, "/api/workflows", Scope::kWorkflowsRead,
+      Routes::bind(&FrontDoor::ListWorkflows, this));
+  add(Method::Get, "/api/workflows/:id", Scope::kWorkflowsRead,
+      Routes::bind(&FrontDoor::GetWorkflow, this));
+  add(Method::Get, "/api/workflows/:id/checkpoints", Scope::kWorkflowsRead,
       Routes::bind(&FrontDoor::GetCheckpoints, this));
   for (const auto& [verb, control] :
        {std::pair{"cancel", engine::Control::kCancel}, std::pair{"pause", engine::Control::kPause},
         std::pair{"resume", engine::Control::kResume}}) {
-    add(Method::Post, std::string("/api/workflows/:id/") + verb,
+    add(Method::Post, std::string("/api/workflows/:id/") + verb, Scope::kWorkflowsExecute,
         [this, control = control](const Request& request, Pistache::Http::ResponseWriter w) {
           ControlWorkflow(request, std::move(w), control);
           return Route::Result::Ok;
         });
   }
-  add(Method::Delete, "/api/workflows/:id",
+  add(Method::Delete, "/api/workflows/:id", Scope::kWorkflowsWrite,
       [this](const Request& request, Pistache::Http::ResponseWriter w) {
         ControlWorkflow(request, std::move(w), engine::Control::kDelete);
         return Route::Result::Ok;
       });
-  add(Method::Get, "/api/meta-agent/types", Routes::bind(&FrontDoor::AgentTypes, this));
-  add(Method::Get, "/api/meta-agent/health", Routes::bind(&FrontDoor::AgentHealth, this));
+  add(Method::Get, "/api/meta-agent/types", Scope::kWorkflowsRead,
+      Routes::bind(&FrontDoor::AgentTypes, this));
+  add(Method::Get, "/api/meta-agent/health", Scope::kWorkflowsRead,
+      Routes::bind(&FrontDoor::AgentHealth, this));
   for (const bool stream : {false, true}) {
     add(Method::Post,
         stream ? "/api/meta-agent/:agentType/execute/stream" : "/api/meta-agent/:agentType/execute",
+        Scope::kTasksExecute,
         [this, stream](const Request& request, Pistache::Http::ResponseWriter w) {
           ExecuteAgentTask(request, std::move(w), stream);
           return Route::Result::Ok;
         });
   }
-  add(Method::Post, "/api/meta-agent/tasks/:taskId/cancel",
+  add(Method::Post, "/api/meta-agent/tasks/:taskId/cancel", Scope::kTasksExecute,
       Routes::bind(&FrontDoor::CancelAgentTask, this));
-  add(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
+  add(Method::Get, "/health", std::nullopt, Routes::bind(&FrontDoor::Health, this));
   if (options_.metrics != nullptr) {
-    add(Method::Get, "/metrics", Routes::bind(&FrontDoor::Metrics, this));
+    add(Method::Get, "/metrics", Scope::kAdmin, Routes::bind(&FrontDoor::Metrics, this));
   }
   for (const auto& [path, allowed] : methods_of) {
     std::string allow;
@@ -135,6 +148,41 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
 }
 
 FrontDoor::~FrontDoor() { Stop(); }
+
+Pistache::Rest::Route::Handler FrontDoor::Guarded(auth::Scope scope,
+                                                  Pistache::Rest::Route::Handler handler) const {
+  return [this, scope, handler = std::move(handler)](const Pistache::Rest::Request& request,
+                                                     Pistache::Http::ResponseWriter response) {
+    std::string authorization, api_key;
+    if (auto header = request.headers().tryGet<Pistache::Http::Header::Authorization>()) {
+      authorization = header->value();
+    }
+    if (auto raw = request.headers().tryGetRaw("X-API-Key")) api_key = raw->value();
+    const auth::AuthResult result =
+        authenticator_.Authenticate(authorization, api_key, engine::WallClockNow() / 1000);
+    if (const auto* failure = std::get_if<auth::AuthFailure>(&result)) {
+      // RFC 6750 section 3: the scheme to use, and why the token failed.
+      response.headers().add(std::make_shared<WwwAuthenticateHeader>(
+          failure->error == auth::AuthError::kMissing ? "Bearer"
+                                                      : "Bearer error=\"invalid_token\""));
+      SendProblem(response, {401, "authentication-error", "Unauthorized", failure->detail, {}, 0},
+                  request.resource(), TraceparentOf(request));
+      return Pistache::Rest::Route::Result::Ok;
+    }
+    if (!std::get<auth::Principal>(result).Has(scope)) {
+      SendProblem(response,
+                  {403,
+                   "authorization-error",
+                   "Forbidden",
+                   "this route needs the scope " + std::string(auth::ToString(scope)),
+                   {},
+                   0},
+                  request.resource(), TraceparentOf(request));
+      return Pistache::Rest::Route::Result::Ok;
+    }
+    return handler(request, std::move(response));
+  };
+}
 
 void FrontDoor::Start() {
   endpoint_ = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(options_.address));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/authenticator.hpp"
 #include "consumers/workflow_event_feed.hpp"
 #include "daemon/accepted_executions.hpp"
 #include "daemon/blocking_executor.hpp"
@@ -36,6 +37,15 @@ struct FrontDoorOptions {
   std::chrono::milliseconds delete_wait{10000};
   // The agent types an agent role of this process serves: known at once.
   std::vector<std::string> local_agent_types;
+  // Who may call (docs/security.md); the default lets everyone in.
+  auth::AuthSettings auth;
+};
+
+// A route the front door serves, and the scope it needs (none: open to all).
+struct FrontDoorRoute {
+  Pistache::Http::Method method;
+  std::string path;  // Pistache's form: /api/workflows/:id
+  std::optional<auth::Scope> scope;
 };
 
 // The Pistache REST front door. Handlers run on reactor threads and never
@@ -78,6 +88,9 @@ class FrontDoor {
   std::shared_ptr<const std::atomic<int64_t>> unconfirmed_commands() const {
     return unconfirmed_commands_;
   }
+  // Every route, in the order added (the OpenAPI document and the tests of
+  // authentication walk them).
+  const std::vector<FrontDoorRoute>& routes() const { return routes_; }
 
  private:
   using SharedWriter = std::shared_ptr<Pistache::Http::ResponseWriter>;
@@ -171,6 +184,10 @@ class FrontDoor {
   // Sends a command; `done` gets the delivery report (counted while pending).
   void SubmitCommand(const agentstudio::v1::WorkflowCommand& command, const std::string& trace,
                      kafka::DeliveryCallback done);
+  // `handler` behind the credential check: 401 problem+json without a valid
+  // credential, 403 without `scope`.
+  Pistache::Rest::Route::Handler Guarded(auth::Scope scope,
+                                         Pistache::Rest::Route::Handler handler) const;
   // Answers 503 and returns true while draining.
   bool RefuseWhileDraining(const Pistache::Rest::Request& request,
                            Pistache::Http::ResponseWriter& response);
@@ -185,6 +202,8 @@ class FrontDoor {
   KnownAgentTypes known_types_;
   WorkflowEndWaiter waiter_;
   WorkflowEventStreams streams_;
+  auth::Authenticator authenticator_;
+  std::vector<FrontDoorRoute> routes_;
   Pistache::Rest::Router router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   bool started_ = false;

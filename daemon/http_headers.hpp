@@ -39,6 +39,7 @@ using ETagHeader = TextHeader<"ETag">;
 using LinkHeader = TextHeader<"Link">;
 using RetryAfterHeader = TextHeader<"Retry-After">;
 using TraceparentHeader = TextHeader<"traceparent">;
+using WwwAuthenticateHeader = TextHeader<"WWW-Authenticate">;
 
 // The request's W3C traceparent, or a fresh one (it becomes the problem's
 // traceId and travels on the Kafka messages the request causes).

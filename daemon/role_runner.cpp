@@ -209,10 +209,17 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
         FrontDoorOptions{c.http_addr, c.http_threads, static_cast<size_t>(c.http_max_body),
                          std::chrono::milliseconds(c.execute_timeout_ms), &p.metrics,
                          std::chrono::milliseconds(c.delete_wait_ms),
-                         p.agent ? p.agent->agent_types() : std::vector<std::string>{}},
+                         p.agent ? p.agent->agent_types() : std::vector<std::string>{}, c.auth},
         *p.http_pool, *p.commands, *p.producer, *p.executor, *p.feed);
     AddFrontDoorMetrics(p.metrics, *p.feed, p.front_door->unconfirmed_commands());
     p.front_door->Start();
+    if (c.auth.mode == auth::AuthMode::kNone) {
+      spdlog::warn(
+          "AUTHENTICATION IS OFF: anyone who reaches http://{} reads, starts and deletes every "
+          "workflow. Allowed on a loopback address only; set AGENTSTUDIO_JWT_HS256_SECRET or "
+          "AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE to require credentials (docs/security.md)",
+          c.http_addr);
+    }
   } else if (!c.metrics_addr.empty()) {
     p.metrics_endpoint = std::make_unique<MetricsEndpoint>(c.metrics_addr, p.metrics);
   }
@@ -281,6 +288,10 @@ void RoleRunner::Stop() {
 
 uint16_t RoleRunner::http_port() const {
   return parts_->front_door ? parts_->front_door->port() : 0;
+}
+
+std::vector<FrontDoorRoute> RoleRunner::http_routes() const {
+  return parts_->front_door ? parts_->front_door->routes() : std::vector<FrontDoorRoute>{};
 }
 
 }  // namespace agentstudio::daemon

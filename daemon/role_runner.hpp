@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/front_door.hpp"
 
 namespace agentstudio::daemon {
 
@@ -30,6 +31,8 @@ class RoleRunner {
 
   // The front door's port (0 without the frontdoor role).
   uint16_t http_port() const;
+  // The front door's routes (empty without the front door role).
+  std::vector<FrontDoorRoute> http_routes() const;
 
  private:
   struct Parts;

@@ -46,6 +46,7 @@ class InProcessStack {
   const kafka::Topics& topics() const { return topics_; }
   uint16_t http_port() const { return runner_->http_port(); }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(http_port()); }
+  std::vector<daemon::FrontDoorRoute> http_routes() const { return runner_->http_routes(); }
 
   // Reads an execution (nullopt when it does not exist).
   std::optional<engine::WorkflowState> Load(const std::string& workflow_id) const;

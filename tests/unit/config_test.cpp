@@ -110,6 +110,67 @@ TEST(LoadConfig, ShouldLetTheEnvironmentOverrideTheFileAndRejectUnknownFileKeys)
   std::remove(path.c_str());
 }
 
+TEST(LoadConfig, ShouldTurnAuthenticationOffOnlyOnALoopbackAddress) {
+  EXPECT_EQ(Load({}).auth.mode, auth::AuthMode::kNone) << "127.0.0.1 and no key";
+  auto env = kDatabase;
+  env["AGENTSTUDIO_HTTP_ADDR"] = "0.0.0.0:8080";
+  EXPECT_NE(Error({}, env).find("not a loopback address"), std::string::npos);
+  env["AGENTSTUDIO_AUTH"] = "none";
+  EXPECT_NE(Error({}, env).find("only on a loopback address"), std::string::npos);
+  env["AGENTSTUDIO_HTTP_ADDR"] = "[::1]:8080";
+  EXPECT_EQ(Load({}, env).auth.mode, auth::AuthMode::kNone);
+  env["AGENTSTUDIO_HTTP_ADDR"] = "0.0.0.0:8080";
+  env.erase("AGENTSTUDIO_AUTH");
+  env["AGENTSTUDIO_KAFKA_BROKERS"] = "kafka1:9092";
+  EXPECT_EQ(Load({"--role", "scheduler"}, env).auth.mode, auth::AuthMode::kNone)
+      << "a process without the front door listens on nothing";
+}
+
+TEST(LoadConfig, ShouldRequireAuthenticationOnceAKeyIsConfigured) {
+  auto env = kDatabase;
+  env["AGENTSTUDIO_HTTP_ADDR"] = "0.0.0.0:8080";
+  env["AGENTSTUDIO_JWT_HS256_SECRET"] = std::string(32, 's');
+  env["AGENTSTUDIO_JWT_ISSUER"] = "https://auth.example";
+  env["AGENTSTUDIO_JWT_AUDIENCE"] = "https://api.example";
+  const Config c = Load({}, env);
+  EXPECT_EQ(c.auth.mode, auth::AuthMode::kRequired);
+  EXPECT_EQ(c.auth.jwt.hs256_secret, std::string(32, 's'));
+  EXPECT_EQ(c.auth.jwt.issuer, "https://auth.example");
+  EXPECT_EQ(c.auth.jwt.audience, "https://api.example");
+
+  env["AGENTSTUDIO_JWT_HS256_SECRET"] = "short";
+  EXPECT_NE(Error({}, env).find("at least 32 bytes"), std::string::npos);
+  env.erase("AGENTSTUDIO_JWT_HS256_SECRET");
+  env["AGENTSTUDIO_AUTH"] = "required";
+  EXPECT_NE(Error({}, env).find("needs a key"), std::string::npos);
+  env["AGENTSTUDIO_JWT_JWKS_FILE"] = "/etc/agentstudio/jwks.json";
+  EXPECT_NE(Error({}, env).find("JWKS"), std::string::npos);
+}
+
+TEST(LoadConfig, ShouldReadTheJwtKeysFromTheirFiles) {
+  const std::string secret_path = ::testing::TempDir() + "/hs256_secret";
+  const std::string key_path = ::testing::TempDir() + "/rs256.pem";
+  std::ofstream(secret_path) << std::string(40, 'k') << "\n";
+  std::ofstream(key_path) << "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n";
+  auto env = kDatabase;
+  env["AGENTSTUDIO_JWT_HS256_SECRET_FILE"] = secret_path;
+  env["AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE"] = key_path;
+  const Config c = Load({}, env);
+  EXPECT_EQ(c.auth.mode, auth::AuthMode::kRequired);
+  EXPECT_EQ(c.auth.jwt.hs256_secret, std::string(40, 'k')) << "without the line end";
+  EXPECT_NE(c.auth.jwt.rs256_public_key_pem.find("BEGIN PUBLIC KEY"), std::string::npos);
+  env["AGENTSTUDIO_JWT_HS256_SECRET"] = std::string(32, 's');
+  EXPECT_NE(Error({}, env).find("not both"), std::string::npos);
+  env.erase("AGENTSTUDIO_JWT_HS256_SECRET");
+  env["AGENTSTUDIO_JWT_HS256_SECRET_FILE"] = ::testing::TempDir() + "/missing";
+  EXPECT_NE(Error({}, env).find("cannot read"), std::string::npos);
+  std::ofstream(key_path) << "not a key";
+  env.erase("AGENTSTUDIO_JWT_HS256_SECRET_FILE");
+  EXPECT_NE(Error({}, env).find("no PEM public key"), std::string::npos);
+  std::remove(secret_path.c_str());
+  std::remove(key_path.c_str());
+}
+
 TEST(LoadConfig, ShouldRecogniseMigrate) {
   const Config c = Load({"migrate"});
   EXPECT_TRUE(c.migrate_only);
