@@ -35,8 +35,9 @@ struct AgentRuntimeOptions {
   // runtime runs (always on a revoke and at stop). Each commit is a round
   // trip to the group coordinator and an append to __consumer_offsets;
   // committing after every poll cost the broker and the agent more than
-  // the tasks under load. Tasks that finished within this window before a
-  // crash run again on another process (dispatch is at least once).
+  // the tasks under load. Tasks that finished within this window (plus one
+  // pass of the loop, up to about 0.6 s more at capacity) before a crash
+  // run again on another process (dispatch is at least once).
   std::chrono::milliseconds commit_interval{100};
   // When set, the runtime creates the topics it uses (its task topics and the
   // fixed ones) with the admin API before it subscribes, so it works on

@@ -49,8 +49,9 @@ class BatchConsumer {
   BatchConsumer(ConfigMap properties, BatchConsumerOptions options);
   ~BatchConsumer();  // leaves the group
 
-  // Up to max_batch messages (or `max`), in partition order, collected for
-  // at most `linger` after the first; empty after max_wait. The messages of one call all come from
+  // Up to max_batch messages (or `max`), in partition order: what arrives
+  // within `linger` after the first, and what had already arrived by then;
+  // empty after max_wait. The messages of one call all come from
   // one assignment: a rebalance during the call drops what it had collected (redelivered).
   std::vector<InboundMessage> Poll();
   std::vector<InboundMessage> Poll(size_t max);

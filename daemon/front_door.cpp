@@ -190,7 +190,7 @@ void FrontDoor::Start() {
                       .threads(options_.threads)
                       .maxRequestSize(options_.max_body_bytes)
                       .flags(Pistache::Tcp::Options::ReuseAddr));
-  endpoint_->setHandler(PersistentConnections(router_));
+  endpoint_->setHandler(std::make_shared<PersistentConnectionHandler>(router_, connections_));
   endpoint_->serveThreaded();
   started_ = true;
   spdlog::info("front door listening on http://{}:{}", Pistache::Address(options_.address).host(),
@@ -199,6 +199,7 @@ void FrontDoor::Start() {
 
 void FrontDoor::BeginDrain() {
   draining_ = true;
+  connections_->BeginClosing();
   waiter_.Stop();
   streams_.CloseAll();
 }
@@ -207,6 +208,7 @@ void FrontDoor::Stop() {
   if (!started_) return;
   started_ = false;
   endpoint_->shutdown();
+  connections_->ShutdownAll();
 }
 
 uint16_t FrontDoor::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }

@@ -16,6 +16,7 @@
 #include "daemon/blocking_executor.hpp"
 #include "daemon/known_agent_types.hpp"
 #include "daemon/metrics_registry.hpp"
+#include "daemon/persistent_connections.hpp"
 #include "daemon/problem.hpp"
 #include "daemon/workflow_end_waiter.hpp"
 #include "daemon/workflow_event_streams.hpp"
@@ -206,6 +207,7 @@ class FrontDoor {
   std::vector<FrontDoorRoute> routes_;
   Pistache::Rest::Router router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  const std::shared_ptr<OpenConnections> connections_ = std::make_shared<OpenConnections>();
   bool started_ = false;
   std::atomic<bool> draining_{false};
   const std::shared_ptr<std::atomic<int64_t>> unconfirmed_commands_ =

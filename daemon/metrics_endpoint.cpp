@@ -24,12 +24,15 @@ MetricsEndpoint::MetricsEndpoint(const std::string& address, const MetricsRegist
   endpoint_ = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(address));
   endpoint_->init(
       Pistache::Http::Endpoint::options().threads(1).flags(Pistache::Tcp::Options::ReuseAddr));
-  endpoint_->setHandler(PersistentConnections(router_));
+  endpoint_->setHandler(std::make_shared<PersistentConnectionHandler>(router_, connections_));
   endpoint_->serveThreaded();
   spdlog::info("metrics on http://{}:{}/metrics", Pistache::Address(address).host(), port());
 }
 
-MetricsEndpoint::~MetricsEndpoint() { endpoint_->shutdown(); }
+MetricsEndpoint::~MetricsEndpoint() {
+  endpoint_->shutdown();
+  connections_->ShutdownAll();
+}
 
 uint16_t MetricsEndpoint::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/metrics_registry.hpp"
+#include "daemon/persistent_connections.hpp"
 
 namespace agentstudio::daemon {
 
@@ -25,6 +26,7 @@ class MetricsEndpoint {
  private:
   Pistache::Rest::Router router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  const std::shared_ptr<OpenConnections> connections_ = std::make_shared<OpenConnections>();
 };
 
 }  // namespace agentstudio::daemon

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <stdexcept>
 #include <string_view>
 
 #include "sql/json_rows_writer.hpp"
@@ -62,19 +63,22 @@ void EnqueueOutbox(soci::session& session, const std::vector<OutboxMessage>& mes
 
 std::vector<OutboxRow> ClaimOutbox(soci::session& session, int limit) {
   std::vector<OutboxRow> out;
-  ForEachPreparedRow(session, queries::kClaimOutbox, {std::to_string(limit)},
-                     [&](std::span<const std::string_view> row) {
-                       OutboxRow r;
-                       std::from_chars(row[0].data(), row[0].data() + row[0].size(), r.id);
-                       r.message.topic = row[1];
-                       r.message.key = row[2];
-                       r.message.payload = FromHex(row[3]);
-                       if (!row[4].empty()) {
-                         r.message.headers =
-                             Json::parse(row[4]).get<std::map<std::string, std::string>>();
-                       }
-                       out.push_back(std::move(r));
-                     });
+  ForEachPreparedRow(
+      session, queries::kClaimOutbox, {std::to_string(limit)},
+      [&](std::span<const std::string_view> row) {
+        OutboxRow r;
+        // An id read as 0 would never be deleted: refuse instead.
+        if (std::from_chars(row[0].data(), row[0].data() + row[0].size(), r.id).ec != std::errc()) {
+          throw std::runtime_error("outbox id is not a number: " + std::string(row[0]));
+        }
+        r.message.topic = row[1];
+        r.message.key = row[2];
+        r.message.payload = FromHex(row[3]);
+        if (!row[4].empty()) {
+          r.message.headers = Json::parse(row[4]).get<std::map<std::string, std::string>>();
+        }
+        out.push_back(std::move(r));
+      });
   return out;
 }
 

@@ -4,6 +4,7 @@
 -- With full pages (fillfactor 100) 13 % of execution updates and 40 % of
 -- task updates were HOT under load; each other update wrote an entry in
 -- every index (seven on workflow_executions). Applies to pages written from
--- now on.
+-- now on; the rows of an existing deployment get the room once rewritten
+-- (VACUUM FULL or pg_repack), which nothing here does for them.
 ALTER TABLE workflow_executions SET (fillfactor = 70);
 ALTER TABLE tasks SET (fillfactor = 70);

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -145,6 +146,42 @@ TEST_F(FrontDoorTest, ShouldKeepHttp11ConnectionsOpenUnlessTheClientAsksToClose)
   EXPECT_EQ(perform(nullptr), 1) << "after an answer to close, a new connection";
   curl_slist_free_all(close);
   curl_easy_cleanup(easy);
+}
+
+// Pistache leaves a kept-alive socket open at shutdown; the front door ends
+// it, so a client that pools connections learns at once that this instance
+// is gone instead of waiting on a socket nothing reads.
+TEST(FrontDoorShutdownTest, ShouldEndKeptAliveConnectionsWhenItStops) {
+  auto stack = std::make_unique<testing::InProcessStack>(std::set<Role>{Role::kFrontdoor});
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(stack->http_port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(fd, get.data(), get.size(), 0), static_cast<ssize_t>(get.size()));
+  std::string answer;
+  char buffer[4096];
+  while (answer.find("\r\n\r\n") == std::string::npos) {
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    ASSERT_GT(got, 0) << "the connection ended before the answer";
+    answer.append(buffer, static_cast<size_t>(got));
+  }
+  EXPECT_NE(answer.find("Connection: Keep-Alive"), std::string::npos) << answer;
+
+  stack.reset();
+  // The end of the connection (EOF or reset), after whatever of the answer's
+  // body was still unread; bounded so that a socket left open fails the test.
+  bool ended = false;
+  for (int reads = 0; reads < 100 && !ended; ++reads) {
+    pollfd wait{fd, POLLIN, 0};
+    if (::poll(&wait, 1, 10000) != 1) break;
+    ended = ::recv(fd, buffer, sizeof buffer, 0) <= 0;
+  }
+  EXPECT_TRUE(ended) << "the kept-alive connection stayed open after the front door stopped";
+  ::close(fd);
 }
 
 TEST_F(FrontDoorTest, ShouldListACheckpointAfterEveryCompletedTask) {

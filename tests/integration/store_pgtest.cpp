@@ -94,6 +94,13 @@ TEST_F(StoreTest, ShouldUpdateAnExistingExecution) {
   ASSERT_FALSE(decision.state.tasks[1].request.is_null());
   EXPECT_EQ(back.tasks[1].request, decision.state.tasks[1].request);
   EXPECT_EQ(back.tasks[0].request, state.tasks[0].request);
+  // An update row carries only what an event changes; the rest stays.
+  EXPECT_EQ(back.input, state.input);
+  EXPECT_EQ(back.metadata, state.metadata);
+  EXPECT_EQ(back.initiated_by, "me");
+  EXPECT_EQ(back.created_at, state.created_at);
+  EXPECT_EQ(back.context_state, decision.state.context_state);
+  EXPECT_EQ(back.last_event_sequence, decision.state.last_event_sequence);
   EXPECT_EQ(back.version, decision.state.version);
 }
 
