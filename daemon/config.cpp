@@ -330,7 +330,11 @@ std::variant<Config, std::string> LoadConfig(const std::vector<std::string>& arg
   }
   for (const auto& [key, value] : values) {
     const std::string error = Settings().at(key)(config, value);
-    if (!error.empty()) return key + "=" + value + ": " + error;
+    if (!error.empty()) {
+      // A secret's value never reaches the message (it goes to the journal).
+      const bool secret = key == "AGENTSTUDIO_JWT_HS256_SECRET";
+      return key + (secret ? "" : "=" + value) + ": " + error;
+    }
   }
   if (config.roles.empty() && !config.migrate_only) {
     config.roles = {Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent};

@@ -138,8 +138,10 @@ TEST(LoadConfig, ShouldRequireAuthenticationOnceAKeyIsConfigured) {
   EXPECT_EQ(c.auth.jwt.issuer, "https://auth.example");
   EXPECT_EQ(c.auth.jwt.audience, "https://api.example");
 
-  env["AGENTSTUDIO_JWT_HS256_SECRET"] = "short";
+  env["AGENTSTUDIO_JWT_HS256_SECRET"] = "short-secret-value";
   EXPECT_NE(Error({}, env).find("at least 32 bytes"), std::string::npos);
+  EXPECT_EQ(Error({}, env).find("short-secret-value"), std::string::npos)
+      << "the secret is not repeated in the error, which goes to the log";
   env.erase("AGENTSTUDIO_JWT_HS256_SECRET");
   env["AGENTSTUDIO_AUTH"] = "required";
   EXPECT_NE(Error({}, env).find("needs a key"), std::string::npos);
