@@ -126,8 +126,13 @@ void WorkflowEventStreams::CatchUp(soci::session& session, const std::shared_ptr
     stream->catching_up = true;
     after = stream->last_sent;
   }
-  const auto marks = store::LoadMarks(session, {stream->workflow_id});
+  // The events first, then the mark: read the other way, a start applied
+  // between the two reads showed its WorkflowStarted with no mark yet, and
+  // the stream ended as if the execution had been deleted (seen under ASan
+  // in CI). Read this way, a mark newer than the events is harmless: what
+  // it adds arrives as live events, subscribed before this read.
   const auto events = store::LoadEvents(session, stream->workflow_id, after);
+  const auto marks = store::LoadMarks(session, {stream->workflow_id});
   bool end = false;
   {
     std::lock_guard lock(stream->mutex);
