@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/json_rows_writer.hpp"
 #include "sql/queries.hpp"
 
 namespace agentstudio::store {
@@ -14,17 +15,18 @@ void UpsertAgents(soci::session& session, const std::vector<AgentRecord>& agents
     if (!inserted && it->second->last_heartbeat_at < agent.last_heartbeat_at) it->second = &agent;
   }
   if (newest.empty()) return;
-  nlohmann::json rows = nlohmann::json::array();
+  JsonRowsWriter rows;
   for (const auto& [id, agent] : newest) {
-    rows.push_back({{"id", id},
-                    {"agent_types", agent->agent_types},
-                    {"status", agent->status},
-                    {"load", agent->load},
-                    {"active_tasks", agent->active_tasks},
-                    {"metrics", agent->metrics},
-                    {"at", agent->last_heartbeat_at}});
+    rows.BeginRow();
+    rows.Text("id", id);
+    rows.TextArray("agent_types", agent->agent_types);
+    rows.Text("status", agent->status);
+    rows.Number("load", agent->load);
+    rows.Integer("active_tasks", agent->active_tasks);
+    rows.Value("metrics", nlohmann::json(agent->metrics));
+    rows.Integer("at", agent->last_heartbeat_at);
   }
-  const std::string text = rows.dump();
+  const std::string text = rows.Finish();
   session << std::string(queries::kUpsertAgents), soci::use(text, "rows");
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/json_rows_writer.hpp"
 #include "sql/prepared_query.hpp"
 #include "sql/queries.hpp"
 
@@ -12,15 +13,16 @@ using Json = nlohmann::json;
 void InsertTimers(soci::session& session,
                   const std::vector<std::pair<std::string, engine::Timer>>& timers) {
   if (timers.empty()) return;
-  Json rows = Json::array();
+  JsonRowsWriter rows;
   for (const auto& [workflow_id, timer] : timers) {
-    rows.push_back({{"workflow_id", workflow_id},
-                    {"kind", std::string(engine::ToString(timer.kind))},
-                    {"task_id", timer.task_id},
-                    {"attempt", timer.attempt},
-                    {"fire_at", timer.fire_at}});
+    rows.BeginRow();
+    rows.Text("workflow_id", workflow_id);
+    rows.Text("kind", engine::ToString(timer.kind));
+    rows.Text("task_id", timer.task_id);
+    rows.Integer("attempt", timer.attempt);
+    rows.Integer("fire_at", timer.fire_at);
   }
-  RunPrepared(session, queries::kInsertTimers, {rows.dump()});
+  RunPrepared(session, queries::kInsertTimers, {rows.Finish()});
 }
 
 std::vector<TimerRow> ClaimDueTimers(soci::session& session, engine::TimeMs now, int limit) {
