@@ -3,7 +3,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "auth/api_keys.hpp"
 #include "auth/jwt_verifier.hpp"
+#include "auth/rate_limiter.hpp"
+#include "engine/workflow_definition.hpp"
 
 namespace agentstudio::auth {
 
@@ -13,30 +16,38 @@ enum class AuthMode {
 };
 
 // The tenant of every resource when authentication is off.
-inline constexpr std::string_view kDefaultTenant = "default";
+using engine::kDefaultTenant;
 
 struct AuthSettings {
   AuthMode mode = AuthMode::kNone;
   JwtSettings jwt;
+  // Applied to credentials, so only with kRequired (kNone has none).
+  RateLimitSettings rate_limits;
 };
 
 // Turns a request's credential headers into a Principal, or says why not.
 // Thread-safe.
 class Authenticator {
  public:
-  explicit Authenticator(AuthSettings settings);
+  // `api_keys`: the keys X-API-Key may carry (none: every key is refused).
+  explicit Authenticator(AuthSettings settings,
+                         std::shared_ptr<const ApiKeyTable> api_keys = nullptr);
 
   AuthMode mode() const { return settings_.mode; }
 
   // `authorization` and `api_key` are the Authorization and X-API-Key header
-  // values, empty when absent; `now` is the current Unix time. With kNone
-  // every request is admin of kDefaultTenant, whatever it carries.
+  // values, empty when absent; `now` is the current Unix time. A bearer
+  // token with an API key's prefix is taken as the key (reference 004). With
+  // kNone every request is admin of kDefaultTenant, whatever it carries.
   AuthResult Authenticate(std::string_view authorization, std::string_view api_key,
                           int64_t now) const;
 
  private:
+  AuthResult AuthenticateApiKey(std::string_view key) const;
+
   AuthSettings settings_;
   JwtVerifier jwt_;
+  std::shared_ptr<const ApiKeyTable> api_keys_;
 };
 
 }  // namespace agentstudio::auth

@@ -162,6 +162,10 @@ AuthResult JwtVerifier::Verify(std::string_view token, int64_t now) const {
           ? tenant->get<std::string>()
           : principal.subject;
   principal.scopes = ScopesOf(claims);
+  principal.credential = "jwt:" + principal.tenant + "/" + principal.subject;
+  if (const auto tier = claims.find("tier"); tier != claims.end() && tier->is_string()) {
+    principal.tier = tier->get<std::string>();
+  }
   if (const auto types = claims.find("agent_types"); types != claims.end() && types->is_array()) {
     for (const Json& type : *types) {
       if (type.is_string()) principal.agent_types.push_back(type.get<std::string>());

@@ -18,6 +18,11 @@ struct Principal {
   // Of an agent's credential (`agent_types` claim): the agent types whose
   // tasks it may report on.
   std::vector<std::string> agent_types;
+  // Names the credential (not its secret): requests with the same one share
+  // a rate-limit bucket. "jwt:<tenant>/<sub>" or "key:<key id>".
+  std::string credential;
+  // The rate-limit tier (RateLimitSettings::tiers); empty: the default one.
+  std::string tier;
 
   // kAdmin grants every scope.
   bool Has(Scope scope) const { return scopes.count(scope) > 0 || scopes.count(Scope::kAdmin) > 0; }

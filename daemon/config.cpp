@@ -58,8 +58,34 @@ bool IsLoopback(const std::string& http_addr) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+// AGENTSTUDIO_RATE_LIMIT_TIERS: name=requests-a-minute/concurrent-workflows,
+// comma-separated, 0 for no limit; added to (or replacing) the reference's.
+std::string SetTiers(auth::RateLimitSettings& limits, const std::string& value) {
+  for (const std::string& item : SplitList(value)) {
+    const size_t equals = item.find('=');
+    const size_t slash = item.find('/', equals == std::string::npos ? 0 : equals);
+    if (equals == std::string::npos || equals == 0 || slash == std::string::npos) {
+      return "'" + item + "' is not name=requests-a-minute/concurrent-workflows";
+    }
+    auth::RateTier tier;
+    for (auto [field, text] :
+         {std::pair{&tier.requests_per_minute, item.substr(equals + 1, slash - equals - 1)},
+          std::pair{&tier.concurrent_workflows, item.substr(slash + 1)}}) {
+      if (std::string error = SetInt(*field, text, 0, 100000000); !error.empty()) {
+        return "'" + item + "': " + error;
+      }
+    }
+    limits.tiers[item.substr(0, equals)] = tier;
+  }
+  return {};
+}
+
 // AGENTSTUDIO_AUTH and the JWT keys, once every setting is read.
 std::string ResolveAuth(Config& config) {
+  if (config.auth.rate_limits.tiers.count(config.auth.rate_limits.default_tier) == 0) {
+    return "AGENTSTUDIO_RATE_LIMIT_DEFAULT_TIER names no tier: '" +
+           config.auth.rate_limits.default_tier + "'";
+  }
   auth::JwtSettings& jwt = config.auth.jwt;
   if (!config.jwt_hs256_secret_file.empty()) {
     if (!jwt.hs256_secret.empty()) {
@@ -139,6 +165,13 @@ const std::map<std::string, Setter>& Settings() {
          c.auth.jwt.audience = v;
          return {};
        }},
+      {"AGENTSTUDIO_RATE_LIMIT_TIERS",
+       [](Config& c, const std::string& v) { return SetTiers(c.auth.rate_limits, v); }},
+      {"AGENTSTUDIO_RATE_LIMIT_DEFAULT_TIER",
+       [](Config& c, const std::string& v) {
+         c.auth.rate_limits.default_tier = v;
+         return std::string();
+       }},
       {"AGENTSTUDIO_KAFKA_BROKERS",
        [](Config& c, const std::string& v) {
          c.kafka_brokers = v;
@@ -208,6 +241,10 @@ const std::map<std::string, Setter>& Settings() {
        }},
       {"AGENTSTUDIO_SCHEDULER_LINGER_MS",
        [](Config& c, const std::string& v) { return SetInt(c.scheduler_linger_ms, v, 0, 1000); }},
+      {"AGENTSTUDIO_API_KEY_REFRESH_MS",
+       [](Config& c, const std::string& v) {
+         return SetInt(c.api_key_refresh_ms, v, 10, 3600 * 1000);
+       }},
       {"AGENTSTUDIO_DELETE_WAIT_MS",
        [](Config& c, const std::string& v) { return SetInt(c.delete_wait_ms, v, 0, 600000); }},
       {"AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS",

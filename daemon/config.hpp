@@ -72,6 +72,9 @@ struct Config {
   // AGENTSTUDIO_DELETE_WAIT_MS: how long a DELETE waits for a scheduler to
   // apply it (then 200, a GET finds nothing) before answering 202.
   int delete_wait_ms = 10000;
+  // AGENTSTUDIO_API_KEY_REFRESH_MS: how often a front door rereads the API
+  // keys; a key made or revoked counts within this long.
+  int api_key_refresh_ms = 1000;
   // AGENTSTUDIO_KAFKA_SESSION_TIMEOUT_MS: consumer groups' session.timeout.ms,
   // how long the partitions of a member that died stay unread before the
   // group gives them to another (schedulers, heartbeat ingestion, agents).

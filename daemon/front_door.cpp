@@ -58,7 +58,7 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       known_types_(options_.local_agent_types),
       waiter_(feed, pool),
       streams_(feed, pool, executor),
-      authenticator_(options_.auth) {
+      authenticator_(options_.auth, options_.api_keys) {
   // Any event of a workflow means a scheduler applied its start: PostgreSQL
   // answers for it from now on.
   feed.SubscribeToAll(
@@ -68,58 +68,61 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   // Every route goes through `add`, so the methods a path does not serve can
   // answer 405 problem+json (Pistache's own 405 is plain text).
   std::map<std::string, std::set<Method>> methods_of;
-  const auto add = [&](Method method, const std::string& path, std::optional<auth::Scope> scope,
-                       Route::Handler handler) {
+  const auto add_open = [&](Method method, const std::string& path, Route::Handler handler) {
+    methods_of[path].insert(method);
+    routes_.push_back({method, path, std::nullopt});
+    router_.addRoute(method, path, std::move(handler));
+  };
+  const auto add = [&](Method method, const std::string& path, auth::Scope scope,
+                       GuardedHandler handler) {
     methods_of[path].insert(method);
     routes_.push_back({method, path, scope});
-    router_.addRoute(method, path,
-                     scope ? Guarded(*scope, std::move(handler)) : std::move(handler));
+    router_.addRoute(method, path, Guarded(scope, std::move(handler)));
+  };
+  using Handler = void (FrontDoor::*)(const Request&, ResponseWriter, const Principal&);
+  const auto bind = [this](Handler handler) -> GuardedHandler {
+    return [this, handler](const Request& request, ResponseWriter w, const Principal& caller) {
+      (this->*handler)(request, std::move(w), caller);
+    };
   };
   using auth::Scope;
-  add(Method::Post, "/api/workflows", Scope::kWorkflowsExecute,
-      Routes::bind(&FrontDoor::CreateWorkflow, this));
+  add(Method::Post, "/api/workflows", Scope::kWorkflowsExecute, bind(&FrontDoor::CreateWorkflow));
   add(Method::Post, "/api/workflows/execute", Scope::kWorkflowsExecute,
-      Routes::bind(&FrontDoor::ExecuteWorkflow, this));
+      bind(&FrontDoor::ExecuteWorkflow));
   add(Method::Get, "/api/workflows/:id/events", Scope::kWorkflowsRead,
-      Routes::bind(&FrontDoor::StreamEvents, this));
-  add(Method::Get, "/api/workflows", Scope::kWorkflowsRead,
-      Routes::bind(&FrontDoor::ListWorkflows, this));
-  add(Method::Get, "/api/workflows/:id", Scope::kWorkflowsRead,
-      Routes::bind(&FrontDoor::GetWorkflow, this));
+      bind(&FrontDoor::StreamEvents));
+  add(Method::Get, "/api/workflows", Scope::kWorkflowsRead, bind(&FrontDoor::ListWorkflows));
+  add(Method::Get, "/api/workflows/:id", Scope::kWorkflowsRead, bind(&FrontDoor::GetWorkflow));
   add(Method::Get, "/api/workflows/:id/checkpoints", Scope::kWorkflowsRead,
-      Routes::bind(&FrontDoor::GetCheckpoints, this));
+      bind(&FrontDoor::GetCheckpoints));
   for (const auto& [verb, control] :
        {std::pair{"cancel", engine::Control::kCancel}, std::pair{"pause", engine::Control::kPause},
         std::pair{"resume", engine::Control::kResume}}) {
     add(Method::Post, std::string("/api/workflows/:id/") + verb, Scope::kWorkflowsExecute,
-        [this, control = control](const Request& request, Pistache::Http::ResponseWriter w) {
-          ControlWorkflow(request, std::move(w), control);
-          return Route::Result::Ok;
+        [this, control = control](const Request& request, ResponseWriter w,
+                                  const Principal& caller) {
+          ControlWorkflow(request, std::move(w), caller, control);
         });
   }
   add(Method::Delete, "/api/workflows/:id", Scope::kWorkflowsWrite,
-      [this](const Request& request, Pistache::Http::ResponseWriter w) {
-        ControlWorkflow(request, std::move(w), engine::Control::kDelete);
-        return Route::Result::Ok;
+      [this](const Request& request, ResponseWriter w, const Principal& caller) {
+        ControlWorkflow(request, std::move(w), caller, engine::Control::kDelete);
       });
-  add(Method::Get, "/api/meta-agent/types", Scope::kWorkflowsRead,
-      Routes::bind(&FrontDoor::AgentTypes, this));
-  add(Method::Get, "/api/meta-agent/health", Scope::kWorkflowsRead,
-      Routes::bind(&FrontDoor::AgentHealth, this));
+  add(Method::Get, "/api/meta-agent/types", Scope::kWorkflowsRead, bind(&FrontDoor::AgentTypes));
+  add(Method::Get, "/api/meta-agent/health", Scope::kWorkflowsRead, bind(&FrontDoor::AgentHealth));
   for (const bool stream : {false, true}) {
     add(Method::Post,
         stream ? "/api/meta-agent/:agentType/execute/stream" : "/api/meta-agent/:agentType/execute",
         Scope::kTasksExecute,
-        [this, stream](const Request& request, Pistache::Http::ResponseWriter w) {
-          ExecuteAgentTask(request, std::move(w), stream);
-          return Route::Result::Ok;
+        [this, stream](const Request& request, ResponseWriter w, const Principal& caller) {
+          ExecuteAgentTask(request, std::move(w), caller, stream);
         });
   }
   add(Method::Post, "/api/meta-agent/tasks/:taskId/cancel", Scope::kTasksExecute,
-      Routes::bind(&FrontDoor::CancelAgentTask, this));
-  add(Method::Get, "/health", std::nullopt, Routes::bind(&FrontDoor::Health, this));
+      bind(&FrontDoor::CancelAgentTask));
+  add_open(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
   if (options_.metrics != nullptr) {
-    add(Method::Get, "/metrics", Scope::kAdmin, Routes::bind(&FrontDoor::Metrics, this));
+    add(Method::Get, "/metrics", Scope::kAdmin, bind(&FrontDoor::Metrics));
   }
   for (const auto& [path, allowed] : methods_of) {
     std::string allow;
@@ -149,8 +152,7 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
 
 FrontDoor::~FrontDoor() { Stop(); }
 
-Pistache::Rest::Route::Handler FrontDoor::Guarded(auth::Scope scope,
-                                                  Pistache::Rest::Route::Handler handler) const {
+Pistache::Rest::Route::Handler FrontDoor::Guarded(auth::Scope scope, GuardedHandler handler) const {
   return [this, scope, handler = std::move(handler)](const Pistache::Rest::Request& request,
                                                      Pistache::Http::ResponseWriter response) {
     std::string authorization, api_key;
@@ -169,7 +171,9 @@ Pistache::Rest::Route::Handler FrontDoor::Guarded(auth::Scope scope,
                   request.resource(), TraceparentOf(request));
       return Pistache::Rest::Route::Result::Ok;
     }
-    if (!std::get<auth::Principal>(result).Has(scope)) {
+    const Principal& caller = std::get<Principal>(result);
+    if (!TakeRequest(caller, request, response)) return Pistache::Rest::Route::Result::Ok;
+    if (!caller.Has(scope)) {
       SendProblem(response,
                   {403,
                    "authorization-error",
@@ -180,8 +184,49 @@ Pistache::Rest::Route::Handler FrontDoor::Guarded(auth::Scope scope,
                   request.resource(), TraceparentOf(request));
       return Pistache::Rest::Route::Result::Ok;
     }
-    return handler(request, std::move(response));
+    if (request.method() != Pistache::Http::Method::Get) Audit(caller, request);
+    handler(request, std::move(response), caller);
+    return Pistache::Rest::Route::Result::Ok;
   };
+}
+
+void FrontDoor::Audit(const Principal& caller, const Pistache::Rest::Request& request) {
+  // Names, never credentials: the credential field is a key's id or the
+  // token's tenant and subject.
+  spdlog::info("audit {}", Json{{"caller", caller.subject},
+                                {"credential", caller.credential},
+                                {"tenant", caller.tenant},
+                                {"method", Pistache::Http::methodString(request.method())},
+                                {"resource", request.resource()},
+                                {"traceparent", TraceparentOf(request)}}
+                               .dump());
+}
+
+bool FrontDoor::TakeRequest(const Principal& caller, const Pistache::Rest::Request& request,
+                            ResponseWriter& response) const {
+  if (authenticator_.mode() == auth::AuthMode::kNone) return true;
+  const auth::RateTier tier = options_.auth.rate_limits.TierOf(caller.tier);
+  const auth::RateDecision taken =
+      rate_limiter_.Take(caller.credential, tier.requests_per_minute, engine::WallClockNow());
+  if (taken.limit == 0) return true;  // an unlimited tier
+  // Sent with whatever the handler answers later.
+  response.headers()
+      .add(std::make_shared<RateLimitLimitHeader>(std::to_string(taken.limit)))
+      .add(std::make_shared<RateLimitRemainingHeader>(std::to_string(taken.remaining)))
+      .add(std::make_shared<RateLimitResetHeader>(std::to_string(taken.reset_unix)));
+  if (taken.allowed) return true;
+  const std::string detail = "More than " + std::to_string(taken.limit) +
+                             " requests a minute with this credential; retry in " +
+                             std::to_string(taken.retry_after_s) + " s";
+  SendProblem(response,
+              {429,
+               "rate-limit-exceeded",
+               "Too Many Requests",
+               detail,
+               {{"credential", detail, "RATE_LIMIT_EXCEEDED"}},
+               taken.retry_after_s},
+              request.resource(), TraceparentOf(request));
+  return false;
 }
 
 void FrontDoor::Start() {
@@ -214,10 +259,14 @@ void FrontDoor::Stop() {
 uint16_t FrontDoor::port() const { return static_cast<uint16_t>(endpoint_->getPort()); }
 
 std::optional<FrontDoor::Target> FrontDoor::TargetOf(const Pistache::Rest::Request& request,
-                                                     ResponseWriter& response) {
+                                                     ResponseWriter& response,
+                                                     const Principal& caller) {
   if (RefuseWhileDraining(request, response)) return std::nullopt;
-  Target target{
-      TraceparentOf(request), request.resource(), request.param(":id").as<std::string>(), {}};
+  Target target{TraceparentOf(request),
+                request.resource(),
+                request.param(":id").as<std::string>(),
+                caller.tenant,
+                {}};
   target.not_found = NotFoundProblem("Workflow '" + target.id + "' not found");
   // An id that cannot name a workflow is not looked up.
   if (!engine::IsValidIdentifier(target.id)) {
@@ -235,8 +284,9 @@ bool FrontDoor::RefuseWhileDraining(const Pistache::Rest::Request& request,
   return true;
 }
 
-void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
-  auto parsed = ParseStartBody(request, response);
+void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
+                               const Principal& caller) {
+  auto parsed = ParseStartBody(request, response, caller);
   if (!parsed) return;
   StartPlan plan{std::move(*parsed),
                  request.resource(),
@@ -250,7 +300,7 @@ void FrontDoor::CreateWorkflow(const Pistache::Rest::Request& request, ResponseW
     writer->headers().add(std::make_shared<ETagHeader>(created.value("etag", "")));
     SendJson(*writer, Code::Created, created);
   };
-  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)));
+  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)), caller);
 }
 
 void FrontDoor::RunDatabaseJob(const std::string& instance, const std::string& trace,
@@ -276,59 +326,66 @@ void FrontDoor::RunDatabaseJob(const std::string& instance, const std::string& t
   if (!queued) SendProblem(*writer, Unavailable("Too many requests in flight"), instance, trace);
 }
 
-void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
-  const auto target = TargetOf(request, response);
+void FrontDoor::GetWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
+                            const Principal& caller) {
+  const auto target = TargetOf(request, response, caller);
   if (!target) return;
-  const auto& [trace, instance, id, not_found] = *target;
+  const auto& [trace, instance, id, tenant, not_found] = *target;
   // A poller that sends the ETag it has gets 304 while nothing changed, and
   // the events are not even read.
-  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [this, id, instance, trace, not_found, if_none_match = IfNoneMatchOf(request)](
-                     soci::session& session, ResponseWriter& writer) {
-                   // `body` gives the document's text.
-                   const auto answer = [&](const std::string& etag, auto body) {
-                     writer.headers().add(std::make_shared<ETagHeader>(etag));
-                     if (IfNoneMatchHolds(if_none_match, etag)) {
-                       writer.send(Code::Not_Modified);
-                       return;
-                     }
-                     SendJsonText(writer, Code::Ok, body());
-                   };
-                   auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
-                   if (states.empty()) {
-                     // Accepted here a moment ago and not applied yet: pending.
-                     if (auto accepted = accepted_.Get(id)) {
-                       answer(accepted->value("etag", ""), [&] { return accepted->dump(); });
-                       return;
-                     }
-                     SendProblem(writer, not_found, instance, trace);
-                     return;
-                   }
-                   accepted_.Erase(id);  // from now on the database answers
-                   const engine::WorkflowState& state = states.begin()->second;
-                   answer(schemas::ETagOf(state), [&] {
-                     // The events go from the server's answer straight into
-                     // the text, without a copy of each.
-                     return schemas::ExecutionToJsonText(
-                         state,
-                         static_cast<size_t>(std::clamp<int64_t>(state.last_event_sequence, 0,
-                                                                 kEventsReservedAtMost)) *
-                             kEventBytesGuess,
-                         [&](std::string& out) {
-                           schemas::EventLogJson log(out);
-                           store::ForEachEventText(session, id, [&](const store::EventText& e) {
-                             log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
-                           });
-                           log.Finish();
-                         });
-                   });
-                 });
+  RunDatabaseJob(
+      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+      [this, id, tenant, instance, trace, not_found, if_none_match = IfNoneMatchOf(request)](
+          soci::session& session, ResponseWriter& writer) {
+        // `body` gives the document's text.
+        const auto answer = [&](const std::string& etag, auto body) {
+          writer.headers().add(std::make_shared<ETagHeader>(etag));
+          if (IfNoneMatchHolds(if_none_match, etag)) {
+            writer.send(Code::Not_Modified);
+            return;
+          }
+          SendJsonText(writer, Code::Ok, body());
+        };
+        auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
+        if (!states.empty() && states.begin()->second.tenant != tenant) {
+          SendProblem(writer, not_found, instance, trace);
+          return;
+        }
+        if (states.empty()) {
+          // Accepted here a moment ago and not applied yet: pending.
+          if (auto accepted = accepted_.Get(id, tenant)) {
+            answer(accepted->value("etag", ""), [&] { return accepted->dump(); });
+            return;
+          }
+          SendProblem(writer, not_found, instance, trace);
+          return;
+        }
+        accepted_.Erase(id);  // from now on the database answers
+        const engine::WorkflowState& state = states.begin()->second;
+        answer(schemas::ETagOf(state), [&] {
+          // The events go from the server's answer straight into
+          // the text, without a copy of each.
+          return schemas::ExecutionToJsonText(
+              state,
+              static_cast<size_t>(
+                  std::clamp<int64_t>(state.last_event_sequence, 0, kEventsReservedAtMost)) *
+                  kEventBytesGuess,
+              [&](std::string& out) {
+                schemas::EventLogJson log(out);
+                store::ForEachEventText(session, id, [&](const store::EventText& e) {
+                  log.Add(e.sequence, e.type, e.severity, e.data_json, e.timestamp);
+                });
+                log.Finish();
+              });
+        });
+      });
 }
 
-void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseWriter response) {
-  const auto target = TargetOf(request, response);
+void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseWriter response,
+                               const Principal& caller) {
+  const auto target = TargetOf(request, response, caller);
   if (!target) return;
-  const auto& [trace, instance, id, not_found] = *target;
+  const auto& [trace, instance, id, tenant, not_found] = *target;
   auto parsed = ParseCheckpointPageQuery(QueryParameters(request));
   if (auto* errors = std::get_if<engine::FieldErrors>(&parsed)) {
     SendInvalidQuery(response, std::move(*errors), instance, trace);
@@ -338,9 +395,10 @@ void FrontDoor::GetCheckpoints(const Pistache::Rest::Request& request, ResponseW
   // address goes in a Link header, so the body keeps the reference's shape.
   RunDatabaseJob(
       instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [id, instance, trace, not_found, page = std::get<CheckpointPageQuery>(parsed)](
+      [id, tenant, instance, trace, not_found, page = std::get<CheckpointPageQuery>(parsed)](
           soci::session& session, ResponseWriter& writer) {
-        if (store::LoadMarks(session, {id}).empty()) {
+        const auto marks = store::LoadMarks(session, {id});
+        if (marks.empty() || marks.begin()->second.tenant != tenant) {
           SendProblem(writer, not_found, instance, trace);
           return;
         }
@@ -372,20 +430,24 @@ void FrontDoor::SubmitCommand(const agentstudio::v1::WorkflowCommand& command,
 }
 
 void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
-                                engine::Control control) {
-  const auto target = TargetOf(request, response);
+                                const Principal& caller, engine::Control control) {
+  const auto target = TargetOf(request, response, caller);
   if (!target) return;
-  const auto& [trace, instance, id, not_found] = *target;
+  const auto& [trace, instance, id, tenant, not_found] = *target;
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [this, id, instance, trace, not_found, control](soci::session& session,
-                                                                 ResponseWriter& writer) {
+                 [this, id, tenant, instance, trace, not_found, control](soci::session& session,
+                                                                         ResponseWriter& writer) {
                    const auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
                    ControlTarget current;
                    if (!states.empty()) {
                      const engine::WorkflowState& state = states.begin()->second;
+                     if (state.tenant != tenant) {
+                       SendProblem(writer, not_found, instance, trace);
+                       return;
+                     }
                      current = {state.status, state.last_event_sequence,
                                 WaitFor(state.definition.timeout_value)};
-                   } else if (!accepted_.Get(id)) {
+                   } else if (!accepted_.Get(id, tenant)) {
                      SendProblem(writer, not_found, instance, trace);
                      return;
                    }
@@ -481,7 +543,8 @@ void FrontDoor::SendControl(const std::string& id, engine::Control control,
                 });
 }
 
-void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWriter response) {
+void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWriter response,
+                              const Principal& caller) {
   if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   const std::string instance = request.resource();
@@ -490,9 +553,10 @@ void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWr
     SendInvalidQuery(response, std::move(*errors), instance, trace);
     return;
   }
+  auto query = std::get<store::ExecutionPageQuery>(std::move(parsed));
+  query.tenant = caller.tenant;
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [query = std::get<store::ExecutionPageQuery>(parsed)](soci::session& session,
-                                                                       ResponseWriter& writer) {
+                 [query = std::move(query)](soci::session& session, ResponseWriter& writer) {
                    SendJson(writer, Code::Ok,
                             WorkflowListJson(store::ListExecutions(session, query), query));
                  });
@@ -532,7 +596,9 @@ void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter re
 // An agent counts as live while its last heartbeat is younger than this.
 constexpr engine::TimeMs kAgentLivenessMs = 60000;
 
-void FrontDoor::AgentTypes(const Pistache::Rest::Request& request, ResponseWriter response) {
+// Agents are the deployment's, shared by its tenants (docs/security.md).
+void FrontDoor::AgentTypes(const Pistache::Rest::Request& request, ResponseWriter response,
+                           const Principal&) {
   if (RefuseWhileDraining(request, response)) return;
   RunDatabaseJob(request.resource(), TraceparentOf(request),
                  std::make_shared<ResponseWriter>(std::move(response)),
@@ -543,7 +609,8 @@ void FrontDoor::AgentTypes(const Pistache::Rest::Request& request, ResponseWrite
                  });
 }
 
-void FrontDoor::AgentHealth(const Pistache::Rest::Request& request, ResponseWriter response) {
+void FrontDoor::AgentHealth(const Pistache::Rest::Request& request, ResponseWriter response,
+                            const Principal&) {
   if (RefuseWhileDraining(request, response)) return;
   RunDatabaseJob(request.resource(), TraceparentOf(request),
                  std::make_shared<ResponseWriter>(std::move(response)),
@@ -565,7 +632,7 @@ void FrontDoor::AgentHealth(const Pistache::Rest::Request& request, ResponseWrit
 }
 
 // Counters in memory: rendering never blocks, so it runs on the reactor thread.
-void FrontDoor::Metrics(const Pistache::Rest::Request&, ResponseWriter response) {
+void FrontDoor::Metrics(const Pistache::Rest::Request&, ResponseWriter response, const Principal&) {
   SendMetrics(response, *options_.metrics);
 }
 

@@ -18,6 +18,7 @@
 #include "daemon/metrics_registry.hpp"
 #include "daemon/persistent_connections.hpp"
 #include "daemon/problem.hpp"
+#include "daemon/start_reservations.hpp"
 #include "daemon/workflow_end_waiter.hpp"
 #include "daemon/workflow_event_streams.hpp"
 #include "engine/decide.hpp"
@@ -40,6 +41,9 @@ struct FrontDoorOptions {
   std::vector<std::string> local_agent_types;
   // Who may call (docs/security.md); the default lets everyone in.
   auth::AuthSettings auth;
+  // The API keys that count (kept up to date by an ApiKeyRefresher); none:
+  // every key is refused.
+  std::shared_ptr<const auth::ApiKeyTable> api_keys;
 };
 
 // A route the front door serves, and the scope it needs (none: open to all).
@@ -95,6 +99,12 @@ class FrontDoor {
 
  private:
   using SharedWriter = std::shared_ptr<Pistache::Http::ResponseWriter>;
+  using Principal = auth::Principal;
+  // A protected route's handler: it runs only for a caller whose credential
+  // holds the route's scope, and sees and touches only `caller.tenant`'s
+  // resources (another tenant's ids answer 404).
+  using GuardedHandler = std::function<void(const Pistache::Rest::Request&,
+                                            Pistache::Http::ResponseWriter, const Principal&)>;
 
   // What a validated start request becomes; see StartWorkflow().
   struct StartPlan {
@@ -117,11 +127,15 @@ class FrontDoor {
   // On the executor: refuses unknown agent types (400 AGENT_TYPE_NOT_FOUND),
   // assigns ids, produces StartWorkflow and remembers the accepted execution;
   // 503 when Kafka cannot confirm.
-  void StartWorkflow(StartPlan plan, SharedWriter writer);
+  // Past the concurrent-workflow limit of the caller's tier (001's table),
+  // 429 instead.
+  void StartWorkflow(StartPlan plan, SharedWriter writer, const Principal& caller);
   // Parses a `POST /api/workflows` body; answers 400/422 and returns nullopt
   // when it is not a valid request.
+  // The request is `caller`'s tenant's.
   std::optional<engine::WorkflowRequest> ParseStartBody(const Pistache::Rest::Request& request,
-                                                        Pistache::Http::ResponseWriter& response);
+                                                        Pistache::Http::ResponseWriter& response,
+                                                        const Principal& caller);
   // Answers a waiting request once its workflow ended: the WorkflowResult,
   // or 408 when the workflow (or the wait) timed out.
   void AnswerWorkflowResult(const std::string& workflow_id, WaitEnd how, SharedWriter writer,
@@ -132,28 +146,31 @@ class FrontDoor {
   std::chrono::milliseconds WaitFor(const std::optional<std::chrono::milliseconds>& timeout) const;
 
   void CreateWorkflow(const Pistache::Rest::Request& request,
-                      Pistache::Http::ResponseWriter response);
+                      Pistache::Http::ResponseWriter response, const Principal& caller);
   void ExecuteWorkflow(const Pistache::Rest::Request& request,
-                       Pistache::Http::ResponseWriter response);
-  void StreamEvents(const Pistache::Rest::Request& request,
-                    Pistache::Http::ResponseWriter response);
+                       Pistache::Http::ResponseWriter response, const Principal& caller);
+  void StreamEvents(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                    const Principal& caller);
   // One task with one agent, as a single-step workflow; `stream` answers SSE.
   void ExecuteAgentTask(const Pistache::Rest::Request& request,
-                        Pistache::Http::ResponseWriter response, bool stream);
+                        Pistache::Http::ResponseWriter response, const Principal& caller,
+                        bool stream);
   void CancelAgentTask(const Pistache::Rest::Request& request,
-                       Pistache::Http::ResponseWriter response);
-  void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+                       Pistache::Http::ResponseWriter response, const Principal& caller);
+  void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                   const Principal& caller);
   void ListWorkflows(const Pistache::Rest::Request& request,
-                     Pistache::Http::ResponseWriter response);
+                     Pistache::Http::ResponseWriter response, const Principal& caller);
   void GetCheckpoints(const Pistache::Rest::Request& request,
-                      Pistache::Http::ResponseWriter response);
+                      Pistache::Http::ResponseWriter response, const Principal& caller);
   // cancel, pause, resume, delete: 404 unknown (an execution accepted here
   // and not applied yet is pending), 409 when the status does not allow it,
   // 200 once the command is durable in Kafka (applied right after); resume
   // answers when the resumed workflow ends (WorkflowResult); delete once the
   // deletion applied, or 202 if that takes longer than `delete_wait`.
   void ControlWorkflow(const Pistache::Rest::Request& request,
-                       Pistache::Http::ResponseWriter response, engine::Control control);
+                       Pistache::Http::ResponseWriter response, const Principal& caller,
+                       engine::Control control);
   // What ControlWorkflow() knows of its target.
   struct ControlTarget {
     engine::WorkflowStatus status = engine::WorkflowStatus::kPending;
@@ -163,9 +180,12 @@ class FrontDoor {
   void SendControl(const std::string& id, engine::Control control, const ControlTarget& current,
                    SharedWriter writer, const std::string& instance, const std::string& trace);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
-  void Metrics(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
-  void AgentTypes(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
-  void AgentHealth(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  void Metrics(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+               const Principal& caller);
+  void AgentTypes(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                  const Principal& caller);
+  void AgentHealth(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                   const Principal& caller);
   void NotFound(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   // Runs `job` on the executor with a pooled session; database failures
   // become 503 (retryable) or 500 problems, a full queue 503.
@@ -176,19 +196,27 @@ class FrontDoor {
     std::string trace;
     std::string instance;
     std::string id;
+    std::string tenant;  // the caller's: only its executions are found
     Problem not_found;
   };
   // Reads the target of a /api/workflows/{id} request; answers (and returns
   // nullopt) while draining or when the id cannot name a workflow.
   std::optional<Target> TargetOf(const Pistache::Rest::Request& request,
-                                 Pistache::Http::ResponseWriter& response);
+                                 Pistache::Http::ResponseWriter& response, const Principal& caller);
   // Sends a command; `done` gets the delivery report (counted while pending).
   void SubmitCommand(const agentstudio::v1::WorkflowCommand& command, const std::string& trace,
                      kafka::DeliveryCallback done);
   // `handler` behind the credential check: 401 problem+json without a valid
   // credential, 403 without `scope`.
-  Pistache::Rest::Route::Handler Guarded(auth::Scope scope,
-                                         Pistache::Rest::Route::Handler handler) const;
+  Pistache::Rest::Route::Handler Guarded(auth::Scope scope, GuardedHandler handler) const;
+  // The audit log line of a write (any method but GET) that passed the
+  // credential, rate and scope checks: who, which tenant, what resource.
+  static void Audit(const Principal& caller, const Pistache::Rest::Request& request);
+  // Takes one request from the caller's rate-limit bucket and puts the
+  // X-RateLimit-* headers on the answer; answers 429 and returns false past
+  // the limit. Every request passes with authentication off.
+  bool TakeRequest(const Principal& caller, const Pistache::Rest::Request& request,
+                   Pistache::Http::ResponseWriter& response) const;
   // Answers 503 and returns true while draining.
   bool RefuseWhileDraining(const Pistache::Rest::Request& request,
                            Pistache::Http::ResponseWriter& response);
@@ -200,10 +228,12 @@ class FrontDoor {
   BlockingExecutor& executor_;
   kafka::WorkflowEventFeed& feed_;
   AcceptedExecutions accepted_;
+  StartReservations reservations_;
   KnownAgentTypes known_types_;
   WorkflowEndWaiter waiter_;
   WorkflowEventStreams streams_;
   auth::Authenticator authenticator_;
+  mutable auth::RateLimiter rate_limiter_;
   std::vector<FrontDoorRoute> routes_;
   Pistache::Rest::Router router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;

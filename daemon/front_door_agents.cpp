@@ -132,7 +132,7 @@ struct AgentStream {
 }  // namespace
 
 void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, ResponseWriter response,
-                                 bool stream) {
+                                 const Principal& caller, bool stream) {
   if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   const std::string instance = request.resource();
@@ -181,6 +181,7 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
     return;
   }
   const auto wait_for = WaitFor(parsed.request.definition.steps.front().timeout_value);
+  parsed.request.tenant = caller.tenant;
 
   StartPlan plan{std::move(parsed.request), instance, trace, nullptr, nullptr, nullptr, nullptr};
   plan.unknown_types = [agent_type](const auto&) { return InvalidAgentType(agent_type); };
@@ -239,10 +240,11 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
       state->Open(*writer);
     };
   }
-  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)));
+  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)), caller);
 }
 
-void FrontDoor::CancelAgentTask(const Pistache::Rest::Request& request, ResponseWriter response) {
+void FrontDoor::CancelAgentTask(const Pistache::Rest::Request& request, ResponseWriter response,
+                                const Principal& caller) {
   if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   const std::string instance = request.resource();
@@ -253,28 +255,29 @@ void FrontDoor::CancelAgentTask(const Pistache::Rest::Request& request, Response
     SendProblem(response, not_found, instance, trace);
     return;
   }
-  RunDatabaseJob(
-      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [this, task_id, instance, trace, not_found](soci::session& session, ResponseWriter& writer) {
-        const auto owner = store::FindTaskOwner(session, task_id);
-        if (!owner || engine::IsTerminal(owner->status)) {
-          SendProblem(writer, not_found, instance, trace);
-          return;
-        }
-        auto shared = std::make_shared<ResponseWriter>(std::move(writer));
-        SubmitCommand(schemas::MakeCancelTaskCommand(owner->workflow_id, task_id,
-                                                     "requested through the REST API",
-                                                     engine::WallClockNow()),
-                      trace,
-                      [shared, task_id, instance, trace](const kafka::DeliveryResult& result) {
-                        if (!result.ok) {
-                          SendProblem(*shared, NotStored("The cancel", result), instance, trace);
-                          return;
-                        }
-                        SendJson(*shared, Code::Ok,
-                                 {{"message", "Task '" + task_id + "' cancelled successfully"}});
-                      });
-      });
+  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+                 [this, task_id, tenant = caller.tenant, instance, trace, not_found](
+                     soci::session& session, ResponseWriter& writer) {
+                   const auto owner = store::FindTaskOwner(session, task_id);
+                   if (!owner || owner->tenant != tenant || engine::IsTerminal(owner->status)) {
+                     SendProblem(writer, not_found, instance, trace);
+                     return;
+                   }
+                   auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+                   SubmitCommand(
+                       schemas::MakeCancelTaskCommand(owner->workflow_id, task_id,
+                                                      "requested through the REST API",
+                                                      engine::WallClockNow()),
+                       trace,
+                       [shared, task_id, instance, trace](const kafka::DeliveryResult& result) {
+                         if (!result.ok) {
+                           SendProblem(*shared, NotStored("The cancel", result), instance, trace);
+                           return;
+                         }
+                         SendJson(*shared, Code::Ok,
+                                  {{"message", "Task '" + task_id + "' cancelled successfully"}});
+                       });
+                 });
 }
 
 }  // namespace agentstudio::daemon

@@ -34,6 +34,21 @@ Problem WorkflowTimeout(const std::string& workflow_id, int64_t timeout_seconds)
   return problem;
 }
 
+// Retry-After: a guess, as nobody knows when one of the running ends.
+constexpr int kConcurrentLimitRetryAfterS = 5;
+
+Problem ConcurrentWorkflowLimit(int limit) {
+  const std::string detail = "This tenant runs " + std::to_string(limit) +
+                             " workflows already, the most its tier allows at once; retry when "
+                             "one has ended";
+  return {429,
+          "concurrent-workflow-limit",
+          "Too Many Concurrent Workflows",
+          detail,
+          {{"tenant", detail, "CONCURRENT_WORKFLOW_LIMIT"}},
+          kConcurrentLimitRetryAfterS};
+}
+
 Problem UnknownAgentTypes(const std::vector<std::pair<size_t, std::string>>& steps) {
   Problem problem{400, "validation-error", "Validation Error", "Invalid agent type specified", {},
                   0};
@@ -47,7 +62,7 @@ Problem UnknownAgentTypes(const std::vector<std::pair<size_t, std::string>>& ste
 }  // namespace
 
 std::optional<engine::WorkflowRequest> FrontDoor::ParseStartBody(
-    const Pistache::Rest::Request& request, ResponseWriter& response) {
+    const Pistache::Rest::Request& request, ResponseWriter& response, const Principal& caller) {
   if (RefuseWhileDraining(request, response)) return std::nullopt;
   const Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
@@ -65,6 +80,7 @@ std::optional<engine::WorkflowRequest> FrontDoor::ParseStartBody(
                 request.resource(), TraceparentOf(request));
     return std::nullopt;
   }
+  parsed.request.tenant = caller.tenant;
   return std::move(parsed.request);
 }
 
@@ -74,12 +90,15 @@ std::chrono::milliseconds FrontDoor::WaitFor(
   return options_.execute_timeout;
 }
 
-void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
+void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer, const Principal& caller) {
   const std::string instance = plan.instance;
   const std::string trace = plan.trace;
+  const int limit = authenticator_.mode() == auth::AuthMode::kNone
+                        ? 0
+                        : options_.auth.rate_limits.TierOf(caller.tier).concurrent_workflows;
   RunDatabaseJob(
       instance, trace, writer,
-      [this, plan = std::move(plan), writer](soci::session& session, ResponseWriter&) {
+      [this, plan = std::move(plan), writer, limit](soci::session& session, ResponseWriter&) {
         const engine::WorkflowDefinition& definition = plan.request.definition;
         std::vector<std::string> types;
         for (const auto& step : definition.steps) types.push_back(step.agent_type);
@@ -96,6 +115,20 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
                       plan.instance, plan.trace);
           return;
         }
+        StartReservations::Reservation reservation;
+        if (limit > 0) {
+          // Reserved before counting: of starts checked at once, none passes
+          // unseen by the others (all may be refused, which a retry fixes).
+          const std::string& tenant = plan.request.tenant;
+          int reserved = 0;
+          reservation = reservations_.Reserve(tenant, &reserved);
+          const int64_t active =
+              store::CountActiveExecutions(session, tenant, accepted_.IdsOf(tenant), limit);
+          if (active + reserved > limit) {
+            SendProblem(*writer, ConcurrentWorkflowLimit(limit), plan.instance, plan.trace);
+            return;
+          }
+        }
         const std::string workflow_id = schemas::NewWorkflowId();
         std::vector<std::string> task_ids;
         for (size_t i = 0; i < definition.steps.size(); ++i)
@@ -107,45 +140,48 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer) {
         Json created = schemas::ExecutionToJson(
             engine::PlanExecution(workflow_id, plan.request, task_ids, now), {});
         const uint64_t wait = plan.before_send ? plan.before_send(workflow_id, writer) : 0;
-        SubmitCommand(
-            command, plan.trace,
-            [this, writer, created = std::move(created), workflow_id, wait,
-             on_durable = plan.on_durable, on_refused = plan.on_refused, instance = plan.instance,
-             trace = plan.trace](const kafka::DeliveryResult& result) {
-              if (!result.ok) {
-                waiter_.Cancel(wait);
-                spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}", workflow_id,
-                             result.error);
-                // A body under the HTTP limit can still encode
-                // bigger than a Kafka message may be.
-                Problem problem = result.too_large
-                                      ? Problem{413,
-                                                "payload-too-large",
-                                                "Payload Too Large",
-                                                "The workflow is too large to be sent as one "
-                                                "Kafka message; make its input or "
-                                                "configuration smaller",
-                                                {},
-                                                0}
-                                      : NotStored("The workflow", result);
-                // The id to look for when it may have been stored anyway.
-                if (result.possibly_stored) problem.extensions = {{"workflowId", workflow_id}};
-                // Undone before the answer, so a client that reads the
-                // answer finds nothing left behind.
-                if (on_refused) on_refused();
-                SendProblem(*writer, problem, instance, trace);
-                return;
-              }
-              // Before answering: a GET that follows finds it even if no
-              // scheduler has applied the start yet.
-              accepted_.Put(workflow_id, created);
-              if (on_durable) on_durable(workflow_id, created, writer);
-            });
+        SubmitCommand(command, plan.trace,
+                      [this, writer, created = std::move(created), workflow_id, wait,
+                       tenant = plan.request.tenant, reservation, on_durable = plan.on_durable,
+                       on_refused = plan.on_refused, instance = plan.instance,
+                       trace = plan.trace](const kafka::DeliveryResult& result) {
+                        if (!result.ok) {
+                          waiter_.Cancel(wait);
+                          spdlog::warn("workflow {} not accepted: Kafka delivery failed: {}",
+                                       workflow_id, result.error);
+                          // A body under the HTTP limit can still encode
+                          // bigger than a Kafka message may be.
+                          Problem problem =
+                              result.too_large
+                                  ? Problem{413,
+                                            "payload-too-large",
+                                            "Payload Too Large",
+                                            "The workflow is too large to be sent as one "
+                                            "Kafka message; make its input or "
+                                            "configuration smaller",
+                                            {},
+                                            0}
+                                  : NotStored("The workflow", result);
+                          // The id to look for when it may have been stored anyway.
+                          if (result.possibly_stored)
+                            problem.extensions = {{"workflowId", workflow_id}};
+                          // Undone before the answer, so a client that reads the
+                          // answer finds nothing left behind.
+                          if (on_refused) on_refused();
+                          SendProblem(*writer, problem, instance, trace);
+                          return;
+                        }
+                        // Before answering: a GET that follows finds it even if no
+                        // scheduler has applied the start yet.
+                        accepted_.Put(workflow_id, tenant, created);
+                        if (on_durable) on_durable(workflow_id, created, writer);
+                      });
       });
 }
 
-void FrontDoor::ExecuteWorkflow(const Pistache::Rest::Request& request, ResponseWriter response) {
-  auto parsed = ParseStartBody(request, response);
+void FrontDoor::ExecuteWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
+                                const Principal& caller) {
+  auto parsed = ParseStartBody(request, response, caller);
   if (!parsed) return;
   const auto timeout = WaitFor(parsed->definition.timeout_value);
   const int64_t timeout_seconds =
@@ -165,7 +201,7 @@ void FrontDoor::ExecuteWorkflow(const Pistache::Rest::Request& request, Response
       AnswerWorkflowResult(workflow_id, how, writer, instance, trace, timeout_seconds);
     });
   };
-  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)));
+  StartWorkflow(std::move(plan), std::make_shared<ResponseWriter>(std::move(response)), caller);
 }
 
 void FrontDoor::AnswerWorkflowResult(const std::string& workflow_id, WaitEnd how,
@@ -204,10 +240,11 @@ void FrontDoor::AnswerWorkflowResult(const std::string& workflow_id, WaitEnd how
       });
 }
 
-void FrontDoor::StreamEvents(const Pistache::Rest::Request& request, ResponseWriter response) {
-  const auto target = TargetOf(request, response);
+void FrontDoor::StreamEvents(const Pistache::Rest::Request& request, ResponseWriter response,
+                             const Principal& caller) {
+  const auto target = TargetOf(request, response, caller);
   if (!target) return;
-  const auto& [trace, instance, id, not_found] = *target;
+  const auto& [trace, instance, id, tenant, not_found] = *target;
   int64_t last_event_id = 0;
   if (auto header = request.headers().tryGetRaw("Last-Event-ID")) {
     const std::string& text = header->value();
@@ -227,10 +264,13 @@ void FrontDoor::StreamEvents(const Pistache::Rest::Request& request, ResponseWri
     }
   }
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [this, id, instance, trace, not_found, last_event_id](soci::session& session,
-                                                                       ResponseWriter& writer) {
+                 [this, id, tenant, instance, trace, not_found, last_event_id](
+                     soci::session& session, ResponseWriter& writer) {
+                   const auto marks = store::LoadMarks(session, {id});
                    // Accepted here and not applied yet: its events are still to come.
-                   if (store::LoadMarks(session, {id}).empty() && !accepted_.Get(id)) {
+                   const bool found = marks.empty() ? accepted_.Get(id, tenant).has_value()
+                                                    : marks.begin()->second.tenant == tenant;
+                   if (!found) {
                      SendProblem(writer, not_found, instance, trace);
                      return;
                    }

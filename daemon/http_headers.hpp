@@ -38,6 +38,9 @@ using AllowHeader = TextHeader<"Allow">;
 using ETagHeader = TextHeader<"ETag">;
 using LinkHeader = TextHeader<"Link">;
 using RetryAfterHeader = TextHeader<"Retry-After">;
+using RateLimitLimitHeader = TextHeader<"X-RateLimit-Limit">;
+using RateLimitRemainingHeader = TextHeader<"X-RateLimit-Remaining">;
+using RateLimitResetHeader = TextHeader<"X-RateLimit-Reset">;
 using TraceparentHeader = TextHeader<"traceparent">;
 using WwwAuthenticateHeader = TextHeader<"WWW-Authenticate">;
 

@@ -13,6 +13,7 @@
 #include "consumers/scheduler_consumer.hpp"
 #include "consumers/timer_sweeper.hpp"
 #include "consumers/workflow_event_feed.hpp"
+#include "daemon/api_key_refresher.hpp"
 #include "daemon/blocking_executor.hpp"
 #include "daemon/embedded_broker.hpp"
 #include "daemon/front_door.hpp"
@@ -68,6 +69,7 @@ struct RoleRunner::Parts {
   std::unique_ptr<store::SessionPool> http_pool, scheduler_pool, relay_pool;
   std::unique_ptr<BlockingExecutor> executor;
   std::unique_ptr<kafka::WorkflowEventFeed> feed;
+  std::unique_ptr<ApiKeyRefresher> api_key_refresher;
   std::unique_ptr<FrontDoor> front_door;
   std::unique_ptr<kafka::SchedulerConsumer> scheduler;
   std::unique_ptr<kafka::HeartbeatConsumer> heartbeats;
@@ -205,11 +207,20 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.commands = std::make_unique<kafka::WorkflowCommandProducer>(*p.command_producer, p.topics);
     p.http_pool = OpenPool(c.database_url, static_cast<size_t>(c.db_pool));
     p.executor = std::make_unique<BlockingExecutor>(static_cast<size_t>(c.db_pool), 1024);
+    std::shared_ptr<auth::ApiKeyTable> api_keys;
+    if (c.auth.mode == auth::AuthMode::kRequired) {
+      api_keys = std::make_shared<auth::ApiKeyTable>();
+      p.api_key_refresher = std::make_unique<ApiKeyRefresher>(
+          *p.http_pool, api_keys, std::chrono::milliseconds(c.api_key_refresh_ms));
+      p.api_key_refresher->RefreshOnce();  // the keys count from the first request
+      p.api_key_refresher->Start();
+    }
     p.front_door = std::make_unique<FrontDoor>(
         FrontDoorOptions{c.http_addr, c.http_threads, static_cast<size_t>(c.http_max_body),
                          std::chrono::milliseconds(c.execute_timeout_ms), &p.metrics,
                          std::chrono::milliseconds(c.delete_wait_ms),
-                         p.agent ? p.agent->agent_types() : std::vector<std::string>{}, c.auth},
+                         p.agent ? p.agent->agent_types() : std::vector<std::string>{}, c.auth,
+                         api_keys},
         *p.http_pool, *p.commands, *p.producer, *p.executor, *p.feed);
     AddFrontDoorMetrics(p.metrics, *p.feed, p.front_door->unconfirmed_commands());
     p.front_door->Start();
@@ -236,6 +247,7 @@ void RoleRunner::Stop() {
   // run (its destructor waits up to 5 s for Kafka, then fails the rest), so
   // no report can reach a destroyed front door however slow Kafka is.
   if (p.front_door) p.front_door->BeginDrain();
+  if (p.api_key_refresher) p.api_key_refresher->Stop();
   if (p.executor) p.executor->Shutdown();
   p.commands.reset();
   p.command_producer.reset();
@@ -272,6 +284,7 @@ void RoleRunner::Stop() {
   }
   // Destroy in reverse dependency order; the broker last.
   p.front_door.reset();
+  p.api_key_refresher.reset();
   p.feed.reset();
   p.executor.reset();
   p.agent.reset();

@@ -14,6 +14,7 @@ WorkflowState PlanExecution(const std::string& workflow_id, const WorkflowReques
   state.input = request.input;
   state.metadata = request.metadata;
   state.initiated_by = request.initiated_by;
+  state.tenant = request.tenant;
   state.created_at = now;
   state.updated_at = now;
   state.context_state = {{"currentStep", 0}, {"totalSteps", request.definition.steps.size()}};

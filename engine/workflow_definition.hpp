@@ -57,12 +57,19 @@ struct WorkflowDefinition {
   int max_steps = kDefaultMaxSteps;            // used by `dynamic`
 };
 
+// The tenant of what is started without one: with authentication off, and by
+// commands that other services produce without a tenant.
+inline constexpr std::string_view kDefaultTenant = "default";
+
 // The body of `POST /api/workflows` and of a StartWorkflow command.
 struct WorkflowRequest {
   WorkflowDefinition definition;
   Json input = Json::object();
   std::string initiated_by;
   Json metadata = nullptr;
+  // Whose execution it is (docs/security.md). Set by who accepts the request
+  // (the front door from the caller's credential), never read from its body.
+  std::string tenant{kDefaultTenant};
 };
 
 // The REST JSON shape of a definition; ParseWorkflowRequest() reads it back.

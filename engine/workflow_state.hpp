@@ -103,6 +103,7 @@ struct WorkflowState {
   Json input = Json::object();
   Json metadata = nullptr;
   std::string initiated_by;
+  std::string tenant{kDefaultTenant};   // see WorkflowRequest::tenant
   Json context_state = Json::object();  // REST `context.state`
   std::string error_message;
   FailureCause failure = FailureCause::kNone;  // why it failed or was cancelled

@@ -41,6 +41,7 @@ agentstudio::v1::WorkflowCommand MakeStartCommand(const engine::WorkflowRequest&
   }
   *start->mutable_input() = ToStruct(request.input);
   start->set_initiated_by(request.initiated_by);
+  start->set_tenant(request.tenant);
   if (request.metadata.is_object()) *start->mutable_metadata() = ToStruct(request.metadata);
   for (const std::string& id : task_ids) start->add_task_ids(id);
   return command;
@@ -111,7 +112,9 @@ engine::ParsedWorkflowRequest ReadStartCommand(const agentstudio::v1::StartWorkf
   Json body = {{"definition", std::move(definition)}, {"input", FromStruct(start.input())}};
   if (!start.initiated_by().empty()) body["initiatedBy"] = start.initiated_by();
   if (start.has_metadata()) body["metadata"] = FromStruct(start.metadata());
-  return engine::ParseWorkflowRequest(body);
+  engine::ParsedWorkflowRequest parsed = engine::ParseWorkflowRequest(body);
+  if (!start.tenant().empty()) parsed.request.tenant = start.tenant();
+  return parsed;
 }
 
 std::vector<std::string> TaskIdsOf(const agentstudio::v1::StartWorkflow& start,

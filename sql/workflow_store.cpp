@@ -69,6 +69,7 @@ void WriteExecutionRow(JsonRowsWriter& rows, const engine::WorkflowState& state)
   rows.Value("input", state.input);
   rows.Value("metadata", state.metadata);
   rows.Text("initiated_by", state.initiated_by);
+  rows.Text("tenant", state.tenant);
   rows.Integer("created_at", state.created_at);
 }
 
@@ -83,6 +84,7 @@ engine::WorkflowState ReadExecution(const Json& row) {
   state.metadata = row.value("metadata", Json());
   state.context_state = row.value("contextState", Json::object());
   state.initiated_by = row.value("initiatedBy", "");
+  state.tenant = row.value("tenant", std::string(engine::kDefaultTenant));
   state.error_message = row.value("errorMessage", "");
   state.failure = engine::ParseFailureCause(row.value("failureCause", ""));
   state.created_at = row.value("createdAt", int64_t{0});
@@ -205,26 +207,33 @@ std::map<std::string, ExecutionMark> LoadMarks(soci::session& session,
   std::map<std::string, ExecutionMark> out;
   if (ids.empty()) return out;
   const std::string id_list = Json(ids).dump();
-  std::string id, status;
+  std::string id, status, tenant;
   long long sequence = 0;
   soci::statement statement =
       (session.prepare << std::string(queries::kSelectExecutionMarks), soci::into(id),
-       soci::into(status), soci::into(sequence), soci::use(id_list, "ids"));
+       soci::into(status), soci::into(sequence), soci::into(tenant), soci::use(id_list, "ids"));
   statement.execute();
   while (statement.fetch()) {
-    if (auto parsed = engine::ParseWorkflowStatus(status)) out[id] = {*parsed, sequence};
+    if (auto parsed = engine::ParseWorkflowStatus(status)) out[id] = {*parsed, sequence, tenant};
   }
   return out;
 }
 
+int64_t CountActiveExecutions(soci::session& session, const std::string& tenant,
+                              const std::vector<std::string>& accepted_ids, int64_t bound) {
+  return std::stoll(SelectPrepared(session, queries::kCountActiveExecutions,
+                                   {tenant, std::to_string(bound), Json(accepted_ids).dump()})
+                        .at(0));
+}
+
 std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string& task_id) {
-  std::string workflow_id, status;
+  std::string workflow_id, status, tenant;
   soci::indicator found = soci::i_null;
   session << std::string(queries::kSelectTaskOwner), soci::into(workflow_id, found),
-      soci::into(status), soci::use(task_id, "id");
+      soci::into(status), soci::into(tenant), soci::use(task_id, "id");
   if (!session.got_data() || found != soci::i_ok) return std::nullopt;
   return TaskOwner{workflow_id,
-                   engine::ParseTaskStatus(status).value_or(engine::TaskStatus::kFailed)};
+                   engine::ParseTaskStatus(status).value_or(engine::TaskStatus::kFailed), tenant};
 }
 
 void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& executions) {
@@ -375,9 +384,10 @@ ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& q
   const std::string order_by = std::string(" ORDER BY ") + column + order;
   std::string sql =
       std::string(queries::kSelectExecutionPage) + " (SELECT * FROM workflow_executions e";
-  std::vector<std::string> params;
+  std::vector<std::string> params{query.tenant};
+  sql += " WHERE e.tenant = :tenant";
   if (query.status) {
-    sql += " WHERE e.status = :status";
+    sql += " AND e.status = :status";
     params.push_back(*query.status);
   }
   sql += order_by + " LIMIT :limit OFFSET :offset) AS e" + order_by;
@@ -405,13 +415,13 @@ ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& q
   }
   const std::string bound = std::to_string(kExactTotalBound + 1);
   const std::vector<std::string> rows =
-      query.status
-          ? SelectPrepared(session, queries::kCountExecutionsOfStatus, {*query.status, bound})
-          : SelectPrepared(session, queries::kCountExecutions, {bound});
+      query.status ? SelectPrepared(session, queries::kCountExecutionsOfStatus,
+                                    {query.tenant, *query.status, bound})
+                   : SelectPrepared(session, queries::kCountExecutions, {query.tenant, bound});
   page.total = std::stoll(rows.at(0));
   if (page.total > kExactTotalBound) {
-    const std::vector<std::string> estimate =
-        SelectPrepared(session, queries::kEstimateExecutions, {query.status.value_or("")});
+    const std::vector<std::string> estimate = SelectPrepared(
+        session, queries::kEstimateExecutions, {query.tenant, query.status.value_or("")});
     // Never fewer than the pages read so far show (statistics may be stale).
     page.total = std::max({static_cast<int64_t>(std::stoll(estimate.at(0))), page.total,
                            query.offset + static_cast<int64_t>(page.items.size()) + page.more});

@@ -50,16 +50,24 @@ std::map<std::string, ExecutionStamp> LockExecutions(soci::session& session,
 struct ExecutionMark {
   engine::WorkflowStatus status = engine::WorkflowStatus::kPending;
   int64_t last_event_sequence = 0;
+  std::string tenant;
 };
 std::map<std::string, ExecutionMark> LoadMarks(soci::session& session,
                                                const std::vector<std::string>& ids);
 
-// Which execution a task belongs to, and the task's status.
+// Which execution a task belongs to, the task's status, and the execution's tenant.
 struct TaskOwner {
   std::string workflow_id;
   engine::TaskStatus status = engine::TaskStatus::kWaiting;
+  std::string tenant;
 };
 std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string& task_id);
+
+// How many of `tenant`'s workflows run or are about to: its pending and
+// running executions, counted up to `bound`, and those of `accepted_ids`
+// (accepted by a front door) that are not stored yet.
+int64_t CountActiveExecutions(soci::session& session, const std::string& tenant,
+                              const std::vector<std::string>& accepted_ids, int64_t bound);
 
 // Thrown by SaveExecutions when a task id is already another execution's, or
 // two of the executions saved share one. Nothing of the other execution
@@ -162,7 +170,8 @@ struct ExecutionSummary {
 enum class ExecutionSortColumn { kCreatedAt, kStartedAt, kCompletedAt };
 
 struct ExecutionPageQuery {
-  std::optional<std::string> status;  // only executions of this status; none: every status
+  std::string tenant{engine::kDefaultTenant};  // only this tenant's executions
+  std::optional<std::string> status;           // only executions of this status; none: every status
   ExecutionSortColumn sort = ExecutionSortColumn::kCreatedAt;
   bool ascending = false;  // executions never started/completed sort last either way
   int limit = 100;
@@ -179,7 +188,7 @@ struct ExecutionPage {
 };
 inline constexpr int64_t kExactTotalBound = 10000;
 
-// A page in the order of an index (migration 016), so that its cost depends
+// A page in the order of an index (migrations 016, 018), so that its cost depends
 // on offset + limit, not on the size of the table.
 ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& query);
 

@@ -2,6 +2,7 @@
 SELECT cast(jsonb_build_object(
   'id', e.id, 'definition', e.definition, 'status', e.status, 'input', e.input,
   'metadata', e.metadata, 'contextState', e.context_state, 'initiatedBy', e.initiated_by,
+  'tenant', e.tenant,
   'errorMessage', e.error_message, 'failureCause', e.failure_cause,
   'createdAt', cast(extract(epoch FROM e.created_at) * 1000 AS bigint),
   'startedAt', coalesce(cast(extract(epoch FROM e.started_at) * 1000 AS bigint), 0),

@@ -1,2 +1,4 @@
--- The workflow and status of one task.
-SELECT t.workflow_id, t.status FROM tasks t WHERE t.id = :id
+-- The workflow, status and tenant of one task.
+SELECT t.workflow_id, t.status, e.tenant
+FROM tasks t JOIN workflow_executions e ON e.id = t.workflow_id
+WHERE t.id = :id

@@ -1,16 +1,19 @@
 // Authentication and scopes on every route of the front door, on a real port
 // with the real broker and PostgreSQL behind it (docs/security.md).
 #include <gtest/gtest.h>
-#include <jwt.h>
 
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "auth/api_keys.hpp"
 #include "engine/timestamp.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/stack.hpp"
+#include "tests/support/test_tokens.hpp"
+#include "tests/support/wait.hpp"
 
 namespace agentstudio {
 namespace {
@@ -23,23 +26,14 @@ const std::string kSecret = "the front door auth test's secret, 32+ bytes";
 const std::string kIssuer = "https://auth.example";
 const std::string kAudience = "https://api.example";
 
+// `extra` claims are added to (or replace) those of user_1 of acme.
 std::string Token(const Json& scopes, int64_t expires_in_s = 600,
-                  const std::string& secret = kSecret) {
+                  const std::string& secret = kSecret, const Json& extra = Json::object()) {
   const int64_t now = engine::WallClockNow() / 1000;
-  const Json claims = {{"sub", "user_1"}, {"tenant", "acme"}, {"scopes", scopes},
-                       {"iss", kIssuer},  {"aud", kAudience}, {"exp", now + expires_in_s}};
-  jwt_t* raw = nullptr;
-  EXPECT_EQ(jwt_new(&raw), 0);
-  std::unique_ptr<jwt_t, decltype(&jwt_free)> jwt(raw, &jwt_free);
-  EXPECT_EQ(
-      jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
-                  static_cast<int>(secret.size())),
-      0);
-  EXPECT_EQ(jwt_add_grants_json(jwt.get(), claims.dump().c_str()), 0);
-  char* text = jwt_encode_str(jwt.get());
-  std::string out = text == nullptr ? "" : text;
-  std::free(text);
-  return out;
+  Json claims = {{"sub", "user_1"}, {"tenant", "acme"}, {"scopes", scopes},
+                 {"iss", kIssuer},  {"aud", kAudience}, {"exp", now + expires_in_s}};
+  claims.update(extra);
+  return testing::SignHs256(claims, secret);
 }
 
 std::map<std::string, std::string> Bearer(const std::string& token) {
@@ -51,19 +45,35 @@ std::string OtherScope(auth::Scope needed) {
   return needed == auth::Scope::kWorkflowsRead ? "workflows:write" : "workflows:read";
 }
 
+// `pattern` with its parameters replaced by these values.
+std::string PathOf(const std::string& pattern, const std::string& workflow_id = "wf_unknown",
+                   const std::string& task_id = "task_unknown") {
+  std::string path = pattern;
+  for (const auto& [name, value] :
+       {std::pair{std::string(":id"), workflow_id},
+        std::pair{std::string(":agentType"), std::string("code_analyzer")},
+        std::pair{std::string(":taskId"), task_id}}) {
+    const size_t at = path.find(name);
+    if (at != std::string::npos) path.replace(at, name.size(), value);
+  }
+  return path;
+}
+
+void ConfigureAuth(daemon::Config& c) {
+  c.auth.mode = auth::AuthMode::kRequired;
+  // The tests' own tiers: 2 requests a minute; 2 workflows at once.
+  c.auth.rate_limits.tiers["tiny"] = {2, 0};
+  c.auth.rate_limits.tiers["pair"] = {100000, 2};
+  // Walking every route takes more than the reference's 300 a minute.
+  c.auth.rate_limits.default_tier = "enterprise";
+  c.auth.jwt.hs256_secret = kSecret;
+  c.auth.jwt.issuer = kIssuer;
+  c.auth.jwt.audience = kAudience;
+}
+
 class FrontDoorAuthTest : public ::testing::Test {
  protected:
-  // A concrete URL for a route's pattern.
-  std::string Url(const std::string& pattern) const {
-    std::string path = pattern;
-    for (const auto& [name, value] :
-         {std::pair{":id", "wf_unknown"}, std::pair{":agentType", "code_analyzer"},
-          std::pair{":taskId", "task_unknown"}}) {
-      const size_t at = path.find(name);
-      if (at != std::string::npos) path.replace(at, std::string(name).size(), value);
-    }
-    return stack_.base_url() + path;
-  }
+  std::string Url(const std::string& pattern) const { return stack_.base_url() + PathOf(pattern); }
 
   static void ExpectUnauthorized(const testing::HttpResponse& response, const std::string& what) {
     EXPECT_EQ(response.status, 401) << what << ": " << response.body;
@@ -72,12 +82,7 @@ class FrontDoorAuthTest : public ::testing::Test {
     EXPECT_EQ(response.Header("www-authenticate").rfind("Bearer", 0), 0u) << what;
   }
 
-  testing::InProcessStack stack_{{Role::kFrontdoor}, [](daemon::Config& c) {
-                                   c.auth.mode = auth::AuthMode::kRequired;
-                                   c.auth.jwt.hs256_secret = kSecret;
-                                   c.auth.jwt.issuer = kIssuer;
-                                   c.auth.jwt.audience = kAudience;
-                                 }};
+  testing::InProcessStack stack_{{Role::kFrontdoor}, ConfigureAuth};
 };
 
 TEST_F(FrontDoorAuthTest, ShouldRefuseEveryProtectedRouteWithoutAValidCredential) {
@@ -118,10 +123,244 @@ TEST_F(FrontDoorAuthTest, ShouldRefuseEveryProtectedRouteWithoutAValidCredential
   EXPECT_GT(protected_routes, 10);
 }
 
+// Each route with a credential of its own on the 2-a-minute tier: two
+// requests pass with the X-RateLimit-* headers, the third is 429.
+TEST_F(FrontDoorAuthTest, ShouldRefuseABurstPastTheLimitOnEveryRoute) {
+  int route_number = 0;
+  for (const daemon::FrontDoorRoute& route : stack_.http_routes()) {
+    if (!route.scope) continue;
+    const std::string method = Pistache::Http::methodString(route.method);
+    const std::string what = method + " " + route.path;
+    const auto credential =
+        Bearer(Token({"admin"}, 600, kSecret,
+                     {{"sub", "burst_" + std::to_string(++route_number)}, {"tier", "tiny"}}));
+    for (int i = 0; i < 2; ++i) {
+      const auto passed = Http(method, Url(route.path), "{}", credential);
+      EXPECT_NE(passed.status, 429) << what << " request " << i << ": " << passed.body;
+      EXPECT_EQ(passed.Header("x-ratelimit-limit"), "2") << what;
+      EXPECT_EQ(passed.Header("x-ratelimit-remaining"), std::to_string(1 - i)) << what;
+      const int64_t reset = std::stoll("0" + passed.Header("x-ratelimit-reset"));
+      EXPECT_GT(reset, engine::WallClockNow() / 1000) << what;
+      EXPECT_LE(reset, engine::WallClockNow() / 1000 + 61) << what;
+    }
+    const auto refused = Http(method, Url(route.path), "{}", credential);
+    EXPECT_EQ(refused.status, 429) << what << ": " << refused.body;
+    EXPECT_EQ(refused.Header("content-type"), "application/problem+json") << what;
+    EXPECT_EQ(refused.Json()["errors"][0]["code"], "RATE_LIMIT_EXCEEDED") << what;
+    EXPECT_EQ(refused.Header("x-ratelimit-remaining"), "0") << what;
+    const int retry_after = std::stoi("0" + refused.Header("retry-after"));
+    EXPECT_GE(retry_after, 1) << what;
+    EXPECT_LE(retry_after, 30) << what << ": a token every 30 s";
+  }
+  EXPECT_GT(route_number, 10);
+  // Another credential of the same tenant has a bucket of its own.
+  const auto other =
+      Http("GET", Url("/api/workflows"), "",
+           Bearer(Token({"admin"}, 600, kSecret, {{"sub", "burst_0"}, {"tier", "tiny"}})));
+  EXPECT_EQ(other.status, 200) << other.body;
+}
+
 TEST_F(FrontDoorAuthTest, ShouldServeHealthWithoutCredentials) {
   const auto health = Http("GET", stack_.base_url() + "/health");
   EXPECT_NE(health.status, 401);
   EXPECT_NE(health.status, 0);
+}
+
+// Every route that names a workflow or a task answers another tenant 404, as
+// for an id that does not exist (403 would tell that it does), and changes
+// nothing; the list shows a tenant only its own executions.
+// `applied`: a scheduler applied its start, so it is listed.
+void ExpectHiddenFromOtherTenants(const testing::InProcessStack& stack,
+                                  const std::string& workflow_id, const std::string& task_id,
+                                  bool applied) {
+  const auto other = Bearer(Token({"admin"}, 600, kSecret, {{"tenant", "globex"}}));
+  int named_routes = 0;
+  for (const daemon::FrontDoorRoute& route : stack.http_routes()) {
+    if (route.path.find(":id") == std::string::npos &&
+        route.path.find(":taskId") == std::string::npos) {
+      continue;
+    }
+    ++named_routes;
+    const std::string method = Pistache::Http::methodString(route.method);
+    const std::string path = PathOf(route.path, workflow_id, task_id);
+    const auto response = Http(method, stack.base_url() + path, "{}", other);
+    EXPECT_EQ(response.status, 404) << method << " " << path << ": " << response.body;
+    EXPECT_EQ(response.Header("content-type"), "application/problem+json") << method << path;
+  }
+  EXPECT_GE(named_routes, 8);
+  const auto list = Http("GET", stack.base_url() + "/api/workflows", "", other);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.Json()["items"].size(), 0u) << list.body;
+  EXPECT_EQ(list.Json()["total"], 0);
+  // Its owner still sees it, and in the list.
+  const auto own = Bearer(Token({"admin"}));
+  const auto got = Http("GET", stack.base_url() + "/api/workflows/" + workflow_id, "", own);
+  EXPECT_EQ(got.status, 200) << got.body;
+  if (!applied) return;
+  const auto mine = Http("GET", stack.base_url() + "/api/workflows", "", own).Json();
+  ASSERT_EQ(mine["items"].size(), 1u) << mine.dump();
+  EXPECT_EQ(mine["items"][0]["id"], workflow_id);
+}
+
+// Two sequential steps; the first sleeps a minute, so the workflow runs
+// while the test looks.
+const char* kSlowWorkflow = R"({"definition": {"id": "slow", "name": "Slow",
+  "pattern": "sequential", "maxRetries": 0, "steps": [
+    {"id": "first", "name": "First", "agentType": "test-runner",
+     "configuration": {"sleepMs": 60000}},
+    {"id": "second", "name": "Second", "agentType": "test-runner"}]}})";
+
+TEST(FrontDoorTenantsTest, ShouldHideARunningWorkflowFromOtherTenants) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent},
+                                ConfigureAuth);
+  const auto created = Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow,
+                            Bearer(Token({"workflows:execute"})));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.Json()["id"];
+  const std::string task_id = stack.WaitForFirstTaskRunning(id);
+  ASSERT_FALSE(task_id.empty());
+  EXPECT_EQ(stack.Load(id)->tenant, "acme");
+  ExpectHiddenFromOtherTenants(stack, id, task_id, /*applied=*/true);
+  EXPECT_EQ(stack.Load(id)->status, engine::WorkflowStatus::kRunning)
+      << "another tenant's cancel, pause or delete changed it";
+  const auto cancelled = Http("POST", stack.base_url() + "/api/workflows/" + id + "/cancel", "",
+                              Bearer(Token({"workflows:execute"})));
+  EXPECT_EQ(cancelled.status, 200) << cancelled.body;
+}
+
+// Without a scheduler the start is never applied: the front door answers
+// from what it accepted, and hides that from other tenants too.
+TEST(FrontDoorTenantsTest, ShouldHideAnAcceptedWorkflowFromOtherTenants) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kAgent}, ConfigureAuth);
+  const auto created = Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow,
+                            Bearer(Token({"workflows:execute"})));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.Json()["id"];
+  const std::string task_id = created.Json()["tasks"][0]["id"];
+  ExpectHiddenFromOtherTenants(stack, id, task_id, /*applied=*/false);
+  EXPECT_FALSE(stack.Load(id).has_value());
+}
+
+// The 'pair' tier runs two workflows of a tenant at once: a third start is
+// 429 until one of them ends, other tenants are not held back. Without a
+// scheduler the two stay accepted and unapplied: counted all the same.
+void ExpectTwoWorkflowsAtOnce(testing::InProcessStack& stack, bool applied) {
+  const auto acme = Bearer(Token({"admin"}, 600, kSecret, {{"tier", "pair"}}));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    const auto created = Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow, acme);
+    ASSERT_EQ(created.status, 201) << created.body;
+    ids.push_back(created.Json()["id"]);
+  }
+  for (const char* path :
+       {"/api/workflows", "/api/workflows/execute", "/api/meta-agent/test-runner/execute"}) {
+    const auto refused =
+        Http("POST", stack.base_url() + path,
+             std::string(path).find("meta-agent") != std::string::npos ? R"({"task": "t"})"
+                                                                       : kSlowWorkflow,
+             acme);
+    EXPECT_EQ(refused.status, 429) << path << ": " << refused.body;
+    EXPECT_EQ(refused.Json()["errors"][0]["code"], "CONCURRENT_WORKFLOW_LIMIT") << path;
+    EXPECT_FALSE(refused.Header("retry-after").empty()) << path;
+  }
+  const auto globex =
+      Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow,
+           Bearer(Token({"admin"}, 600, kSecret, {{"tenant", "globex"}, {"tier", "pair"}})));
+  EXPECT_EQ(globex.status, 201) << globex.body;
+  if (!applied) return;
+  ASSERT_EQ(
+      Http("POST", stack.base_url() + "/api/workflows/" + ids[0] + "/cancel", "", acme).status,
+      200);
+  stack.WaitForEnd(ids[0]);
+  const auto again = Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow, acme);
+  EXPECT_EQ(again.status, 201) << "one of the two ended: " << again.body;
+}
+
+TEST(FrontDoorTenantsTest, ShouldLimitTheWorkflowsATenantRunsAtOnce) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent},
+                                ConfigureAuth);
+  ExpectTwoWorkflowsAtOnce(stack, /*applied=*/true);
+}
+
+TEST(FrontDoorTenantsTest, ShouldCountAcceptedWorkflowsAgainstTheLimit) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kAgent}, ConfigureAuth);
+  ExpectTwoWorkflowsAtOnce(stack, /*applied=*/false);
+}
+
+// `agentstudio keys ARGS...` on the stack's database: (exit status, stdout).
+std::pair<int, std::string> Keys(const testing::InProcessStack& stack,
+                                 std::vector<std::string> args) {
+  args.insert(args.begin(), "keys");
+  return testing::ChildProcess::Run(AGENTSTUDIO_CLI_PATH, args,
+                                    {{"AGENTSTUDIO_DATABASE_URL", stack.database().url()}});
+}
+
+// A key made with the CLI works within a refresh, grants its scopes in its
+// tenant only, is listed without its secret, and stops working once revoked.
+TEST(ApiKeyTest, ShouldAuthenticateAKeyMadeWithTheCliUntilItIsRevoked) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kAgent}, [](daemon::Config& c) {
+    ConfigureAuth(c);
+    c.api_key_refresh_ms = 50;
+  });
+  const auto [made, out] = Keys(stack, {"create", "--tenant", "acme", "--scopes",
+                                        "workflows:read workflows:execute", "--name", "ci"});
+  ASSERT_EQ(made, 0) << out;
+  const Json created = Json::parse(out);
+  const std::string key = created["key"];
+  const std::string id = created["id"];
+  EXPECT_EQ(key.rfind("as_live_", 0), 0u);
+  EXPECT_EQ(created["tenant"], "acme");
+  const std::map<std::string, std::string> with_key = {{"X-API-Key", key}};
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", stack.base_url() + "/api/workflows", "", with_key).status == 200;
+  })) << "the key never counted";
+
+  const auto started = Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow, with_key);
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string workflow = started.Json()["id"];
+  EXPECT_EQ(
+      Http("GET", stack.base_url() + "/api/workflows/" + workflow, "", Bearer(Token({"admin"})))
+          .status,
+      200)
+      << "acme's own token sees what acme's key started";
+  EXPECT_EQ(Http("GET", stack.base_url() + "/api/workflows/" + workflow, "",
+                 Bearer(Token({"admin"}, 600, kSecret, {{"tenant", "globex"}})))
+                .status,
+            404);
+  EXPECT_EQ(Http("DELETE", stack.base_url() + "/api/workflows/" + workflow, "", with_key).status,
+            403)
+      << "the key has no workflows:write";
+  EXPECT_EQ(
+      Http("GET", stack.base_url() + "/api/workflows", "", {{"Authorization", "Bearer " + key}})
+          .status,
+      200)
+      << "a key as a bearer token (reference 004)";
+
+  const auto [listed, list] = Keys(stack, {"list", "--tenant", "acme"});
+  ASSERT_EQ(listed, 0) << list;
+  EXPECT_EQ(list.find(key.substr(8)), std::string::npos) << "the list shows the secret";
+  EXPECT_EQ(list.find(auth::HashApiKey(key)), std::string::npos) << "the list shows the hash";
+  ASSERT_EQ(Json::parse(list).size(), 1u) << list;
+  EXPECT_EQ(Json::parse(list)[0]["id"], id);
+  EXPECT_EQ(Json::parse(list)[0]["scopes"], Json({"workflows:read", "workflows:execute"}));
+  EXPECT_EQ(Keys(stack, {"list", "--tenant", "globex"}).second.find(id), std::string::npos);
+  auto session = stack.database().Connect();
+  int stored = 0;
+  const std::string hash = auth::HashApiKey(key);
+  *session << "SELECT count(*) FROM api_keys WHERE key_hash = :h", soci::use(hash),
+      soci::into(stored);
+  EXPECT_EQ(stored, 1);
+  *session << "SELECT count(*) FROM api_keys a WHERE strpos(a::text, :k) > 0", soci::use(key),
+      soci::into(stored);
+  EXPECT_EQ(stored, 0) << "a column holds the key itself";
+
+  ASSERT_EQ(Keys(stack, {"revoke", id}).first, 0);
+  EXPECT_NE(Keys(stack, {"revoke", id}).first, 0) << "revoked already";
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", stack.base_url() + "/api/workflows", "", with_key).status == 401;
+  })) << "the revoked key still works";
+  EXPECT_EQ(Json::parse(Keys(stack, {"list"}).second)[0].count("revokedAt"), 1u);
+  EXPECT_NE(Keys(stack, {"create", "--tenant", "acme", "--scopes", "workflows:fly"}).first, 0);
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ ProcessStack::ProcessStack(ProcessStackOptions options)
   // Work is accepted for agent types known from heartbeats: wait until the
   // agent process's reached a scheduler.
   if (!WaitUntil([&] {
-        return Http("GET", Url("/api/meta-agent/types")).Json().size() ==
+        return Http("GET", Url("/api/meta-agent/types"), "", Credentials()).Json().size() ==
                (options_.agent_types.empty() ? agents::ReferenceAgentTypes().size()
                                              : options_.agent_types.size());
       })) {
@@ -106,6 +106,11 @@ std::string ProcessStack::Url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
 }
 
+std::map<std::string, std::string> ProcessStack::Credentials() const {
+  if (options_.authorization.empty()) return {};
+  return {{"Authorization", options_.authorization}};
+}
+
 std::unique_ptr<ChildProcess> ProcessStack::Start(const std::string& role,
                                                   const std::map<std::string, std::string>& env) {
   return std::make_unique<ChildProcess>(
@@ -119,7 +124,7 @@ nlohmann::json ProcessStack::WaitForStatus(const std::string& id,
   nlohmann::json got;
   const bool reached = WaitUntil(
       [&] {
-        const auto response = Http("GET", Url("/api/workflows/" + id));
+        const auto response = Http("GET", Url("/api/workflows/" + id), "", Credentials());
         got = response.Json();
         return response.status == 200 && statuses.count(got.value("status", "")) > 0;
       },

@@ -31,6 +31,9 @@ struct ProcessStackOptions {
   std::map<size_t, std::map<std::string, std::string>> role_env;
   // A real cluster's bootstrap list; empty: the test run's shared broker.
   std::string kafka;
+  // The Authorization header of the stack's own requests (waits), when the
+  // front door requires credentials.
+  std::string authorization;
 };
 
 // The whole stack as separate agentstudiod processes (schedulers, a relay, an
@@ -63,6 +66,8 @@ class ProcessStack {
   std::string Output() const;
 
   std::string Url(const std::string& path) const;
+  // The headers that carry ProcessStackOptions::authorization (none if empty).
+  std::map<std::string, std::string> Credentials() const;
   const std::string& bootstrap() const { return bootstrap_; }
   const kafka::Topics& topics() const { return topics_; }
   const TestDatabase& database() const { return database_; }

@@ -149,6 +149,26 @@ TEST(LoadConfig, ShouldRequireAuthenticationOnceAKeyIsConfigured) {
   EXPECT_NE(Error({}, env).find("JWKS"), std::string::npos);
 }
 
+TEST(LoadConfig, ShouldReadRateLimitTiers) {
+  auto env = kDatabase;
+  env["AGENTSTUDIO_RATE_LIMIT_TIERS"] = "free=120/3, partner=5000/0";
+  env["AGENTSTUDIO_RATE_LIMIT_DEFAULT_TIER"] = "partner";
+  const Config c = Load({}, env);
+  EXPECT_EQ(c.auth.rate_limits.TierOf("free").requests_per_minute, 120);
+  EXPECT_EQ(c.auth.rate_limits.TierOf("free").concurrent_workflows, 3);
+  EXPECT_EQ(c.auth.rate_limits.TierOf("developer").requests_per_minute, 300) << "kept";
+  EXPECT_EQ(c.auth.rate_limits.TierOf("").requests_per_minute, 5000);
+  env["AGENTSTUDIO_RATE_LIMIT_TIERS"] = "free=120";
+  EXPECT_NE(Error({}, env).find("'free=120' is not name=requests-a-minute/concurrent-workflows"),
+            std::string::npos)
+      << Error({}, env);
+  env["AGENTSTUDIO_RATE_LIMIT_TIERS"] = "free=fast/1";
+  EXPECT_NE(Error({}, env).find("must be an integer"), std::string::npos);
+  env.erase("AGENTSTUDIO_RATE_LIMIT_TIERS");
+  EXPECT_NE(Error({}, env).find("AGENTSTUDIO_RATE_LIMIT_DEFAULT_TIER names no tier"),
+            std::string::npos);
+}
+
 TEST(LoadConfig, ShouldReadTheJwtKeysFromTheirFiles) {
   const std::string secret_path = ::testing::TempDir() + "/hs256_secret";
   const std::string key_path = ::testing::TempDir() + "/rs256.pem";

@@ -39,7 +39,10 @@ TEST(CommandCodec, ShouldCarryARequestThroughAStartCommand) {
                 {"id": "b", "name": "B", "agentType": "u", "dependsOn": ["a"]}]},
     "input": {"x": 1}, "initiatedBy": "me", "metadata": {"team": "x"}})"));
   ASSERT_TRUE(parsed.ok());
-  const auto command = MakeStartCommand(parsed.request, "wf_1", {"task_1", "task_2"}, 1000);
+  EXPECT_EQ(parsed.request.tenant, "default") << "a body never names its tenant";
+  engine::WorkflowRequest request = parsed.request;
+  request.tenant = "acme";
+  const auto command = MakeStartCommand(request, "wf_1", {"task_1", "task_2"}, 1000);
   agentstudio::v1::WorkflowCommand wire;
   ASSERT_TRUE(wire.ParseFromString(command.SerializeAsString()));
   EXPECT_EQ(wire.schema_version(), kSchemaVersion);
@@ -50,6 +53,10 @@ TEST(CommandCodec, ShouldCarryARequestThroughAStartCommand) {
   EXPECT_EQ(back.request.input, parsed.request.input);
   EXPECT_EQ(back.request.metadata, parsed.request.metadata);
   EXPECT_EQ(back.request.initiated_by, "me");
+  EXPECT_EQ(back.request.tenant, "acme");
+  wire.mutable_start()->clear_tenant();
+  EXPECT_EQ(ReadStartCommand(wire.start()).request.tenant, "default")
+      << "a command another service produced without a tenant";
   EXPECT_EQ(TaskIdsOf(wire.start(), "wf_1"), (std::vector<std::string>{"task_1", "task_2"}));
 }
 
