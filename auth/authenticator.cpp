@@ -4,19 +4,28 @@
 #include <string>
 
 namespace agentstudio::auth {
-namespace {
 
-// RFC 9110 section 11.1: the scheme is case-insensitive.
-bool StartsWithBearer(std::string_view value) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size()) return false;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return false;
+std::optional<std::string_view> CredentialsOf(std::string_view authorization,
+                                              std::string_view scheme) {
+  if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ') {
+    return std::nullopt;
   }
-  return true;
+  for (size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) {
+      return std::nullopt;
+    }
+  }
+  std::string_view credentials = authorization.substr(scheme.size());
+  while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
+  while (!credentials.empty() && credentials.back() == ' ') credentials.remove_suffix(1);
+  if (credentials.empty()) return std::nullopt;
+  return credentials;
 }
 
-}  // namespace
+Principal PrincipalOfKey(const ApiKeyGrant& grant) {
+  return Principal{grant.id,          grant.tenant,      grant.scopes,
+                   grant.agent_types, "key:" + grant.id, grant.tier};
+}
 
 Authenticator::Authenticator(AuthSettings settings, std::shared_ptr<const ApiKeyTable> api_keys)
     : settings_(std::move(settings)), jwt_(settings_.jwt), api_keys_(std::move(api_keys)) {}
@@ -30,8 +39,7 @@ AuthResult Authenticator::AuthenticateApiKey(std::string_view key) const {
     return AuthFailure{AuthError::kUnknownApiKey,
                        "the API key is not one issued here, or it was revoked"};
   }
-  return Principal{grant->id,          grant->tenant,      grant->scopes,
-                   grant->agent_types, "key:" + grant->id, grant->tier};
+  return PrincipalOfKey(*grant);
 }
 
 AuthResult Authenticator::Authenticate(std::string_view authorization, std::string_view api_key,
@@ -40,15 +48,13 @@ AuthResult Authenticator::Authenticate(std::string_view authorization, std::stri
     return Principal{"anonymous", std::string(kDefaultTenant), {Scope::kAdmin}, {}, "", ""};
   }
   if (!authorization.empty()) {
-    if (!StartsWithBearer(authorization)) {
+    const std::optional<std::string_view> token = CredentialsOf(authorization, "bearer");
+    if (!token) {
       return AuthFailure{AuthError::kMalformed,
                          "the Authorization header must be 'Bearer <token>'"};
     }
-    std::string_view token = authorization.substr(7);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (HasApiKeyPrefix(token)) return AuthenticateApiKey(token);
-    return jwt_.Verify(token, now);
+    if (HasApiKeyPrefix(*token)) return AuthenticateApiKey(*token);
+    return jwt_.Verify(*token, now);
   }
   if (!api_key.empty()) return AuthenticateApiKey(api_key);
   return AuthFailure{AuthError::kMissing,

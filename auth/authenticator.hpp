@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "auth/api_keys.hpp"
@@ -24,6 +25,15 @@ struct AuthSettings {
   // Applied to credentials, so only with kRequired (kNone has none).
   RateLimitSettings rate_limits;
 };
+
+// What follows `scheme` (lower-case, e.g. "bearer") in an Authorization
+// header value, without surrounding spaces; nullopt for another scheme or
+// nothing after it. RFC 9110 section 11.1: schemes are case-insensitive.
+std::optional<std::string_view> CredentialsOf(std::string_view authorization,
+                                              std::string_view scheme);
+
+// Who calls with this API key (credential "key:<id>").
+Principal PrincipalOfKey(const ApiKeyGrant& grant);
 
 // Turns a request's credential headers into a Principal, or says why not.
 // Thread-safe.

@@ -2,12 +2,13 @@
 
 #include <jwt.h>
 
-#include <array>
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+
+#include "auth/base64url.hpp"
 
 namespace agentstudio::auth {
 namespace {
@@ -21,41 +22,15 @@ struct CharFree {
   void operator()(char* text) const { std::free(text); }
 };
 
-// RFC 4648 section 5, without padding (RFC 7515 section 2). nullopt for a
-// character outside the alphabet or an impossible length.
-std::optional<std::string> DecodeBase64Url(std::string_view text) {
-  static const std::array<int, 256> kValues = [] {
-    std::array<int, 256> values{};
-    values.fill(-1);
-    const std::string_view alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    for (size_t i = 0; i < alphabet.size(); ++i) {
-      values[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
-    }
-    return values;
-  }();
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t bits = 0;
-  int count = 0;
-  for (const char c : text) {
-    const int value = kValues[static_cast<unsigned char>(c)];
-    if (value < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xff));
-    }
-  }
-  return out;
-}
-
 AuthFailure Fail(AuthError error, std::string detail) { return {error, std::move(detail)}; }
 
-// The `alg` of the token's header, or a failure.
-std::variant<std::string, AuthFailure> AlgorithmOf(std::string_view token) {
+struct JoseHeader {
+  std::string alg;
+  std::optional<std::string> kid;
+};
+
+// The token's header, or a failure.
+std::variant<JoseHeader, AuthFailure> HeaderOf(std::string_view token) {
   const size_t first = token.find('.');
   if (first == std::string_view::npos || token.find('.', first + 1) == std::string_view::npos) {
     return Fail(AuthError::kMalformed, "the bearer token is not a JWT (three dot-separated parts)");
@@ -65,7 +40,11 @@ std::variant<std::string, AuthFailure> AlgorithmOf(std::string_view token) {
   if (!parsed.is_object() || !parsed.contains("alg") || !parsed["alg"].is_string()) {
     return Fail(AuthError::kMalformed, "the bearer token's header is not JSON naming an alg");
   }
-  return parsed["alg"].get<std::string>();
+  JoseHeader out{parsed["alg"].get<std::string>(), std::nullopt};
+  if (const auto kid = parsed.find("kid"); kid != parsed.end() && kid->is_string()) {
+    out.kid = kid->get<std::string>();
+  }
+  return out;
 }
 
 bool AudienceMatches(const Json& aud, const std::string& audience) {
@@ -99,20 +78,39 @@ std::set<Scope> ScopesOf(const Json& claims) {
 JwtVerifier::JwtVerifier(JwtSettings settings) : settings_(std::move(settings)) {}
 
 bool JwtVerifier::enabled() const {
-  return !settings_.hs256_secret.empty() || !settings_.rs256_public_key_pem.empty();
+  return !settings_.hs256_secret.empty() || !settings_.rs256_public_key_pem.empty() ||
+         !settings_.rs256_jwks.empty();
+}
+
+const std::string* JwtVerifier::Rs256KeyFor(const std::optional<std::string>& kid) const {
+  if (kid) {
+    if (const auto it = settings_.rs256_jwks.find(*kid); it != settings_.rs256_jwks.end()) {
+      return &it->second;
+    }
+  }
+  if (!settings_.rs256_public_key_pem.empty()) return &settings_.rs256_public_key_pem;
+  if (!kid && settings_.rs256_jwks.size() == 1) return &settings_.rs256_jwks.begin()->second;
+  return nullptr;
 }
 
 AuthResult JwtVerifier::Verify(std::string_view token, int64_t now) const {
-  auto algorithm = AlgorithmOf(token);
-  if (auto* failure = std::get_if<AuthFailure>(&algorithm)) return std::move(*failure);
-  const std::string& alg = std::get<std::string>(algorithm);
+  auto parsed_header = HeaderOf(token);
+  if (auto* failure = std::get_if<AuthFailure>(&parsed_header)) return std::move(*failure);
+  const JoseHeader& header = std::get<JoseHeader>(parsed_header);
+  const std::string& alg = header.alg;
   const std::string* key = nullptr;
   jwt_alg_t expected = JWT_ALG_INVAL;
   if (alg == "HS256" && !settings_.hs256_secret.empty()) {
     key = &settings_.hs256_secret;
     expected = JWT_ALG_HS256;
-  } else if (alg == "RS256" && !settings_.rs256_public_key_pem.empty()) {
-    key = &settings_.rs256_public_key_pem;
+  } else if (alg == "RS256" &&
+             (!settings_.rs256_public_key_pem.empty() || !settings_.rs256_jwks.empty())) {
+    key = Rs256KeyFor(header.kid);
+    if (key == nullptr) {
+      return Fail(AuthError::kSignature,
+                  header.kid ? "no key of the issuer's key set has the bearer token's kid"
+                             : "the bearer token names no kid, and the key set has several keys");
+    }
     expected = JWT_ALG_RS256;
   } else {
     return Fail(AuthError::kAlgorithm, "tokens signed with '" + alg + "' are not accepted here");

@@ -96,7 +96,8 @@ std::string ResolveAuth(Config& config) {
       return "AGENTSTUDIO_JWT_HS256_SECRET_FILE: " + error;
     }
   }
-  const bool keys = !jwt.hs256_secret.empty() || !jwt.rs256_public_key_pem.empty();
+  const bool keys =
+      !jwt.hs256_secret.empty() || !jwt.rs256_public_key_pem.empty() || !jwt.rs256_jwks.empty();
   const bool loopback = IsLoopback(config.http_addr);
   if (config.auth_setting == "none") {
     if (!loopback) {
@@ -107,8 +108,8 @@ std::string ResolveAuth(Config& config) {
     config.auth.mode = auth::AuthMode::kNone;
   } else if (config.auth_setting == "required" || keys) {
     if (!keys) {
-      return "AGENTSTUDIO_AUTH=required needs a key: AGENTSTUDIO_JWT_HS256_SECRET (or _FILE) or "
-             "AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE";
+      return "AGENTSTUDIO_AUTH=required needs a key: AGENTSTUDIO_JWT_HS256_SECRET (or _FILE), "
+             "AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE or AGENTSTUDIO_JWT_JWKS_FILE";
     }
     config.auth.mode = auth::AuthMode::kRequired;
   } else if (loopback || !config.Has(Role::kFrontdoor)) {
@@ -116,7 +117,8 @@ std::string ResolveAuth(Config& config) {
   } else {
     return "the front door listens on " + config.http_addr +
            ", which is not a loopback address, and no authentication is configured: set "
-           "AGENTSTUDIO_JWT_HS256_SECRET (or _FILE) or AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE";
+           "AGENTSTUDIO_JWT_HS256_SECRET (or _FILE), AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE or "
+           "AGENTSTUDIO_JWT_JWKS_FILE";
   }
   return {};
 }
@@ -151,9 +153,13 @@ const std::map<std::string, Setter>& Settings() {
          return error;
        }},
       {"AGENTSTUDIO_JWT_JWKS_FILE",
-       [](Config&, const std::string&) -> std::string {
-         return "JWKS documents are not read yet; put the issuer's RSA key in PEM form in "
-                "AGENTSTUDIO_JWT_RS256_PUBLIC_KEY_FILE";
+       [](Config& c, const std::string& v) -> std::string {
+         std::string document;
+         if (std::string error = SetFromFile(document, v); !error.empty()) return error;
+         auto keys = auth::ParseJwks(document);
+         if (auto* error = std::get_if<std::string>(&keys)) return v + ": " + *error;
+         c.auth.jwt.rs256_jwks = std::move(std::get<auth::RsaKeysByKid>(keys));
+         return {};
        }},
       {"AGENTSTUDIO_JWT_ISSUER",
        [](Config& c, const std::string& v) -> std::string {
@@ -241,6 +247,20 @@ const std::map<std::string, Setter>& Settings() {
        }},
       {"AGENTSTUDIO_SCHEDULER_LINGER_MS",
        [](Config& c, const std::string& v) { return SetInt(c.scheduler_linger_ms, v, 0, 1000); }},
+      {"AGENTSTUDIO_TLS_CERT_FILE",
+       [](Config& c, const std::string& v) {
+         std::string content;
+         c.tls_cert_file = v;
+         return SetFromFile(content, v);
+       }},
+      {"AGENTSTUDIO_TLS_KEY_FILE",
+       [](Config& c, const std::string& v) {
+         std::string content;
+         c.tls_key_file = v;
+         return SetFromFile(content, v);
+       }},
+      {"AGENTSTUDIO_OAUTH_TOKEN_TTL_S",
+       [](Config& c, const std::string& v) { return SetInt(c.oauth_token_ttl_s, v, 60, 86400); }},
       {"AGENTSTUDIO_API_KEY_REFRESH_MS",
        [](Config& c, const std::string& v) {
          return SetInt(c.api_key_refresh_ms, v, 10, 3600 * 1000);
@@ -387,6 +407,9 @@ std::variant<Config, std::string> LoadConfig(const std::vector<std::string>& arg
            std::to_string(config.replication_factor) + "): no write could ever be acknowledged";
   }
   if (std::string error = ResolveAuth(config); !error.empty()) return error;
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return "set both AGENTSTUDIO_TLS_CERT_FILE and AGENTSTUDIO_TLS_KEY_FILE, or neither";
+  }
   if (config.NeedsDatabase() && config.database_url.empty()) {
     return "AGENTSTUDIO_DATABASE_URL is required by the roles asked for";
   }

@@ -72,6 +72,14 @@ struct Config {
   // AGENTSTUDIO_DELETE_WAIT_MS: how long a DELETE waits for a scheduler to
   // apply it (then 200, a GET finds nothing) before answering 202.
   int delete_wait_ms = 10000;
+  // AGENTSTUDIO_TLS_CERT_FILE and AGENTSTUDIO_TLS_KEY_FILE: the front door
+  // serves HTTPS with this PEM certificate (chain) and private key; both
+  // empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // AGENTSTUDIO_OAUTH_TOKEN_TTL_S: how long the tokens of POST /oauth/token
+  // last.
+  int oauth_token_ttl_s = 3600;
   // AGENTSTUDIO_API_KEY_REFRESH_MS: how often a front door rereads the API
   // keys; a key made or revoked counts within this long.
   int api_key_refresh_ms = 1000;

@@ -58,7 +58,8 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       known_types_(options_.local_agent_types),
       waiter_(feed, pool),
       streams_(feed, pool, executor),
-      authenticator_(options_.auth, options_.api_keys) {
+      authenticator_(options_.auth, options_.api_keys),
+      token_issuer_(options_.auth.jwt, options_.api_keys, options_.token_lifetime) {
   // Any event of a workflow means a scheduler applied its start: PostgreSQL
   // answers for it from now on.
   feed.SubscribeToAll(
@@ -121,6 +122,7 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   add(Method::Post, "/api/meta-agent/tasks/:taskId/cancel", Scope::kTasksExecute,
       bind(&FrontDoor::CancelAgentTask));
   add_open(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
+  add_open(Method::Post, "/oauth/token", Routes::bind(&FrontDoor::IssueToken, this));
   if (options_.metrics != nullptr) {
     add(Method::Get, "/metrics", Scope::kAdmin, bind(&FrontDoor::Metrics));
   }
@@ -235,11 +237,13 @@ void FrontDoor::Start() {
                       .threads(options_.threads)
                       .maxRequestSize(options_.max_body_bytes)
                       .flags(Pistache::Tcp::Options::ReuseAddr));
+  const bool tls = !options_.tls_cert_file.empty();
+  if (tls) endpoint_->useSSL(options_.tls_cert_file, options_.tls_key_file);
   endpoint_->setHandler(std::make_shared<PersistentConnectionHandler>(router_, connections_));
   endpoint_->serveThreaded();
   started_ = true;
-  spdlog::info("front door listening on http://{}:{}", Pistache::Address(options_.address).host(),
-               port());
+  spdlog::info("front door listening on {}://{}:{}", tls ? "https" : "http",
+               Pistache::Address(options_.address).host(), port());
 }
 
 void FrontDoor::BeginDrain() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "auth/token_issuer.hpp"
 #include "consumers/workflow_event_feed.hpp"
 #include "daemon/accepted_executions.hpp"
 #include "daemon/blocking_executor.hpp"
@@ -44,6 +45,12 @@ struct FrontDoorOptions {
   // The API keys that count (kept up to date by an ApiKeyRefresher); none:
   // every key is refused.
   std::shared_ptr<const auth::ApiKeyTable> api_keys;
+  // PEM files of the certificate (chain) and private key: HTTPS when both
+  // are set; Start() throws when they cannot be loaded or do not match.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // How long the tokens of POST /oauth/token last.
+  std::chrono::seconds token_lifetime{3600};
 };
 
 // A route the front door serves, and the scope it needs (none: open to all).
@@ -69,6 +76,7 @@ struct FrontDoorRoute {
 //   POST /api/meta-agent/{agentType}/execute[/stream]     one task, waits (SSE)
 //   POST /api/meta-agent/tasks/{taskId}/cancel
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
+//   POST /oauth/token          client credentials (an API key) for a bearer token
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
  public:
@@ -180,6 +188,9 @@ class FrontDoor {
   void SendControl(const std::string& id, engine::Control control, const ControlTarget& current,
                    SharedWriter writer, const std::string& instance, const std::string& trace);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  // POST /oauth/token (auth::TokenIssuer): the client's credentials in the
+  // body (JSON or form) or in Authorization: Basic.
+  void IssueToken(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   void Metrics(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
                const Principal& caller);
   void AgentTypes(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
@@ -233,6 +244,7 @@ class FrontDoor {
   WorkflowEndWaiter waiter_;
   WorkflowEventStreams streams_;
   auth::Authenticator authenticator_;
+  auth::TokenIssuer token_issuer_;
   mutable auth::RateLimiter rate_limiter_;
   std::vector<FrontDoorRoute> routes_;
   Pistache::Rest::Router router_;

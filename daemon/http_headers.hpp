@@ -43,6 +43,7 @@ using RateLimitRemainingHeader = TextHeader<"X-RateLimit-Remaining">;
 using RateLimitResetHeader = TextHeader<"X-RateLimit-Reset">;
 using TraceparentHeader = TextHeader<"traceparent">;
 using WwwAuthenticateHeader = TextHeader<"WWW-Authenticate">;
+using CacheControlHeader = TextHeader<"Cache-Control">;
 
 // The request's W3C traceparent, or a fresh one (it becomes the problem's
 // traceId and travels on the Kafka messages the request causes).

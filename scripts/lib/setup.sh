@@ -33,7 +33,7 @@ install_packages() {
   install_debian_packages build-essential cmake pkg-config ccache \
     librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev \
     libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev \
-    libsystemd-dev libgtest-dev libjwt-dev libssl-dev postgresql kcat curl clang libclang-rt-14-dev
+    libsystemd-dev libgtest-dev libjwt-dev libssl-dev openssl postgresql kcat curl clang libclang-rt-14-dev
 }
 
 # Release build in build/ (shared by scripts/run and scripts/test).

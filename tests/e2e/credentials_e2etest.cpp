@@ -54,6 +54,14 @@ TEST(CredentialsTest, ShouldAuditWritesAndNeverLogSecretsOrTokens) {
                   .status,
               401);
   }
+  EXPECT_EQ(Http("POST", stack.Url("/oauth/token"),
+                 Json{{"grant_type", "client_credentials"},
+                      {"client_id", "key_0123456789abcdef"},
+                      {"client_secret", api_key}}
+                     .dump())
+                .status,
+            401)
+      << "an unknown client";
   ASSERT_EQ(Http("DELETE", stack.Url("/api/workflows/" + id), "", good).status, 200);
   for (const std::string& failure : stack.Stop()) ADD_FAILURE() << failure;
 

@@ -363,5 +363,82 @@ TEST(ApiKeyTest, ShouldAuthenticateAKeyMadeWithTheCliUntilItIsRevoked) {
   EXPECT_NE(Keys(stack, {"create", "--tenant", "acme", "--scopes", "workflows:fly"}).first, 0);
 }
 
+// POST /oauth/token trades a key made with the CLI for a bearer token of the
+// same tenant, in the reference's JSON body, a form or HTTP Basic, and
+// answers RFC 6749's errors as problem+json.
+TEST(OAuthTokenTest, ShouldTradeAnApiKeyForATokenOfItsTenantAndScopes) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kAgent}, [](daemon::Config& c) {
+    ConfigureAuth(c);
+    c.api_key_refresh_ms = 50;
+  });
+  const auto [made, out] =
+      Keys(stack, {"create", "--tenant", "acme", "--scopes", "workflows:read workflows:execute"});
+  ASSERT_EQ(made, 0) << out;
+  const std::string key = Json::parse(out)["key"];
+  const std::string id = Json::parse(out)["id"];
+  const std::string url = stack.base_url() + "/oauth/token";
+  const Json body = {{"grant_type", "client_credentials"},
+                     {"client_id", id},
+                     {"client_secret", key},
+                     {"scope", "workflows:read"}};
+  testing::HttpResponse issued;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    issued = Http("POST", url, body.dump());
+    return issued.status == 200;
+  })) << issued.body;
+  EXPECT_EQ(issued.Header("cache-control"), "no-store");
+  EXPECT_EQ(issued.Json()["token_type"], "Bearer");
+  EXPECT_EQ(issued.Json()["expires_in"], 3600);
+  EXPECT_EQ(issued.Json()["scope"], "workflows:read");
+  const auto bearer = Bearer(issued.Json()["access_token"]);
+  EXPECT_EQ(Http("GET", stack.base_url() + "/api/workflows", "", bearer).status, 200);
+  EXPECT_EQ(Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow, bearer).status, 403)
+      << "the token has only the scope asked for";
+
+  const auto form =
+      Http("POST", url, "grant_type=client_credentials&client_id=" + id + "&client_secret=" + key,
+           {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(form.status, 200) << form.body;
+  EXPECT_EQ(form.Json()["scope"], "workflows:read workflows:execute") << "all the key's scopes";
+  const auto created = Http("POST", stack.base_url() + "/api/workflows", kSlowWorkflow,
+                            Bearer(form.Json()["access_token"]));
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(
+      Http("GET", stack.base_url() + "/api/workflows/" + created.Json()["id"].get<std::string>(),
+           "", Bearer(Token({"admin"})))
+          .status,
+      200)
+      << "acme's token sees what acme's key's token started";
+
+  const std::string basic =
+      "Basic " + testing::ChildProcess::Run("/bin/sh", {"-c", "printf %s \"$C\" | base64 -w0"},
+                                            {{"C", id + ":" + key}})
+                     .second;
+  const auto with_basic =
+      Http("POST", url, "grant_type=client_credentials",
+           {{"Content-Type", "application/x-www-form-urlencoded"}, {"Authorization", basic}});
+  EXPECT_EQ(with_basic.status, 200) << with_basic.body;
+
+  const auto error_of = [&](const Json& changed) {
+    Json request = body;
+    request.update(changed);
+    return Http("POST", url, request.dump());
+  };
+  const auto wrong = error_of({{"client_secret", "as_live_" + std::string(64, '0')}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.Header("content-type"), "application/problem+json");
+  EXPECT_EQ(wrong.Json()["error"], "invalid_client");
+  EXPECT_EQ(wrong.Header("www-authenticate"), "Basic");
+  EXPECT_EQ(error_of({{"scope", "admin"}}).Json()["error"], "invalid_scope");
+  EXPECT_EQ(error_of({{"grant_type", "password"}}).Json()["error"], "unsupported_grant_type");
+  const auto bad_body = Http("POST", url, "[1]");
+  EXPECT_EQ(bad_body.status, 400);
+  EXPECT_EQ(bad_body.Json()["error"], "invalid_request");
+
+  ASSERT_EQ(Keys(stack, {"revoke", id}).first, 0);
+  ASSERT_TRUE(testing::WaitUntil([&] { return Http("POST", url, body.dump()).status == 401; }))
+      << "a revoked key still gets tokens";
+}
+
 }  // namespace
 }  // namespace agentstudio

@@ -29,7 +29,7 @@ size_t CollectHeader(char* data, size_t size, size_t count, void* out) {
 }  // namespace
 
 HttpResponse Http(const std::string& method, const std::string& url, const std::string& body,
-                  const std::map<std::string, std::string>& headers) {
+                  const std::map<std::string, std::string>& headers, const std::string& ca_file) {
   HttpResponse response;
   CURL* curl = curl_easy_init();
   curl_slist* list = nullptr;
@@ -50,6 +50,7 @@ HttpResponse Http(const std::string& method, const std::string& url, const std::
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+  if (!ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
   if (curl_easy_perform(curl) == CURLE_OK) {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   }

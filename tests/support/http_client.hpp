@@ -18,8 +18,10 @@ struct HttpResponse {
   }
 };
 
-// One blocking HTTP request through libcurl.
+// One blocking HTTP request through libcurl. For an https URL, `ca_file` is
+// the PEM certificate the server's must chain to (empty: the system's).
 HttpResponse Http(const std::string& method, const std::string& url, const std::string& body = "",
-                  const std::map<std::string, std::string>& headers = {});
+                  const std::map<std::string, std::string>& headers = {},
+                  const std::string& ca_file = "");
 
 }  // namespace agentstudio::testing

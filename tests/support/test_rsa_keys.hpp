@@ -45,4 +45,20 @@ VwIDAQAB
 -----END PUBLIC KEY-----
 )";
 
+// The same public key as a JWK's modulus (RFC 7518 section 6.3.1; its
+// exponent is AQAB), and the modulus of another 2048-bit key whose private
+// half is not kept: a JWKS with both tells whether a token's kid picks its
+// key.
+inline constexpr char kTestRsaJwkN[] =
+    "sxlQWd-YZijCZ2t8k8iXbVTizm-N9Sy8GlIb-EybzNOmLAzrAuZ3eh1-PGl_5fnFdPKgI2_cLNxJKvNbvSZobNmr-"
+    "pQpZ3Eadi_eZ2onM_N5vxDj8thiz0dUx7gcwLklAB0Sp4RYj1UriFT17i8_lu381Cm7BqlT_PAmJ9Xw_ls-"
+    "D2xCT5DhL8guynpUUmLD3ZbJX1-CEg35VxIeb-ouzMyS9SDVXP8uEqKccLrlUjNN8zZk0FRqyM7Ric09tZiykEJkKp3R_"
+    "jV4gupQ96ZuqdANZBMiLt1lSFP-_CmP6uT8kDMhBmVSXcq8Ejw7_vUI8m3LOvrFUezP9vntUXPxVw";
+inline constexpr char kOtherRsaJwkN[] =
+    "zRxozYRC8H1lTvwNlo6J6GvL8YW1H-0MgKYBS9npmM5iyiyY2yN5NcH4aM_"
+    "oROxFqJ75RSPpkC6wQvkcUzkLVZB8v5hNFNsLWFI3_qGF9zAypDKSSpMU28J-pCjqLBWj4I_Rh2tgruNfPj2UYo_"
+    "tdVYWGk4yJEytP0l7PMnHXjYR9RWQAsSC_syQNhs3JMGLpO0rZFxV2zkQyE6xSaONFKskQk1_kyvuzp6VZmUtgmA6wJ_"
+    "tPmHqOfgR7NPH4GE_dj4pCdV6ckkw-"
+    "AE1iq5lBquqEKdv2PWtSuyB1fiWvVADuMrHmRVB6IjFfXCTwRPTOvYuINAxzCDq7JwtHjeXbQ";
+
 }  // namespace agentstudio::testing

@@ -4,6 +4,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_rsa_keys.hpp"
 
 namespace agentstudio::daemon {
 namespace {
@@ -145,8 +148,8 @@ TEST(LoadConfig, ShouldRequireAuthenticationOnceAKeyIsConfigured) {
   env.erase("AGENTSTUDIO_JWT_HS256_SECRET");
   env["AGENTSTUDIO_AUTH"] = "required";
   EXPECT_NE(Error({}, env).find("needs a key"), std::string::npos);
-  env["AGENTSTUDIO_JWT_JWKS_FILE"] = "/etc/agentstudio/jwks.json";
-  EXPECT_NE(Error({}, env).find("JWKS"), std::string::npos);
+  env["AGENTSTUDIO_JWT_JWKS_FILE"] = "/nonexistent/jwks.json";
+  EXPECT_NE(Error({}, env).find("cannot read /nonexistent/jwks.json"), std::string::npos);
 }
 
 TEST(LoadConfig, ShouldReadRateLimitTiers) {
@@ -191,6 +194,38 @@ TEST(LoadConfig, ShouldReadTheJwtKeysFromTheirFiles) {
   EXPECT_NE(Error({}, env).find("no PEM public key"), std::string::npos);
   std::remove(secret_path.c_str());
   std::remove(key_path.c_str());
+}
+
+TEST(LoadConfig, ShouldRequireTokensSignedWithAKeyOfTheJwksFile) {
+  const std::string path = ::testing::TempDir() + "/jwks.json";
+  std::ofstream(path) << nlohmann::json{
+      {"keys", {{{"kty", "RSA"}, {"kid", "k1"}, {"n", testing::kTestRsaJwkN}, {"e", "AQAB"}}}}};
+  auto env = kDatabase;
+  env["AGENTSTUDIO_HTTP_ADDR"] = "0.0.0.0:8080";
+  env["AGENTSTUDIO_JWT_JWKS_FILE"] = path;
+  const Config c = Load({}, env);
+  EXPECT_EQ(c.auth.mode, auth::AuthMode::kRequired) << "a key set is a key: no loopback needed";
+  ASSERT_EQ(c.auth.jwt.rs256_jwks.size(), 1U);
+  EXPECT_EQ(c.auth.jwt.rs256_jwks.at("k1"), testing::kTestRsaPublicKeyPem);
+  std::ofstream(path) << R"({"keys": []})";
+  EXPECT_NE(Error({}, env).find(path + ": the document holds no RSA signing key"),
+            std::string::npos)
+      << Error({}, env);
+  std::remove(path.c_str());
+}
+
+TEST(LoadConfig, ShouldTakeBothTlsFilesOrNeither) {
+  const std::string cert = ::testing::TempDir() + "/tls_cert.pem";
+  std::ofstream(cert) << "-----BEGIN CERTIFICATE-----\n";
+  auto env = kDatabase;
+  env["AGENTSTUDIO_TLS_CERT_FILE"] = cert;
+  EXPECT_NE(Error({}, env).find("both AGENTSTUDIO_TLS_CERT_FILE and AGENTSTUDIO_TLS_KEY_FILE"),
+            std::string::npos);
+  env["AGENTSTUDIO_TLS_KEY_FILE"] = ::testing::TempDir() + "/missing_key.pem";
+  EXPECT_NE(Error({}, env).find("cannot read"), std::string::npos);
+  env["AGENTSTUDIO_TLS_KEY_FILE"] = cert;  // checked for a match when the front door starts
+  EXPECT_EQ(Load({}, env).tls_key_file, cert);
+  std::remove(cert.c_str());
 }
 
 TEST(LoadConfig, ShouldRecogniseMigrate) {

@@ -18,8 +18,9 @@ using Json = nlohmann::json;
 constexpr int64_t kNow = 1800000000;
 const std::string kSecret = "a shared secret of the tests, 32+ bytes long";
 
-// A token as an issuer would sign it.
-std::string Sign(jwt_alg_t alg, const std::string& key, const Json& claims) {
+// A token as an issuer would sign it, naming `kid` in its header when set.
+std::string Sign(jwt_alg_t alg, const std::string& key, const Json& claims,
+                 const std::string& kid = "") {
   jwt_t* raw = nullptr;
   EXPECT_EQ(jwt_new(&raw), 0);
   std::unique_ptr<jwt_t, decltype(&jwt_free)> jwt(raw, &jwt_free);
@@ -29,6 +30,9 @@ std::string Sign(jwt_alg_t alg, const std::string& key, const Json& claims) {
                 alg == JWT_ALG_NONE ? 0 : static_cast<int>(key.size())),
             0);
   EXPECT_EQ(jwt_add_grants_json(jwt.get(), claims.dump().c_str()), 0);
+  if (!kid.empty()) {
+    EXPECT_EQ(jwt_add_header(jwt.get(), "kid", kid.c_str()), 0);
+  }
   char* text = jwt_encode_str(jwt.get());
   EXPECT_NE(text, nullptr);
   std::string out = text == nullptr ? "" : text;
@@ -174,6 +178,81 @@ TEST(JwtVerifierTest, ShouldRefuseUnsignedAndMalformedTokens) {
   EXPECT_EQ(
       ErrorOf(JwtVerifier(JwtSettings{}).Verify(Sign(JWT_ALG_HS256, kSecret, Claims()), kNow)),
       AuthError::kAlgorithm);
+}
+
+Json Jwk(const std::string& kid, const std::string& n) {
+  return {{"kty", "RSA"}, {"use", "sig"}, {"kid", kid}, {"n", n}, {"e", "AQAB"}};
+}
+
+RsaKeysByKid KeysOf(const Json& document) {
+  auto keys = ParseJwks(document.dump());
+  EXPECT_TRUE(std::holds_alternative<RsaKeysByKid>(keys)) << std::get<std::string>(keys);
+  return std::holds_alternative<RsaKeysByKid>(keys) ? std::get<RsaKeysByKid>(keys) : RsaKeysByKid{};
+}
+
+TEST(JwksTest, ShouldReadAnAzureStyleKeySetSkippingKeysNotForRs256Signatures) {
+  // As Azure AD publishes them: RSA signing keys with kid, n, e (and x5c,
+  // not needed), beside keys this verifier has no use for.
+  const Json document = {
+      {"keys",
+       {Jwk("current", testing::kTestRsaJwkN),
+        Jwk("next", testing::kOtherRsaJwkN),
+        {{"kty", "EC"}, {"kid", "ec"}, {"crv", "P-256"}, {"x", "AA"}, {"y", "AA"}},
+        {{"kty", "RSA"},
+         {"use", "enc"},
+         {"kid", "enc"},
+         {"n", testing::kTestRsaJwkN},
+         {"e", "AQAB"}},
+        {{"kty", "RSA"},
+         {"alg", "RS512"},
+         {"kid", "512"},
+         {"n", testing::kTestRsaJwkN},
+         {"e", "AQAB"}}}}};
+  const RsaKeysByKid keys = KeysOf(document);
+  ASSERT_EQ(keys.size(), 2U);
+  EXPECT_EQ(keys.at("current"), testing::kTestRsaPublicKeyPem)
+      << "the JWK's n and e make the same PEM key";
+}
+
+TEST(JwksTest, ShouldRefuseDocumentsWithoutAUsableKey) {
+  const auto error = [](const std::string& document) {
+    auto keys = ParseJwks(document);
+    return std::holds_alternative<std::string>(keys) ? std::get<std::string>(keys) : "";
+  };
+  EXPECT_NE(error("not json"), "");
+  EXPECT_NE(error(R"({"keys": {}})"), "");
+  EXPECT_NE(error(R"({"keys": []})").find("no RSA signing key"), std::string::npos);
+  EXPECT_NE(error(Json{{"keys", {Jwk("a", "!!")}}}.dump()).find("base64url"), std::string::npos);
+  EXPECT_NE(error(Json{{"keys", {Jwk("a", "AQAB")}}}.dump()).find("2048"), std::string::npos);
+  EXPECT_NE(
+      error(Json{{"keys", {Jwk("a", testing::kTestRsaJwkN), Jwk("a", testing::kOtherRsaJwkN)}}}
+                .dump())
+          .find("two keys"),
+      std::string::npos);
+}
+
+TEST(JwtVerifierTest, ShouldPickTheJwksKeyByTheTokensKid) {
+  JwtSettings settings = Hs256();
+  settings.hs256_secret.clear();
+  settings.rs256_jwks = KeysOf(
+      {{"keys", {Jwk("current", testing::kTestRsaJwkN), Jwk("next", testing::kOtherRsaJwkN)}}});
+  const JwtVerifier verifier(settings);
+  EXPECT_TRUE(verifier.enabled());
+  const auto signed_as = [&](const std::string& kid) {
+    return verifier.Verify(Sign(JWT_ALG_RS256, testing::kTestRsaPrivateKeyPem, Claims(), kid),
+                           kNow);
+  };
+  const AuthResult good = signed_as("current");
+  ASSERT_TRUE(std::holds_alternative<Principal>(good)) << std::get<AuthFailure>(good).detail;
+  EXPECT_EQ(ErrorOf(signed_as("next")), AuthError::kSignature) << "the other key is used for it";
+  EXPECT_EQ(ErrorOf(signed_as("retired")), AuthError::kSignature);
+  EXPECT_EQ(ErrorOf(signed_as("")), AuthError::kSignature)
+      << "without a kid no key of several is guessed";
+
+  settings.rs256_jwks.erase("next");
+  EXPECT_TRUE(std::holds_alternative<Principal>(JwtVerifier(settings).Verify(
+      Sign(JWT_ALG_RS256, testing::kTestRsaPrivateKeyPem, Claims()), kNow)))
+      << "a one-key set verifies tokens without a kid";
 }
 
 }  // namespace
