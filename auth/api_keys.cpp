@@ -42,14 +42,16 @@ NewApiKey GenerateApiKey(ApiKeyEnvironment environment) {
   return out;
 }
 
-std::string HashApiKey(std::string_view key) {
+std::string Sha256Hex(std::string_view text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  if (EVP_Digest(key.data(), key.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed (OpenSSL EVP_Digest)");
   }
   return Hex(digest.data(), size);
 }
+
+std::string HashApiKey(std::string_view key) { return Sha256Hex(key); }
 
 bool HasApiKeyPrefix(std::string_view text) {
   return text.starts_with(kLivePrefix) || text.starts_with(kTestPrefix);

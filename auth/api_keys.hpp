@@ -28,7 +28,10 @@ struct NewApiKey {
 // std::runtime_error when it has none.
 NewApiKey GenerateApiKey(ApiKeyEnvironment environment);
 
-// Lower-case hex SHA-256 of the key's text.
+// Lower-case hex SHA-256 of `text`.
+std::string Sha256Hex(std::string_view text);
+
+// What is stored of a key: Sha256Hex of its text.
 std::string HashApiKey(std::string_view key);
 
 // Whether `text` has an API key's prefix (a bearer token may be one).

@@ -121,6 +121,17 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   }
   add(Method::Post, "/api/meta-agent/tasks/:taskId/cancel", Scope::kTasksExecute,
       bind(&FrontDoor::CancelAgentTask));
+  for (const auto& [name, kind] : {std::pair{"progress", schemas::TaskCallbackKind::kProgress},
+                                   std::pair{"completion", schemas::TaskCallbackKind::kCompletion},
+                                   std::pair{"error", schemas::TaskCallbackKind::kError},
+                                   std::pair{"handoff", schemas::TaskCallbackKind::kHandoff}}) {
+    add(Method::Post, std::string("/callbacks/v1/") + name, Scope::kAgentsReport,
+        [this, kind = kind](const Request& request, ResponseWriter w, const Principal& caller) {
+          ReportTask(request, std::move(w), caller, kind);
+        });
+  }
+  add(Method::Post, "/callbacks/v1/heartbeat", Scope::kAgentsReport,
+      bind(&FrontDoor::ReportHeartbeat));
   add_open(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
   add_open(Method::Post, "/oauth/token", Routes::bind(&FrontDoor::IssueToken, this));
   if (options_.metrics != nullptr) {

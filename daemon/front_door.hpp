@@ -24,6 +24,7 @@
 #include "daemon/workflow_event_streams.hpp"
 #include "engine/decide.hpp"
 #include "producers/command_producer.hpp"
+#include "schemas/callback_codec.hpp"
 #include "sql/database.hpp"
 
 namespace agentstudio::daemon {
@@ -77,6 +78,7 @@ struct FrontDoorRoute {
 //   POST /api/meta-agent/tasks/{taskId}/cancel
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 //   POST /oauth/token          client credentials (an API key) for a bearer token
+//   POST /callbacks/v1/progress|completion|error|handoff|heartbeat   HTTP agents report
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
  public:
@@ -188,6 +190,15 @@ class FrontDoor {
   void SendControl(const std::string& id, engine::Control control, const ControlTarget& current,
                    SharedWriter writer, const std::string& instance, const std::string& trace);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
+  // POST /callbacks/v1/progress|completion|error|handoff (front_door_callbacks.cpp):
+  // 400 without X-Agent-ID or X-Idempotency-Key, 404 for an unknown task, 403
+  // when the task's agent type is not among the caller's, 202 once the
+  // TaskEvent is in Kafka.
+  void ReportTask(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                  const Principal& caller, schemas::TaskCallbackKind kind);
+  // POST /callbacks/v1/heartbeat: 202 once the AgentHeartbeat is in Kafka.
+  void ReportHeartbeat(const Pistache::Rest::Request& request,
+                       Pistache::Http::ResponseWriter response, const Principal& caller);
   // POST /oauth/token (auth::TokenIssuer): the client's credentials in the
   // body (JSON or form) or in Authorization: Basic.
   void IssueToken(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);

@@ -24,6 +24,8 @@ class WorkflowCommandProducer {
   // Submits and waits for the delivery report.
   DeliveryResult SubmitAndWait(const agentstudio::v1::WorkflowCommand& command);
 
+  const Topics& topics() const { return topics_; }
+
  private:
   MessageProducer& producer_;
   const Topics topics_;

@@ -227,13 +227,16 @@ int64_t CountActiveExecutions(soci::session& session, const std::string& tenant,
 }
 
 std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string& task_id) {
-  std::string workflow_id, status, tenant;
+  std::string workflow_id, status, tenant, agent_type;
+  int attempt = 0;
   soci::indicator found = soci::i_null;
   session << std::string(queries::kSelectTaskOwner), soci::into(workflow_id, found),
-      soci::into(status), soci::into(tenant), soci::use(task_id, "id");
+      soci::into(status), soci::into(tenant), soci::into(agent_type), soci::into(attempt),
+      soci::use(task_id, "id");
   if (!session.got_data() || found != soci::i_ok) return std::nullopt;
   return TaskOwner{workflow_id,
-                   engine::ParseTaskStatus(status).value_or(engine::TaskStatus::kFailed), tenant};
+                   engine::ParseTaskStatus(status).value_or(engine::TaskStatus::kFailed), tenant,
+                   agent_type, attempt};
 }
 
 void SaveExecutions(soci::session& session, const std::vector<ExecutionToSave>& executions) {

@@ -60,6 +60,8 @@ struct TaskOwner {
   std::string workflow_id;
   engine::TaskStatus status = engine::TaskStatus::kWaiting;
   std::string tenant;
+  std::string agent_type;
+  int attempt = 0;  // of the latest dispatch (0: never dispatched)
 };
 std::optional<TaskOwner> FindTaskOwner(soci::session& session, const std::string& task_id);
 
