@@ -132,6 +132,11 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   }
   add(Method::Post, "/callbacks/v1/heartbeat", Scope::kAgentsReport,
       bind(&FrontDoor::ReportHeartbeat));
+  add(Method::Get, "/v1/agents", Scope::kWorkflowsRead, bind(&FrontDoor::ListAgents));
+  add(Method::Get, "/v1/agents/:agentId", Scope::kWorkflowsRead, bind(&FrontDoor::GetAgent));
+  add(Method::Get, "/v1/agents/:agentId/health", Scope::kWorkflowsRead,
+      bind(&FrontDoor::GetAgentHealth));
+  add(Method::Get, "/v1/health", Scope::kWorkflowsRead, bind(&FrontDoor::SystemHealth));
   add_open(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
   add_open(Method::Post, "/oauth/token", Routes::bind(&FrontDoor::IssueToken, this));
   if (options_.metrics != nullptr) {
@@ -607,9 +612,6 @@ void FrontDoor::Health(const Pistache::Rest::Request& request, ResponseWriter re
   });
   if (!queued) SendProblem(*writer, Unavailable("Too many requests in flight"), "/health", trace);
 }
-
-// An agent counts as live while its last heartbeat is younger than this.
-constexpr engine::TimeMs kAgentLivenessMs = 60000;
 
 // Agents are the deployment's, shared by its tenants (docs/security.md).
 void FrontDoor::AgentTypes(const Pistache::Rest::Request& request, ResponseWriter response,

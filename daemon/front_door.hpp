@@ -54,6 +54,9 @@ struct FrontDoorOptions {
   std::chrono::seconds token_lifetime{3600};
 };
 
+// An agent counts as live while its last heartbeat is younger than this.
+inline constexpr engine::TimeMs kAgentLivenessMs = 60000;
+
 // A route the front door serves, and the scope it needs (none: open to all).
 struct FrontDoorRoute {
   Pistache::Http::Method method;
@@ -79,6 +82,7 @@ struct FrontDoorRoute {
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 //   POST /oauth/token          client credentials (an API key) for a bearer token
 //   POST /callbacks/v1/progress|completion|error|handoff|heartbeat   HTTP agents report
+//   GET  /v1/agents, /v1/agents/{id}, /v1/agents/{id}/health, /v1/health   control plane
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
  public:
@@ -196,6 +200,17 @@ class FrontDoor {
   // TaskEvent is in Kafka.
   void ReportTask(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
                   const Principal& caller, schemas::TaskCallbackKind kind);
+  // The control plane's agents and health (reference 004; front_door_control_plane.cpp):
+  // GET /v1/agents (page, limit, status, type), /v1/agents/{id},
+  // /v1/agents/{id}/health, /v1/health.
+  void ListAgents(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                  const Principal& caller);
+  void GetAgent(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                const Principal& caller);
+  void GetAgentHealth(const Pistache::Rest::Request& request,
+                      Pistache::Http::ResponseWriter response, const Principal& caller);
+  void SystemHealth(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                    const Principal& caller);
   // POST /callbacks/v1/heartbeat: 202 once the AgentHeartbeat is in Kafka.
   void ReportHeartbeat(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, const Principal& caller);

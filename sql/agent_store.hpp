@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,32 @@ struct AgentRecord {
 // Records heartbeats in one statement. Per agent the newest heartbeat wins,
 // within the batch and against what is stored (late deliveries change nothing).
 void UpsertAgents(soci::session& session, const std::vector<AgentRecord>& agents);
+
+// How an agent is doing, from its last heartbeat: kActive (healthy), kError
+// (it reports itself degraded), kInactive (stopping, or silent since before
+// the query's `since`).
+enum class AgentState { kActive, kError, kInactive };
+const char* ToString(AgentState state);  // "active", "error", "inactive"
+
+struct AgentView {
+  AgentRecord record;
+  engine::TimeMs first_seen_at = 0;
+  AgentState state = AgentState::kInactive;
+};
+
+struct AgentPageQuery {
+  engine::TimeMs since = 0;  // silent since before this: inactive
+  std::optional<AgentState> state;
+  std::string type;  // empty: any
+  std::string id;    // empty: any (SelectAgents only)
+  int limit = 20;
+  int64_t offset = 0;
+};
+
+// A page of agents, the most recently heard first.
+std::vector<AgentView> SelectAgents(soci::session& session, const AgentPageQuery& query);
+// How many agents match the query's state and type.
+int64_t CountAgents(soci::session& session, const AgentPageQuery& query);
 
 // Agent types served by agents whose last heartbeat is newer than `since`.
 std::vector<std::string> LiveAgentTypes(soci::session& session, engine::TimeMs since);

@@ -192,5 +192,65 @@ TEST_F(CallbackTest, ShouldLetAnAgentReportOnlyOnTasksOfItsTypes) {
       << ended.tasks[0].error_message;
 }
 
+// The control plane shows the agents the heartbeats made known, with the
+// state each reports, a page at a time (reference 004).
+TEST_F(CallbackTest, ShouldListAgentsAndTheirHealthOnTheControlPlane) {
+  const auto beat = [&](const std::string& agent_id, const Json& body) {
+    return Http("POST", stack_.base_url() + "/callbacks/v1/heartbeat", body.dump(),
+                {{"Authorization", "Bearer " + Token({"admin"})}, {"X-Agent-ID", agent_id}})
+        .status;
+  };
+  ASSERT_EQ(beat("agent-a",
+                 {{"agent_types", {"test-runner"}}, {"load", 0.5}, {"metrics", {{"cpu", 12.5}}}}),
+            202);
+  ASSERT_EQ(beat("agent-b", {{"agent_types", {"code-analyzer"}}, {"status", "degraded"}}), 202);
+  ASSERT_EQ(beat("agent-c", {{"agent_types", {"test-runner"}}, {"status", "stopping"}}), 202);
+  const auto bearer = std::map<std::string, std::string>{{"Authorization", "Bearer " + user_}};
+  const auto get = [&](const std::string& path) {
+    return Http("GET", stack_.base_url() + path, "", bearer);
+  };
+  testing::HttpResponse all;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    all = get("/v1/agents");
+    return all.status == 200 && all.Json()["pagination"]["total"] == 3;
+  })) << all.body;
+  EXPECT_EQ(all.Json()["pagination"]["pages"], 1);
+
+  const auto errors = get("/v1/agents?status=error");
+  ASSERT_EQ(errors.Json()["data"].size(), 1u) << errors.body;
+  EXPECT_EQ(errors.Json()["data"][0]["id"], "agent-b");
+  EXPECT_EQ(get("/v1/agents?status=inactive").Json()["data"][0]["id"], "agent-c");
+  const auto runners = get("/v1/agents?type=test-runner&limit=1&page=2");
+  EXPECT_EQ(runners.Json()["pagination"]["total"], 2) << runners.body;
+  EXPECT_EQ(runners.Json()["pagination"]["pages"], 2);
+  ASSERT_EQ(runners.Json()["data"].size(), 1u);
+  EXPECT_EQ(get("/v1/agents?type=test-runner&limit=1&page=3").Json()["data"].size(), 0u);
+  EXPECT_EQ(get("/v1/agents?status=sleeping").status, 400);
+  EXPECT_EQ(get("/v1/agents?limit=101").status, 400);
+  EXPECT_EQ(get("/v1/agents?colour=red").status, 400);
+
+  const auto one = get("/v1/agents/agent-a");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.Json()["data"]["type"], "test-runner");
+  EXPECT_EQ(one.Json()["data"]["status"], "active");
+  EXPECT_EQ(one.Json()["data"]["metrics"]["load"], 0.5);
+  EXPECT_EQ(one.Json()["data"]["metrics"]["cpu"], 12.5);
+  EXPECT_EQ(one.Json()["data"]["health"]["status"], "healthy");
+  EXPECT_EQ(get("/v1/agents/agent-z").status, 404);
+  EXPECT_EQ(get("/v1/agents/agent-a/health").Json()["status"], "healthy");
+  EXPECT_EQ(get("/v1/agents/agent-b/health").Json()["status"], "degraded");
+  const auto stopping = get("/v1/agents/agent-c/health");
+  EXPECT_EQ(stopping.status, 503);
+  EXPECT_EQ(stopping.Json()["status"], "unhealthy");
+
+  const auto health = get("/v1/health");
+  ASSERT_EQ(health.status, 200) << health.body;
+  EXPECT_EQ(health.Json()["status"], "healthy");
+  EXPECT_EQ(health.Json()["services"]["database"]["status"], "healthy");
+  EXPECT_EQ(health.Json()["services"]["message_queue"]["status"], "healthy");
+  EXPECT_EQ(health.Json()["metrics"]["active_agents"], 1);
+  EXPECT_EQ(health.Json()["metrics"]["active_workflows"], 0);
+}
+
 }  // namespace
 }  // namespace agentstudio

@@ -1,0 +1,113 @@
+#include "daemon/agent_list.hpp"
+
+#include "engine/definition_parser.hpp"
+#include "engine/timestamp.hpp"
+
+namespace agentstudio::daemon {
+namespace {
+
+using Json = nlohmann::json;
+
+// Digits only, at most 9 of them.
+std::optional<int64_t> ParseCount(const std::string& text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  int64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+const char* HealthOf(store::AgentState state) {
+  switch (state) {
+    case store::AgentState::kActive:
+      return "healthy";
+    case store::AgentState::kError:
+      return "degraded";
+    case store::AgentState::kInactive:
+      return "unhealthy";
+  }
+  return "unhealthy";
+}
+
+}  // namespace
+
+std::variant<store::AgentPageQuery, engine::FieldErrors> ParseAgentListQuery(
+    const std::map<std::string, std::string>& params) {
+  store::AgentPageQuery query;
+  engine::FieldErrors errors;
+  int64_t page = 1;
+  for (const auto& [name, value] : params) {
+    if (name == "page") {
+      const auto parsed = ParseCount(value);
+      if (!parsed || *parsed < 1) {
+        errors.push_back({"page", "page must be an integer of 1 or more", "RANGE_ERROR"});
+      } else {
+        page = *parsed;
+      }
+    } else if (name == "limit") {
+      const auto parsed = ParseCount(value);
+      if (!parsed || *parsed < 1 || *parsed > 100) {
+        errors.push_back({"limit", "limit must be an integer between 1 and 100", "RANGE_ERROR"});
+      } else {
+        query.limit = static_cast<int>(*parsed);
+      }
+    } else if (name == "status") {
+      if (value == "active") {
+        query.state = store::AgentState::kActive;
+      } else if (value == "error") {
+        query.state = store::AgentState::kError;
+      } else if (value == "inactive") {
+        query.state = store::AgentState::kInactive;
+      } else {
+        errors.push_back(
+            {"status", "status must be one of active, inactive, error", "INVALID_FORMAT"});
+      }
+    } else if (name == "type") {
+      if (!engine::IsValidIdentifier(value)) {
+        errors.push_back({"type", "type must be an agent type", "INVALID_FORMAT"});
+      } else {
+        query.type = value;
+      }
+    } else {
+      errors.push_back({name, "Unknown query parameter '" + name + "'", "INVALID_FORMAT"});
+    }
+  }
+  if (!errors.empty()) return errors;
+  query.offset = (page - 1) * query.limit;
+  return query;
+}
+
+Json AgentJson(const store::AgentView& agent) {
+  Json metrics = {{"load", agent.record.load}, {"active_tasks", agent.record.active_tasks}};
+  for (const auto& [name, value] : agent.record.metrics) metrics[name] = value;
+  return {{"id", agent.record.id},
+          {"name", agent.record.id},
+          {"type", agent.record.agent_types.empty() ? "" : agent.record.agent_types.front()},
+          {"types", agent.record.agent_types},
+          {"status", store::ToString(agent.state)},
+          {"created_at", engine::FormatTimestamp(agent.first_seen_at)},
+          {"updated_at", engine::FormatTimestamp(agent.record.last_heartbeat_at)},
+          {"metrics", std::move(metrics)}};
+}
+
+Json AgentHealthJson(const store::AgentView& agent) {
+  return {{"status", HealthOf(agent.state)},
+          {"last_check", engine::FormatTimestamp(agent.record.last_heartbeat_at)},
+          {"uptime", (agent.record.last_heartbeat_at - agent.first_seen_at) / 1000}};
+}
+
+Json AgentPageJson(const std::vector<store::AgentView>& agents, const store::AgentPageQuery& query,
+                   int64_t total) {
+  Json data = Json::array();
+  for (const store::AgentView& agent : agents) data.push_back(AgentJson(agent));
+  return {{"data", std::move(data)},
+          {"pagination",
+           {{"page", query.offset / query.limit + 1},
+            {"limit", query.limit},
+            {"total", total},
+            {"pages", (total + query.limit - 1) / query.limit}}}};
+}
+
+}  // namespace agentstudio::daemon
