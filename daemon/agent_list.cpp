@@ -1,5 +1,6 @@
 #include "daemon/agent_list.hpp"
 
+#include "daemon/workflow_list.hpp"
 #include "engine/definition_parser.hpp"
 #include "engine/timestamp.hpp"
 
@@ -7,17 +8,6 @@ namespace agentstudio::daemon {
 namespace {
 
 using Json = nlohmann::json;
-
-// Digits only, at most 9 of them.
-std::optional<int64_t> ParseCount(const std::string& text) {
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  int64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
 
 const char* HealthOf(store::AgentState state) {
   switch (state) {
@@ -41,8 +31,8 @@ std::variant<store::AgentPageQuery, engine::FieldErrors> ParseAgentListQuery(
   for (const auto& [name, value] : params) {
     if (name == "page") {
       const auto parsed = ParseCount(value);
-      if (!parsed || *parsed < 1) {
-        errors.push_back({"page", "page must be an integer of 1 or more", "RANGE_ERROR"});
+      if (!parsed || *parsed < 1 || *parsed > 1000000000) {
+        errors.push_back({"page", "page must be an integer from 1 to 1000000000", "RANGE_ERROR"});
       } else {
         page = *parsed;
       }

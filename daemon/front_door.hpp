@@ -25,6 +25,7 @@
 #include "engine/decide.hpp"
 #include "producers/command_producer.hpp"
 #include "schemas/callback_codec.hpp"
+#include "sql/agent_store.hpp"
 #include "sql/database.hpp"
 
 namespace agentstudio::daemon {
@@ -211,6 +212,11 @@ class FrontDoor {
                       Pistache::Http::ResponseWriter response, const Principal& caller);
   void SystemHealth(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
                     const Principal& caller);
+  // Finds the agent of a /v1/agents/{agentId} request on the executor and
+  // lets `answer` answer; 404 when there is none.
+  void RunAgentJob(
+      const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+      std::function<void(const store::AgentView&, Pistache::Http::ResponseWriter&)> answer);
   // POST /callbacks/v1/heartbeat: 202 once the AgentHeartbeat is in Kafka.
   void ReportHeartbeat(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, const Principal& caller);

@@ -53,15 +53,16 @@ void FrontDoor::ListAgents(const Pistache::Rest::Request& request, ResponseWrite
                  });
 }
 
-void FrontDoor::GetAgent(const Pistache::Rest::Request& request, ResponseWriter response,
-                         const Principal&) {
+void FrontDoor::RunAgentJob(const Pistache::Rest::Request& request, ResponseWriter response,
+                            std::function<void(const store::AgentView&, ResponseWriter&)> answer) {
   if (RefuseWhileDraining(request, response)) return;
   const std::string id = request.param(":agentId").as<std::string>();
   const std::string instance = request.resource();
   const std::string trace = TraceparentOf(request);
   RunDatabaseJob(
       instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [id, instance, trace](soci::session& session, ResponseWriter& writer) {
+      [id, instance, trace, answer = std::move(answer)](soci::session& session,
+                                                        ResponseWriter& writer) {
         store::AgentPageQuery query;
         query.since = engine::WallClockNow() - kAgentLivenessMs;
         query.id = id;
@@ -72,32 +73,24 @@ void FrontDoor::GetAgent(const Pistache::Rest::Request& request, ResponseWriter 
           SendProblem(writer, NotFoundProblem("Agent '" + id + "' not found"), instance, trace);
           return;
         }
-        Json agent = AgentJson(found.front());
-        agent["health"] = AgentHealthJson(found.front());
-        SendJson(writer, Code::Ok, {{"data", std::move(agent)}});
+        answer(found.front(), writer);
       });
+}
+
+void FrontDoor::GetAgent(const Pistache::Rest::Request& request, ResponseWriter response,
+                         const Principal&) {
+  RunAgentJob(request, std::move(response),
+              [](const store::AgentView& found, ResponseWriter& writer) {
+                Json agent = AgentJson(found);
+                agent["health"] = AgentHealthJson(found);
+                SendJson(writer, Code::Ok, {{"data", std::move(agent)}});
+              });
 }
 
 void FrontDoor::GetAgentHealth(const Pistache::Rest::Request& request, ResponseWriter response,
                                const Principal&) {
-  if (RefuseWhileDraining(request, response)) return;
-  const std::string id = request.param(":agentId").as<std::string>();
-  const std::string instance = request.resource();
-  const std::string trace = TraceparentOf(request);
-  RunDatabaseJob(
-      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [id, instance, trace](soci::session& session, ResponseWriter& writer) {
-        store::AgentPageQuery query;
-        query.since = engine::WallClockNow() - kAgentLivenessMs;
-        query.id = id;
-        query.limit = 1;
-        const auto found = engine::IsValidIdentifier(id) ? store::SelectAgents(session, query)
-                                                         : std::vector<store::AgentView>{};
-        if (found.empty()) {
-          SendProblem(writer, NotFoundProblem("Agent '" + id + "' not found"), instance, trace);
-          return;
-        }
-        const store::AgentView& agent = found.front();
+  RunAgentJob(
+      request, std::move(response), [](const store::AgentView& agent, ResponseWriter& writer) {
         Json health = AgentHealthJson(agent);
         health["agent_id"] = agent.record.id;
         health["load"] = agent.record.load;

@@ -6,9 +6,7 @@
 #include "engine/workflow_state.hpp"
 
 namespace agentstudio::daemon {
-namespace {
 
-// Digits only (no sign, no spaces), at most 18 of them.
 std::optional<int64_t> ParseCount(const std::string& text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   int64_t value = 0;
@@ -18,8 +16,6 @@ std::optional<int64_t> ParseCount(const std::string& text) {
   }
   return value;
 }
-
-}  // namespace
 
 std::variant<store::ExecutionPageQuery, engine::FieldErrors> ParseWorkflowListQuery(
     const std::map<std::string, std::string>& params) {

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -9,6 +10,10 @@
 #include "sql/workflow_store.hpp"
 
 namespace agentstudio::daemon {
+
+// A count in a query parameter: digits only (no sign, no spaces), at most
+// 18 of them; nullopt otherwise.
+std::optional<int64_t> ParseCount(const std::string& text);
 
 // Reads the query of GET /api/workflows: `status` (one of the workflow
 // statuses), `limit` (1-1000, default 100), `offset` (>= 0, default 0),
