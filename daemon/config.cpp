@@ -259,6 +259,11 @@ const std::map<std::string, Setter>& Settings() {
          c.tls_key_file = v;
          return SetFromFile(content, v);
        }},
+      {"AGENTSTUDIO_API_DOCS_DIR",
+       [](Config& c, const std::string& v) -> std::string {
+         c.api_docs_dir = v;
+         return {};
+       }},
       {"AGENTSTUDIO_OAUTH_TOKEN_TTL_S",
        [](Config& c, const std::string& v) { return SetInt(c.oauth_token_ttl_s, v, 60, 86400); }},
       {"AGENTSTUDIO_API_KEY_REFRESH_MS",

@@ -77,6 +77,9 @@ struct Config {
   // empty: plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // AGENTSTUDIO_API_DOCS_DIR: the node_modules holding swagger-ui-dist and
+  // redoc, for /docs and /redoc; empty: those answer 404.
+  std::string api_docs_dir;
   // AGENTSTUDIO_OAUTH_TOKEN_TTL_S: how long the tokens of POST /oauth/token
   // last.
   int oauth_token_ttl_s = 3600;

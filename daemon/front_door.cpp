@@ -7,6 +7,7 @@
 #include <set>
 
 #include "daemon/http_headers.hpp"
+#include "daemon/openapi.hpp"
 #include "daemon/persistent_connections.hpp"
 #include "daemon/problem.hpp"
 #include "daemon/workflow_list.hpp"
@@ -59,7 +60,9 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       waiter_(feed, pool),
       streams_(feed, pool, executor),
       authenticator_(options_.auth, options_.api_keys),
-      token_issuer_(options_.auth.jwt, options_.api_keys, options_.token_lifetime) {
+      token_issuer_(options_.auth.jwt, options_.api_keys, options_.token_lifetime),
+      api_docs_(options_.api_docs_dir.empty() ? std::map<std::string, StaticFile>{}
+                                              : LoadApiDocsPages(options_.api_docs_dir)) {
   // Any event of a workflow means a scheduler applied its start: PostgreSQL
   // answers for it from now on.
   feed.SubscribeToAll(
@@ -139,6 +142,28 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   add(Method::Get, "/v1/health", Scope::kWorkflowsRead, bind(&FrontDoor::SystemHealth));
   add_open(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
   add_open(Method::Post, "/oauth/token", Routes::bind(&FrontDoor::IssueToken, this));
+  // The document is part of the binary, so it always describes this build.
+  add_open(Method::Get, "/openapi.json", [](const Request&, ResponseWriter w) {
+    SendJsonText(w, Code::Ok, std::string(openapi::kOpenapi));
+    return Route::Result::Ok;
+  });
+  for (const char* path : {"/docs", "/docs/:file", "/redoc", "/redoc/:file"}) {
+    add_open(Method::Get, path, [this](const Request& request, ResponseWriter w) {
+      const auto page = api_docs_.find(request.resource());
+      if (page == api_docs_.end()) {
+        SendProblem(w,
+                    NotFoundProblem(api_docs_.empty()
+                                        ? "The API documentation pages are not installed here "
+                                          "(AGENTSTUDIO_API_DOCS_DIR); /openapi.json is"
+                                        : "No such file of the API documentation pages"),
+                    request.resource(), TraceparentOf(request));
+        return Route::Result::Ok;
+      }
+      w.setMime(Pistache::Http::Mime::MediaType::fromString(page->second.content_type));
+      w.send(Code::Ok, page->second.body);
+      return Route::Result::Ok;
+    });
+  }
   if (options_.metrics != nullptr) {
     add(Method::Get, "/metrics", Scope::kAdmin, bind(&FrontDoor::Metrics));
   }

@@ -14,6 +14,7 @@
 #include "auth/token_issuer.hpp"
 #include "consumers/workflow_event_feed.hpp"
 #include "daemon/accepted_executions.hpp"
+#include "daemon/api_docs_pages.hpp"
 #include "daemon/blocking_executor.hpp"
 #include "daemon/known_agent_types.hpp"
 #include "daemon/metrics_registry.hpp"
@@ -53,6 +54,9 @@ struct FrontDoorOptions {
   std::string tls_key_file;
   // How long the tokens of POST /oauth/token last.
   std::chrono::seconds token_lifetime{3600};
+  // The node_modules with swagger-ui-dist and redoc (LoadApiDocsPages);
+  // empty: /docs and /redoc answer 404.
+  std::string api_docs_dir;
 };
 
 // An agent counts as live while its last heartbeat is younger than this.
@@ -84,6 +88,7 @@ struct FrontDoorRoute {
 //   POST /oauth/token          client credentials (an API key) for a bearer token
 //   POST /callbacks/v1/progress|completion|error|handoff|heartbeat   HTTP agents report
 //   GET  /v1/agents, /v1/agents/{id}, /v1/agents/{id}/health, /v1/health   control plane
+//   GET  /openapi.json, /docs, /redoc   the API's document and its pages (open to all)
 // Errors are application/problem+json (RFC 7807).
 class FrontDoor {
  public:
@@ -277,6 +282,7 @@ class FrontDoor {
   WorkflowEventStreams streams_;
   auth::Authenticator authenticator_;
   auth::TokenIssuer token_issuer_;
+  const std::map<std::string, StaticFile> api_docs_;
   mutable auth::RateLimiter rate_limiter_;
   std::vector<FrontDoorRoute> routes_;
   Pistache::Rest::Router router_;

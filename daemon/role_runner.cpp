@@ -221,7 +221,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
                          std::chrono::milliseconds(c.delete_wait_ms),
                          p.agent ? p.agent->agent_types() : std::vector<std::string>{}, c.auth,
                          api_keys, c.tls_cert_file, c.tls_key_file,
-                         std::chrono::seconds(c.oauth_token_ttl_s)},
+                         std::chrono::seconds(c.oauth_token_ttl_s), c.api_docs_dir},
         *p.http_pool, *p.commands, *p.producer, *p.executor, *p.feed);
     AddFrontDoorMetrics(p.metrics, *p.feed, p.front_door->unconfirmed_commands());
     p.front_door->Start();

@@ -34,6 +34,24 @@ install_packages() {
     librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev \
     libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev \
     libsystemd-dev libgtest-dev libjwt-dev libssl-dev openssl postgresql kcat curl clang libclang-rt-14-dev
+  install_npm_tools
+}
+
+# The npm packages of scripts/lib/npm, pinned by its package-lock.json, in
+# .run/npm: the OpenAPI linter the tests run (spectral) and the pages of
+# /docs and /redoc (swagger-ui-dist, redoc). Reinstalled when the lock changes.
+NPM_DIR="$RUN_DIR/npm"
+install_npm_tools() {
+  if [ -d "$NPM_DIR/node_modules" ] &&
+    cmp -s "$ROOT/scripts/lib/npm/package-lock.json" "$NPM_DIR/package-lock.json"; then
+    return
+  fi
+  command -v npm >/dev/null || install_debian_packages nodejs npm
+  log "installing the npm packages of scripts/lib/npm into $NPM_DIR"
+  rm -rf "$NPM_DIR"
+  mkdir -p "$NPM_DIR"
+  cp "$ROOT/scripts/lib/npm/package.json" "$ROOT/scripts/lib/npm/package-lock.json" "$NPM_DIR/"
+  (cd "$NPM_DIR" && npm ci --no-audit --no-fund --ignore-scripts >/dev/null)
 }
 
 # Release build in build/ (shared by scripts/run and scripts/test).

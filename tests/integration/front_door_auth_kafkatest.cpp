@@ -2,10 +2,12 @@
 // with the real broker and PostgreSQL behind it (docs/security.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 
 #include "auth/api_keys.hpp"
 #include "engine/timestamp.hpp"
@@ -158,6 +160,65 @@ TEST_F(FrontDoorAuthTest, ShouldRefuseABurstPastTheLimitOnEveryRoute) {
       Http("GET", Url("/api/workflows"), "",
            Bearer(Token({"admin"}, 600, kSecret, {{"sub", "burst_0"}, {"tier", "tiny"}})));
   EXPECT_EQ(other.status, 200) << other.body;
+}
+
+// GET /openapi.json, open to all, documents every route the front door
+// serves with the scope it needs, and nothing it does not serve.
+TEST_F(FrontDoorAuthTest, ShouldDocumentEveryRouteItServesAndNothingElse) {
+  const auto served = Http("GET", stack_.base_url() + "/openapi.json");
+  ASSERT_EQ(served.status, 200);
+  const Json document = served.Json();
+  ASSERT_EQ(document.value("openapi", ""), "3.1.0");
+  std::map<std::pair<std::string, std::string>, std::string> routes;  // method, path -> scope
+  for (const daemon::FrontDoorRoute& route : stack_.http_routes()) {
+    std::string path = route.path;  // Pistache's :name is OpenAPI's {name}
+    for (size_t at = path.find(':'); at != std::string::npos; at = path.find(':', at)) {
+      const size_t end = path.find('/', at);
+      path.replace(at, end == std::string::npos ? std::string::npos : end - at,
+                   "{" + path.substr(at + 1, end == std::string::npos ? end : end - at - 1) + "}");
+    }
+    std::string method = Pistache::Http::methodString(route.method);
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    routes[{method, path}] = route.scope ? std::string(auth::ToString(*route.scope)) : "";
+  }
+  std::map<std::pair<std::string, std::string>, std::string> documented;
+  for (const auto& [path, operations] : document["paths"].items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      documented[{method, path}] = operation.value("x-scope", "");
+      const Json& security = operation["security"];
+      if (operation.contains("x-scope")) {
+        EXPECT_EQ(security[0]["oauth2"], Json::array({operation["x-scope"]})) << method << path;
+      } else {
+        EXPECT_EQ(security, Json::array()) << method << " " << path << " is open";
+      }
+    }
+  }
+  EXPECT_EQ(documented, routes);
+  EXPECT_GT(routes.size(), 25u);
+}
+
+// Swagger UI and ReDoc, open to all, from the npm packages the set-up put
+// in .run/npm; only their own files are served.
+TEST(ApiDocsPagesTest, ShouldServeSwaggerUiAndRedocWithTheirFiles) {
+  testing::InProcessStack stack({Role::kFrontdoor}, [](daemon::Config& c) {
+    ConfigureAuth(c);
+    c.api_docs_dir = std::string(AGENTSTUDIO_SOURCE_DIR) + "/.run/npm/node_modules";
+  });
+  for (const auto& [path, type, contains] :
+       {std::tuple{"/docs", "text/html; charset=utf-8", "/docs/swagger-ui-bundle.js"},
+        std::tuple{"/docs/swagger-ui-bundle.js", "text/javascript", "SwaggerUIBundle"},
+        std::tuple{"/docs/swagger-ui-standalone-preset.js", "text/javascript", "Standalone"},
+        std::tuple{"/docs/swagger-ui.css", "text/css", ".swagger-ui"},
+        std::tuple{"/redoc", "text/html; charset=utf-8", "/redoc/redoc.standalone.js"},
+        std::tuple{"/redoc/redoc.standalone.js", "text/javascript", "Redoc"}}) {
+    const auto page = Http("GET", stack.base_url() + path);
+    EXPECT_EQ(page.status, 200) << path;
+    EXPECT_EQ(page.Header("content-type"), type) << path;
+    EXPECT_NE(page.body.find(contains), std::string::npos) << path;
+  }
+  for (const char* path : {"/docs/index.html", "/docs/..%2F..%2Fpackage.json", "/redoc/x.js"}) {
+    EXPECT_EQ(Http("GET", stack.base_url() + path).status, 404) << path;
+  }
 }
 
 TEST_F(FrontDoorAuthTest, ShouldServeHealthWithoutCredentials) {
