@@ -96,10 +96,8 @@ void FrontDoor::GetAgentHealth(const Pistache::Rest::Request& request, ResponseW
         health["load"] = agent.record.load;
         health["active_tasks"] = agent.record.active_tasks;
         health["metrics"] = agent.record.metrics;
-        // 503 for an agent not to send work to, as /health does for the system.
-        SendJson(writer,
-                 agent.state == store::AgentState::kInactive ? Code::Service_Unavailable : Code::Ok,
-                 health);
+        // 200 whatever the agent's state: the answer is fine, the agent may not be.
+        SendJson(writer, Code::Ok, health);
       });
 }
 
