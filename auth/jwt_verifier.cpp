@@ -161,6 +161,13 @@ AuthResult JwtVerifier::Verify(std::string_view token, int64_t now) const {
           : principal.subject;
   principal.scopes = ScopesOf(claims);
   principal.credential = "jwt:" + principal.tenant + "/" + principal.subject;
+  // A token of POST /oauth/token counts in its key's bucket: holding both
+  // does not double the limit.
+  if (const auto client = claims.find("client_id");
+      client != claims.end() && client->is_string() &&
+      client->get<std::string>().rfind("key_", 0) == 0) {
+    principal.credential = "key:" + client->get<std::string>();
+  }
   if (const auto tier = claims.find("tier"); tier != claims.end() && tier->is_string()) {
     principal.tier = tier->get<std::string>();
   }

@@ -474,6 +474,18 @@ void FrontDoor::SubmitCommand(const agentstudio::v1::WorkflowCommand& command,
                    });
 }
 
+void FrontDoor::SubmitMessage(const std::string& topic, const std::string& key,
+                              const std::string& payload, const std::string& trace,
+                              kafka::DeliveryCallback done) {
+  ++*unconfirmed_commands_;
+  commands_.producer().Send(topic, key, payload, {{"traceparent", trace}},
+                            [unconfirmed = unconfirmed_commands_,
+                             done = std::move(done)](const kafka::DeliveryResult& result) {
+                              --*unconfirmed;
+                              done(result);
+                            });
+}
+
 void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
                                 const Principal& caller, engine::Control control) {
   const auto target = TargetOf(request, response, caller);

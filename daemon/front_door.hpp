@@ -254,6 +254,11 @@ class FrontDoor {
   // Sends a command; `done` gets the delivery report (counted while pending).
   void SubmitCommand(const agentstudio::v1::WorkflowCommand& command, const std::string& trace,
                      kafka::DeliveryCallback done);
+  // Sends another message of a request (a callback's event) the same way:
+  // on the commands' producer, which never blocks the caller and is drained
+  // before Stop(), counted while pending.
+  void SubmitMessage(const std::string& topic, const std::string& key, const std::string& payload,
+                     const std::string& trace, kafka::DeliveryCallback done);
   // `handler` behind the credential check: 401 problem+json without a valid
   // credential, 403 without `scope`.
   Pistache::Rest::Route::Handler Guarded(auth::Scope scope, GuardedHandler handler) const;

@@ -1,9 +1,10 @@
 // The HTTP callback API (reference 000): agents that do not speak Kafka
 // report through the front door. Each call becomes one message on
 // `task-events` or `agent-heartbeats` and is answered 202 only once Kafka
-// has it. A task event's id comes from the agent id and X-Idempotency-Key,
-// so a retried call produces the same id and the schedulers apply it once
-// (processed_messages), like any redelivered event.
+// has it. A task event's id comes from X-Idempotency-Key (with the
+// credential, agent, task and kind: CallbackEventId), so a retried call
+// produces the same id and the schedulers apply it once (processed_messages),
+// like any redelivered event. Callers report on their own tenant's tasks.
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,18 @@ bool MayReportFor(bool admin, const std::vector<std::string>& allowed, const std
   return admin || std::find(allowed.begin(), allowed.end(), type) != allowed.end();
 }
 
+// The same for a retry of one report, different for any other: the key is
+// the caller's to choose, so it is scoped to the credential, the agent, the
+// task and the kind of report (two agents, or two reports of one agent,
+// that pick the same key do not suppress each other).
+std::string CallbackEventId(const std::string& credential, const std::string& agent_id,
+                            const std::string& task_id, schemas::TaskCallbackKind kind,
+                            const std::string& key) {
+  const std::string scope = credential + "\n" + agent_id + "\n" + task_id + "\n" +
+                            std::to_string(static_cast<int>(kind)) + "\n" + key;
+  return "cb_" + auth::Sha256Hex(scope).substr(0, 32);
+}
+
 Problem NotForYourTypes(const std::string& type) {
   return {403,         "authorization-error",
           "Forbidden", "this credential does not report for the agent type " + type,
@@ -88,11 +101,13 @@ void FrontDoor::ReportTask(const Pistache::Rest::Request& request, ResponseWrite
   const std::string instance = request.resource();
   RunDatabaseJob(
       instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-      [this, callback = std::get<schemas::TaskCallback>(std::move(parsed)), agent_id, key,
+      [this, callback = std::get<schemas::TaskCallback>(std::move(parsed)), agent_id, key, kind,
+       tenant = caller.tenant, credential = caller.credential,
        admin = caller.scopes.count(auth::Scope::kAdmin) > 0, allowed = caller.agent_types, instance,
        trace](soci::session& session, ResponseWriter& writer) mutable {
         const auto owner = store::FindTaskOwner(session, callback.task_id);
-        if (!owner) {
+        // Another tenant's task is not found, as everywhere (docs/security.md).
+        if (!owner || owner->tenant != tenant) {
           SendProblem(writer, NotFoundProblem("Task '" + callback.task_id + "' not found"),
                       instance, trace);
           return;
@@ -125,16 +140,15 @@ void FrontDoor::ReportTask(const Pistache::Rest::Request& request, ResponseWrite
         }
         agentstudio::v1::TaskEvent& event = callback.event;
         event.set_schema_version(schemas::kSchemaVersion);
-        event.set_event_id("cb_" + auth::Sha256Hex(agent_id + "\n" + key).substr(0, 32));
+        event.set_event_id(CallbackEventId(credential, agent_id, callback.task_id, kind, key));
         event.set_task_id(callback.task_id);
         event.set_workflow_id(owner->workflow_id);
         event.set_attempt(callback.attempt.value_or(owner->attempt));
         event.set_agent_id(agent_id);
         *event.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
         auto shared = std::make_shared<ResponseWriter>(std::move(writer));
-        producer_.Send(
-            commands_.topics().task_events(), owner->workflow_id, event.SerializeAsString(),
-            {{"traceparent", trace}},
+        SubmitMessage(
+            commands_.topics().task_events(), owner->workflow_id, event.SerializeAsString(), trace,
             [shared, event_id = event.event_id(), task_id = callback.task_id, instance,
              trace](const kafka::DeliveryResult& result) {
               if (!result.ok) {
@@ -170,9 +184,8 @@ void FrontDoor::ReportHeartbeat(const Pistache::Rest::Request& request, Response
   *heartbeat.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
   const std::string trace = TraceparentOf(request);
   auto shared = std::make_shared<ResponseWriter>(std::move(response));
-  producer_.Send(
-      commands_.topics().agent_heartbeats(), agent_id, heartbeat.SerializeAsString(),
-      {{"traceparent", trace}},
+  SubmitMessage(
+      commands_.topics().agent_heartbeats(), agent_id, heartbeat.SerializeAsString(), trace,
       [shared, agent_id, instance = request.resource(),
        trace](const kafka::DeliveryResult& result) {
         if (!result.ok) {

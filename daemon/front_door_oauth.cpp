@@ -89,17 +89,15 @@ void FrontDoor::IssueToken(const Pistache::Rest::Request& request,
   }
   // The client's own bucket limits its token requests; unknown clients
   // have none (guessing a 256-bit key is hopeless anyway).
-  if (const auto client = token_issuer_.Client(asked->client_id, asked->client_secret)) {
-    const Principal caller = auth::PrincipalOfKey(*client);
-    if (!TakeRequest(caller, request, response)) return;
-    Audit(caller, request);
-  }
+  const auto client = token_issuer_.Client(asked->client_id, asked->client_secret);
+  if (client && !TakeRequest(auth::PrincipalOfKey(*client), request, response)) return;
   const auto issued = token_issuer_.Issue(asked->grant_type, asked->client_id, asked->client_secret,
                                           asked->scope, engine::WallClockNow() / 1000);
   if (const auto* refusal = std::get_if<auth::TokenRefusal>(&issued)) {
     SendTokenRefusal(response, *refusal, request);
     return;
   }
+  if (client) Audit(auth::PrincipalOfKey(*client), request);  // a token was issued
   const auth::IssuedToken& token = std::get<auth::IssuedToken>(issued);
   // RFC 6749 section 5.1: a token is never cached.
   response.headers().add(std::make_shared<CacheControlHeader>("no-store"));

@@ -25,6 +25,8 @@ class WorkflowCommandProducer {
   DeliveryResult SubmitAndWait(const agentstudio::v1::WorkflowCommand& command);
 
   const Topics& topics() const { return topics_; }
+  // The producer the commands go through (for messages sent beside them).
+  MessageProducer& producer() const { return producer_; }
 
  private:
   MessageProducer& producer_;

@@ -6,10 +6,12 @@
 #include <string>
 
 #include "engine/timestamp.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process_stack.hpp"
 #include "tests/support/reference_examples.hpp"
 #include "tests/support/test_tokens.hpp"
+#include "tests/support/wait.hpp"
 
 namespace agentstudio {
 namespace {
@@ -54,6 +56,29 @@ TEST(CredentialsTest, ShouldAuditWritesAndNeverLogSecretsOrTokens) {
                   .status,
               401);
   }
+  // A real key made with the CLI, and the token /oauth/token trades it for.
+  const auto [made, made_out] = testing::ChildProcess::Run(
+      AGENTSTUDIO_CLI_PATH,
+      {"keys", "create", "--tenant", "acme", "--scopes", "workflows:read", "--name", "e2e"},
+      {{"AGENTSTUDIO_DATABASE_URL", stack.database().url()}});
+  ASSERT_EQ(made, 0) << made_out;
+  const std::string real_key = Json::parse(made_out)["key"];
+  const std::string real_id = Json::parse(made_out)["id"];
+  testing::HttpResponse minted;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    minted = Http("POST", stack.Url("/oauth/token"),
+                  Json{{"grant_type", "client_credentials"},
+                       {"client_id", real_id},
+                       {"client_secret", real_key}}
+                      .dump());
+    return minted.status == 200;
+  })) << minted.body;
+  const std::string access_token = minted.Json()["access_token"];
+  EXPECT_EQ(Http("GET", stack.Url("/api/workflows"), "", {{"X-API-Key", real_key}}).status, 200);
+  EXPECT_EQ(
+      Http("GET", stack.Url("/api/workflows"), "", {{"Authorization", "Bearer " + access_token}})
+          .status,
+      200);
   EXPECT_EQ(Http("POST", stack.Url("/oauth/token"),
                  Json{{"grant_type", "client_credentials"},
                       {"client_id", "key_0123456789abcdef"},
@@ -70,21 +95,24 @@ TEST(CredentialsTest, ShouldAuditWritesAndNeverLogSecretsOrTokens) {
        {std::pair{"the HS256 secret", kSecret}, std::pair{"a valid token", token},
         std::pair{"a valid token's signature", token.substr(token.rfind('.') + 1)},
         std::pair{"an expired token", expired}, std::pair{"a forged token", forged},
-        std::pair{"an API key", api_key},
+        std::pair{"an API key", api_key}, std::pair{"a key made with the CLI", real_key},
+        std::pair{"a token of /oauth/token", access_token},
         std::pair{"a Basic credential", std::string("dXNlcjpodW50ZXIy")}}) {
     EXPECT_EQ(output.find(secret), std::string::npos) << what << " is in the log";
   }
-  // One audit line per write: the start and the delete, with caller, tenant
-  // and resource; refused requests are not writes that happened.
+  // One audit line per write: the start, the token issued and the delete,
+  // with caller, tenant and resource; refused requests are not writes that
+  // happened.
   size_t audits = 0;
   for (size_t at = output.find("audit {"); at != std::string::npos;
        at = output.find("audit {", at + 1)) {
     const std::string line = output.substr(at, output.find('\n', at) - at);
-    EXPECT_NE(line.find("user_7"), std::string::npos) << line;
+    EXPECT_TRUE(line.find("user_7") != std::string::npos || line.find(real_id) != std::string::npos)
+        << line;
     EXPECT_NE(line.find("acme"), std::string::npos) << line;
     ++audits;
   }
-  EXPECT_EQ(audits, 2u) << output.substr(0, 4000);
+  EXPECT_EQ(audits, 3u) << output.substr(0, 4000) << " (the start, the token, the delete)";
   EXPECT_NE(output.find("/api/workflows/" + id), std::string::npos);
 }
 

@@ -119,15 +119,17 @@ TEST_F(CallbackTest, ShouldRunATaskForAnAgentThatReportsOverHttpApplyingEachCall
   ASSERT_EQ(retried.status, 202) << retried.body;
   EXPECT_EQ(retried.Json()["event_id"], failed.Json()["event_id"]);
 
+  // The same key as the error's: keys are scoped to the kind of report, so
+  // this completion is not taken for a retry of the error.
   const Json completion = {{"task_id", task_id}, {"result", {{"answer", 42}}}};
-  ASSERT_EQ(Report("completion", completion, "done-1", agent_).status, 202);
+  ASSERT_EQ(Report("completion", completion, "error-1", agent_).status, 202);
   const engine::WorkflowState ended = stack_.WaitForEnd(workflow_id);
   EXPECT_EQ(ended.status, engine::WorkflowStatus::kCompleted);
   EXPECT_EQ(ended.tasks[0].attempt, 2) << "the retried call failed another attempt";
   EXPECT_EQ(EventsOfType(workflow_id, "TaskRetried"), 1);
   EXPECT_EQ(EventsOfType(workflow_id, "TaskProgressUpdated"), 1);
   EXPECT_EQ(ended.tasks[0].response["result"], Json({{"answer", 42}})) << ended.tasks[0].response;
-  EXPECT_EQ(Report("completion", completion, "done-1", agent_).status, 202)
+  EXPECT_EQ(Report("completion", completion, "error-1", agent_).status, 202)
       << "a retried completion after it applied";
   const auto fetched = Http("GET", stack_.base_url() + "/api/workflows/" + workflow_id, "", bearer);
   EXPECT_EQ(fetched.Json()["status"], "completed") << fetched.body;
@@ -179,6 +181,11 @@ TEST_F(CallbackTest, ShouldLetAnAgentReportOnlyOnTasksOfItsTypes) {
                       {"error", {{"code", "E_MODEL"}, {"message", "the model refused"}}}};
   const auto other = Report("error", error, "e-1", Token({"agents:report"}, {"code-analyzer"}));
   EXPECT_EQ(other.status, 403) << other.body;
+  for (const std::string& foreign :
+       {Token({"agents:report"}, {"test-runner"}, "globex"), Token({"admin"}, {}, "globex")}) {
+    const auto hidden = Report("error", error, "e-1", foreign);
+    EXPECT_EQ(hidden.status, 404) << "another tenant's credential: " << hidden.body;
+  }
   EXPECT_EQ(Report("error",
                    {{"task_id", task_id}, {"workflow_id", "wf_other"}, {"error", error["error"]}},
                    "e-0", agent_)

@@ -84,7 +84,7 @@ TEST_F(FrontDoorTlsTest, ShouldServeHttpsWithTheConfiguredCertificateOnly) {
 // a client that connects and says nothing holds up the next one that long,
 // not for as long as it stays connected (then this request would outlast
 // curl's 30 s). docs/security.md says when to put a proxy in front.
-TEST_F(FrontDoorTlsTest, ShouldServeOthersWhileAClientStallsItsHandshake) {
+TEST_F(FrontDoorTlsTest, ShouldServeTheNextClientOnceAStalledHandshakeTimesOut) {
   const int silent = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(silent, 0);
   sockaddr_in address{};

@@ -55,6 +55,7 @@ TEST_F(TokenIssuerTest, ShouldIssueATokenTheFrontDoorAcceptsWithTheKeysTenantAnd
   ASSERT_NE(principal, nullptr) << std::get<AuthFailure>(verified).detail;
   EXPECT_EQ(principal->tenant, "acme");
   EXPECT_EQ(principal->subject, "key_7");
+  EXPECT_EQ(principal->credential, "key:key_7") << "the key's own rate-limit bucket";
   EXPECT_EQ(principal->tier, "professional");
   EXPECT_EQ(principal->agent_types, std::vector<std::string>{"code_analyzer"});
   EXPECT_EQ(principal->scopes, std::set<Scope>{Scope::kWorkflowsRead}) << "only those asked for";
@@ -84,7 +85,7 @@ TEST_F(TokenIssuerTest, ShouldRefuseWithTheOAuthErrorOfEachMistake) {
 }
 
 TEST(ParseBasicCredentials, ShouldSplitTheDecodedIdAndSecret) {
-  // base64("key_7:as_live_x") and base64("a:b") (one padding byte).
+  // base64("key_7:as_live_x") and base64("a:b"); base64("ab") has a padding byte.
   EXPECT_EQ(ParseBasicCredentials("Basic a2V5Xzc6YXNfbGl2ZV94"),
             (std::pair<std::string, std::string>{"key_7", "as_live_x"}));
   EXPECT_EQ(ParseBasicCredentials("basic  YTpi"), (std::pair<std::string, std::string>{"a", "b"}));
