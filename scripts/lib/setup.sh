@@ -33,8 +33,30 @@ install_packages() {
   install_debian_packages build-essential cmake pkg-config ccache \
     librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev \
     libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev \
-    libsystemd-dev libgtest-dev libjwt-dev libssl-dev openssl postgresql kcat curl clang libclang-rt-14-dev
+    libsystemd-dev libgtest-dev libjwt-dev libssl-dev openssl postgresql kcat curl clang libclang-rt-14-dev \
+    python3-venv
   install_npm_tools
+  install_python_tools
+}
+
+# The PyPI packages of scripts/lib/python/*-requirements.txt (every version
+# pinned) in a virtual environment of Debian's python3 at .run/venv: the
+# schemathesis run against the live front door. Reinstalled when a
+# requirements file changes.
+VENV_DIR="$RUN_DIR/venv"
+install_python_tools() {
+  local wanted
+  wanted=$(cat "$ROOT"/scripts/lib/python/*-requirements.txt)
+  if [ -x "$VENV_DIR/bin/python" ] && [ "$wanted" = "$(cat "$VENV_DIR/requirements.txt" 2>/dev/null)" ]; then
+    return
+  fi
+  log "installing the PyPI packages of scripts/lib/python into $VENV_DIR"
+  rm -rf "$VENV_DIR"
+  /usr/bin/python3 -m venv "$VENV_DIR"
+  local files=()
+  for file in "$ROOT"/scripts/lib/python/*-requirements.txt; do files+=(-r "$file"); done
+  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check "${files[@]}"
+  printf '%s\n' "$wanted" >"$VENV_DIR/requirements.txt"
 }
 
 # The npm packages of scripts/lib/npm, pinned by its package-lock.json, in
