@@ -15,12 +15,16 @@ struct TaskContext {
   std::string step_id;
   std::string agent_type;
   int attempt = 1;
+  std::string priority = "normal";  // low, normal, medium, high or critical
   Json request;  // REST AgentRequest: task, input, context, configuration, timeout
   // Reports progress (0-100) on `task-events`; cheap, never blocks on the broker.
   std::function<void(double percentage, const std::string& message)> report_progress;
   // Reports a thought ({timestamp, type, content}) as it happens, so clients
   // streaming the task see it before the response; cheap, never blocks.
   std::function<void(const Json& thought)> report_thought;
+  // Reports a log line (level debug, info, warning or error), served by
+  // GET /v1/tasks/{id}/logs; cheap, never blocks.
+  std::function<void(const std::string& level, const std::string& message)> report_log;
   // True once the task was cancelled or the runtime is stopping: stop early.
   std::function<bool()> cancelled;
 };

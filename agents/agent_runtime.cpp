@@ -306,6 +306,7 @@ class AgentRuntime::Impl {
     context.step_id = task.step_id();
     context.agent_type = task.agent_type();
     context.attempt = task.attempt();
+    if (!task.priority().empty()) context.priority = task.priority();
     context.request = schemas::AgentRequestToJson(task.request());
     context.report_progress = [&](double percentage, const std::string& text) {
       agentstudio::v1::TaskEvent event = NewEvent(task);
@@ -317,6 +318,13 @@ class AgentRuntime::Impl {
     context.report_thought = [&](const Json& thought) {
       agentstudio::v1::TaskEvent event = NewEvent(task);
       *event.mutable_progress()->mutable_thought() = schemas::AgentThoughtFromJson(thought);
+      producer_.Send(options_.topics.task_events(), task.workflow_id(), event.SerializeAsString(),
+                     headers, [](const kafka::DeliveryResult&) {});
+    };
+    context.report_log = [&](const std::string& level, const std::string& text) {
+      agentstudio::v1::TaskEvent event = NewEvent(task);
+      event.mutable_log()->set_level(level);
+      event.mutable_log()->set_message(text);
       producer_.Send(options_.topics.task_events(), task.workflow_id(), event.SerializeAsString(),
                      headers, [](const kafka::DeliveryResult&) {});
     };
@@ -356,6 +364,7 @@ class AgentRuntime::Impl {
       if (!response.contains("metadata")) response["metadata"] = Json::object();
       response["metadata"]["executionTimeMs"] = elapsed.count();
       response["metadata"]["agentId"] = options_.agent_id;
+      response["metadata"]["priority"] = task.priority().empty() ? "normal" : task.priority();
       if (task.has_dispatched_at()) {
         response["metadata"]["dispatchLatencyMs"] =
             job.received_at - schemas::FromTimestamp(task.dispatched_at());

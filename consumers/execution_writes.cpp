@@ -54,10 +54,11 @@ void ExecutionWrites::Record(const engine::Decision& decision, const std::string
     message.set_agent_type(task.agent_type);
     *message.mutable_request() = schemas::AgentRequestFromJson(task.request);
     *message.mutable_dispatched_at() = schemas::ToTimestamp(now);
-    for (const auto& step : state.definition.steps) {
-      if (step.id == task.step_id && step.timeout_value) {
-        *message.mutable_deadline() = schemas::ToTimestamp(now + step.timeout_value->count());
+    if (const engine::StepDefinition* step = state.FindStep(task.step_id)) {
+      if (step->timeout_value) {
+        *message.mutable_deadline() = schemas::ToTimestamp(now + step->timeout_value->count());
       }
+      message.set_priority(std::string(engine::ToString(step->priority)));
     }
     outbox_.push_back(
         {topics_.tasks(task.agent_type), task.id, message.SerializeAsString(), headers});

@@ -92,6 +92,8 @@ std::optional<engine::Input> ToInput(const TaskEvent& event, engine::TimeMs now)
                                         schemas::AgentResponseToJson(response), now};
     }
     case TaskEvent::kLog:
+      return engine::TaskLogInput{event.task_id(), event.attempt(), event.log().level(),
+                                  event.log().message(), now};
     case TaskEvent::KIND_NOT_SET:
       return std::nullopt;
   }

@@ -1,6 +1,6 @@
 #include "daemon/agent_list.hpp"
 
-#include "daemon/workflow_list.hpp"
+#include "daemon/control_plane_page.hpp"
 #include "engine/definition_parser.hpp"
 #include "engine/timestamp.hpp"
 
@@ -27,22 +27,10 @@ std::variant<store::AgentPageQuery, engine::FieldErrors> ParseAgentListQuery(
     const std::map<std::string, std::string>& params) {
   store::AgentPageQuery query;
   engine::FieldErrors errors;
-  int64_t page = 1;
+  ControlPlanePage page;
   for (const auto& [name, value] : params) {
-    if (name == "page") {
-      const auto parsed = ParseCount(value);
-      if (!parsed || *parsed < 1 || *parsed > 1000000000) {
-        errors.push_back({"page", "page must be an integer from 1 to 1000000000", "RANGE_ERROR"});
-      } else {
-        page = *parsed;
-      }
-    } else if (name == "limit") {
-      const auto parsed = ParseCount(value);
-      if (!parsed || *parsed < 1 || *parsed > 100) {
-        errors.push_back({"limit", "limit must be an integer between 1 and 100", "RANGE_ERROR"});
-      } else {
-        query.limit = static_cast<int>(*parsed);
-      }
+    if (page.Read(name, value, errors)) {
+      continue;
     } else if (name == "status") {
       if (value == "active") {
         query.state = store::AgentState::kActive;
@@ -65,7 +53,8 @@ std::variant<store::AgentPageQuery, engine::FieldErrors> ParseAgentListQuery(
     }
   }
   if (!errors.empty()) return errors;
-  query.offset = (page - 1) * query.limit;
+  query.limit = page.limit;
+  query.offset = page.offset();
   return query;
 }
 
@@ -92,12 +81,8 @@ Json AgentPageJson(const std::vector<store::AgentView>& agents, const store::Age
                    int64_t total) {
   Json data = Json::array();
   for (const store::AgentView& agent : agents) data.push_back(AgentJson(agent));
-  return {{"data", std::move(data)},
-          {"pagination",
-           {{"page", query.offset / query.limit + 1},
-            {"limit", query.limit},
-            {"total", total},
-            {"pages", (total + query.limit - 1) / query.limit}}}};
+  const ControlPlanePage page{query.offset / query.limit + 1, query.limit};
+  return {{"data", std::move(data)}, {"pagination", page.ToJson(total)}};
 }
 
 }  // namespace agentstudio::daemon

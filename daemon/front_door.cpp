@@ -39,10 +39,7 @@ constexpr int64_t kEventsReservedAtMost = 100000;
 // The 400 of a list endpoint whose query parameters are wrong (each listed).
 void SendInvalidQuery(ResponseWriter& response, engine::FieldErrors errors,
                       const std::string& instance, const std::string& trace) {
-  SendProblem(
-      response,
-      {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(errors), 0},
-      instance, trace);
+  SendProblem(response, InvalidQueryProblem(std::move(errors)), instance, trace);
 }
 
 }  // namespace
@@ -135,6 +132,13 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   }
   add(Method::Post, "/callbacks/v1/heartbeat", Scope::kAgentsReport,
       bind(&FrontDoor::ReportHeartbeat));
+  add(Method::Post, "/v1/tasks", Scope::kTasksExecute, bind(&FrontDoor::CreateTask));
+  add(Method::Get, "/v1/tasks", Scope::kWorkflowsRead, bind(&FrontDoor::ListTasks));
+  add(Method::Get, "/v1/tasks/:taskId", Scope::kWorkflowsRead, bind(&FrontDoor::GetTask));
+  add(Method::Get, "/v1/tasks/:taskId/results", Scope::kWorkflowsRead,
+      bind(&FrontDoor::GetTaskResults));
+  add(Method::Get, "/v1/tasks/:taskId/logs", Scope::kWorkflowsRead, bind(&FrontDoor::GetTaskLogs));
+  add(Method::Post, "/v1/tasks/:taskId/cancel", Scope::kTasksExecute, bind(&FrontDoor::CancelTask));
   add(Method::Get, "/v1/agents", Scope::kWorkflowsRead, bind(&FrontDoor::ListAgents));
   add(Method::Get, "/v1/agents/:agentId", Scope::kWorkflowsRead, bind(&FrontDoor::GetAgent));
   add(Method::Get, "/v1/agents/:agentId/health", Scope::kWorkflowsRead,

@@ -28,6 +28,7 @@
 #include "schemas/callback_codec.hpp"
 #include "sql/agent_store.hpp"
 #include "sql/database.hpp"
+#include "sql/task_store.hpp"
 
 namespace agentstudio::daemon {
 
@@ -87,6 +88,7 @@ struct FrontDoorRoute {
 //   GET  /health               liveness plus PostgreSQL and Kafka checks
 //   POST /oauth/token          client credentials (an API key) for a bearer token
 //   POST /callbacks/v1/progress|completion|error|handoff|heartbeat   HTTP agents report
+//   POST /v1/tasks, GET /v1/tasks, /v1/tasks/{id}[/results|/logs], POST /v1/tasks/{id}/cancel
 //   GET  /v1/agents, /v1/agents/{id}, /v1/agents/{id}/health, /v1/health   control plane
 //   GET  /openapi.json, /docs, /redoc   the API's document and its pages (open to all)
 // Errors are application/problem+json (RFC 7807).
@@ -177,6 +179,37 @@ class FrontDoor {
                         bool stream);
   void CancelAgentTask(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, const Principal& caller);
+  // Cancels the running or waiting task of the request's :taskId (404 when
+  // the caller's tenant has no such task or it ended); 200 with `answer`'s
+  // body once the command is durable in Kafka.
+  void SendTaskCancel(const Pistache::Rest::Request& request,
+                      Pistache::Http::ResponseWriter response, const Principal& caller,
+                      std::function<nlohmann::json(const std::string& task_id)> answer);
+  // The control plane's tasks (front_door_tasks.cpp): POST /v1/tasks (202,
+  // a single-step workflow), GET /v1/tasks (filters, page/limit),
+  // /v1/tasks/{id}, /v1/tasks/{id}/results (409 until it ended),
+  // POST /v1/tasks/{id}/cancel.
+  void CreateTask(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                  const Principal& caller);
+  void ListTasks(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                 const Principal& caller);
+  void GetTask(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+               const Principal& caller);
+  void GetTaskResults(const Pistache::Rest::Request& request,
+                      Pistache::Http::ResponseWriter response, const Principal& caller);
+  void CancelTask(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                  const Principal& caller);
+  // Finds the caller's task of a /v1/tasks/{taskId} request on the executor
+  // and lets `answer` answer; 404 when there is none.
+  void RunTaskJob(
+      const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+      const Principal& caller,
+      std::function<void(soci::session&, const store::TaskView&, Pistache::Http::ResponseWriter&)>
+          answer);
+  // GET /v1/tasks/{id}/logs: the task's TaskLog events {task_id, logs}; with
+  // ?follow=true an SSE stream of them (event `log`) until its workflow ends.
+  void GetTaskLogs(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                   const Principal& caller);
   void GetWorkflow(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
                    const Principal& caller);
   void ListWorkflows(const Pistache::Rest::Request& request,
@@ -281,6 +314,9 @@ class FrontDoor {
   BlockingExecutor& executor_;
   kafka::WorkflowEventFeed& feed_;
   AcceptedExecutions accepted_;
+  // Tasks of POST /v1/tasks by task id, the same way (not counted as
+  // executions: accepted_ has those).
+  AcceptedExecutions accepted_tasks_{10000, 8 << 20};
   StartReservations reservations_;
   KnownAgentTypes known_types_;
   WorkflowEndWaiter waiter_;

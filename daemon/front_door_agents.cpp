@@ -33,16 +33,6 @@ Problem InvalidAgentType(const std::string& agent_type) {
   return problem;
 }
 
-// Field paths of the single-step workflow, renamed to the request's own.
-engine::FieldErrors RequestFields(engine::FieldErrors errors) {
-  const std::string step = "definition.steps[0].";
-  for (engine::FieldError& error : errors) {
-    if (error.field.rfind(step, 0) == 0) error.field = error.field.substr(step.size());
-    if (error.field == "name") error.field = "task";
-  }
-  return errors;
-}
-
 // How an agent task that ended is answered: its AgentResponse, or the problem
 // its failure maps to (504 timeout, 499 cancelled, 502 agent error).
 std::variant<Json, Problem> AgentAnswer(const engine::WorkflowState& state,
@@ -143,10 +133,7 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
   }
   const Json body = Json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) {
-    SendProblem(
-        response,
-        {400, "malformed-request", "Bad Request", "The request body must be a JSON object", {}, 0},
-        instance, trace);
+    SendProblem(response, MalformedBodyProblem(), instance, trace);
     return;
   }
   engine::FieldErrors errors;
@@ -171,7 +158,7 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
                          {"initiatedBy", "meta-agent"}};
   engine::ParsedWorkflowRequest parsed = engine::ParseWorkflowRequest(workflow);
   if (!errors.empty() || !parsed.ok()) {
-    for (auto& e : RequestFields(std::move(parsed.errors))) {
+    for (auto& e : StepFieldsAsRequestFields(std::move(parsed.errors), {{"name", "task"}})) {
       if (e.field != "task") errors.push_back(std::move(e));
     }
     SendProblem(response,
@@ -245,6 +232,14 @@ void FrontDoor::ExecuteAgentTask(const Pistache::Rest::Request& request, Respons
 
 void FrontDoor::CancelAgentTask(const Pistache::Rest::Request& request, ResponseWriter response,
                                 const Principal& caller) {
+  SendTaskCancel(request, std::move(response), caller, [](const std::string& task_id) {
+    return Json{{"message", "Task '" + task_id + "' cancelled successfully"}};
+  });
+}
+
+void FrontDoor::SendTaskCancel(const Pistache::Rest::Request& request, ResponseWriter response,
+                               const Principal& caller,
+                               std::function<Json(const std::string& task_id)> answer) {
   if (RefuseWhileDraining(request, response)) return;
   const std::string trace = TraceparentOf(request);
   const std::string instance = request.resource();
@@ -255,29 +250,28 @@ void FrontDoor::CancelAgentTask(const Pistache::Rest::Request& request, Response
     SendProblem(response, not_found, instance, trace);
     return;
   }
-  RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [this, task_id, tenant = caller.tenant, instance, trace, not_found](
-                     soci::session& session, ResponseWriter& writer) {
-                   const auto owner = store::FindTaskOwner(session, task_id);
-                   if (!owner || owner->tenant != tenant || engine::IsTerminal(owner->status)) {
-                     SendProblem(writer, not_found, instance, trace);
-                     return;
-                   }
-                   auto shared = std::make_shared<ResponseWriter>(std::move(writer));
-                   SubmitCommand(
-                       schemas::MakeCancelTaskCommand(owner->workflow_id, task_id,
-                                                      "requested through the REST API",
-                                                      engine::WallClockNow()),
-                       trace,
-                       [shared, task_id, instance, trace](const kafka::DeliveryResult& result) {
-                         if (!result.ok) {
-                           SendProblem(*shared, NotStored("The cancel", result), instance, trace);
-                           return;
-                         }
-                         SendJson(*shared, Code::Ok,
-                                  {{"message", "Task '" + task_id + "' cancelled successfully"}});
-                       });
-                 });
+  RunDatabaseJob(
+      instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
+      [this, task_id, tenant = caller.tenant, instance, trace, not_found,
+       answer = std::move(answer)](soci::session& session, ResponseWriter& writer) {
+        const auto owner = store::FindTaskOwner(session, task_id);
+        if (!owner || owner->tenant != tenant || engine::IsTerminal(owner->status)) {
+          SendProblem(writer, not_found, instance, trace);
+          return;
+        }
+        auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+        SubmitCommand(
+            schemas::MakeCancelTaskCommand(owner->workflow_id, task_id,
+                                           "requested through the REST API",
+                                           engine::WallClockNow()),
+            trace, [shared, task_id, instance, trace, answer](const kafka::DeliveryResult& result) {
+              if (!result.ok) {
+                SendProblem(*shared, NotStored("The cancel", result), instance, trace);
+                return;
+              }
+              SendJson(*shared, Code::Ok, answer(task_id));
+            });
+      });
 }
 
 }  // namespace agentstudio::daemon

@@ -36,10 +36,8 @@ void FrontDoor::ListAgents(const Pistache::Rest::Request& request, ResponseWrite
   if (RefuseWhileDraining(request, response)) return;
   auto parsed = ParseAgentListQuery(QueryParameters(request));
   if (auto* errors = std::get_if<engine::FieldErrors>(&parsed)) {
-    SendProblem(
-        response,
-        {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(*errors), 0},
-        request.resource(), TraceparentOf(request));
+    SendProblem(response, InvalidQueryProblem(std::move(*errors)), request.resource(),
+                TraceparentOf(request));
     return;
   }
   RunDatabaseJob(request.resource(), TraceparentOf(request),
@@ -89,16 +87,16 @@ void FrontDoor::GetAgent(const Pistache::Rest::Request& request, ResponseWriter 
 
 void FrontDoor::GetAgentHealth(const Pistache::Rest::Request& request, ResponseWriter response,
                                const Principal&) {
-  RunAgentJob(
-      request, std::move(response), [](const store::AgentView& agent, ResponseWriter& writer) {
-        Json health = AgentHealthJson(agent);
-        health["agent_id"] = agent.record.id;
-        health["load"] = agent.record.load;
-        health["active_tasks"] = agent.record.active_tasks;
-        health["metrics"] = agent.record.metrics;
-        // 200 whatever the agent's state: the answer is fine, the agent may not be.
-        SendJson(writer, Code::Ok, health);
-      });
+  RunAgentJob(request, std::move(response),
+              [](const store::AgentView& agent, ResponseWriter& writer) {
+                Json health = AgentHealthJson(agent);
+                health["agent_id"] = agent.record.id;
+                health["load"] = agent.record.load;
+                health["active_tasks"] = agent.record.active_tasks;
+                health["metrics"] = agent.record.metrics;
+                // 200 whatever the agent's state: the answer is fine, the agent may not be.
+                SendJson(writer, Code::Ok, health);
+              });
 }
 
 void FrontDoor::SystemHealth(const Pistache::Rest::Request& request, ResponseWriter response,

@@ -140,9 +140,14 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer, const Princip
         Json created = schemas::ExecutionToJson(
             engine::PlanExecution(workflow_id, plan.request, task_ids, now), {});
         const uint64_t wait = plan.before_send ? plan.before_send(workflow_id, writer) : 0;
+        // Released before the answer, not when the callback is destroyed
+        // (later, and on librdkafka's thread): a client that starts another
+        // workflow on reading the 201 must not find this one counted twice,
+        // accepted and still reserved.
+        auto held = std::make_shared<StartReservations::Reservation>(std::move(reservation));
         SubmitCommand(command, plan.trace,
                       [this, writer, created = std::move(created), workflow_id, wait,
-                       tenant = plan.request.tenant, reservation, on_durable = plan.on_durable,
+                       tenant = plan.request.tenant, held, on_durable = plan.on_durable,
                        on_refused = plan.on_refused, instance = plan.instance,
                        trace = plan.trace](const kafka::DeliveryResult& result) {
                         if (!result.ok) {
@@ -168,12 +173,14 @@ void FrontDoor::StartWorkflow(StartPlan plan, SharedWriter writer, const Princip
                           // Undone before the answer, so a client that reads the
                           // answer finds nothing left behind.
                           if (on_refused) on_refused();
+                          held->reset();
                           SendProblem(*writer, problem, instance, trace);
                           return;
                         }
                         // Before answering: a GET that follows finds it even if no
                         // scheduler has applied the start yet.
                         accepted_.Put(workflow_id, tenant, created);
+                        held->reset();
                         if (on_durable) on_durable(workflow_id, created, writer);
                       });
       });

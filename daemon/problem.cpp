@@ -23,6 +23,25 @@ Problem NotFoundProblem(const std::string& detail) {
   return problem;
 }
 
+Problem InvalidQueryProblem(engine::FieldErrors errors) {
+  return {400, "validation-error", "Bad Request", "Invalid query parameters", std::move(errors), 0};
+}
+
+Problem MalformedBodyProblem() {
+  return {400, "malformed-request", "Bad Request", "The request body must be a JSON object", {}, 0};
+}
+
+engine::FieldErrors StepFieldsAsRequestFields(engine::FieldErrors errors,
+                                              const std::map<std::string, std::string>& renames) {
+  const std::string step = "definition.steps[0].";
+  for (engine::FieldError& error : errors) {
+    if (error.field.rfind(step, 0) != 0) continue;
+    error.field = error.field.substr(step.size());
+    if (const auto it = renames.find(error.field); it != renames.end()) error.field = it->second;
+  }
+  return errors;
+}
+
 nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,
                            const std::string& trace_id) {
   nlohmann::json body = {{"type", "https://api.agentstudio.dev/errors/" + problem.type},

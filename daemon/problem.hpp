@@ -2,6 +2,7 @@
 
 #include <pistache/http.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -32,6 +33,16 @@ Problem NotStored(const std::string& what, const kafka::DeliveryResult& result);
 
 // 404 "not-found".
 Problem NotFoundProblem(const std::string& detail);
+// 400: the query parameters are wrong (each one in `errors`).
+Problem InvalidQueryProblem(engine::FieldErrors errors);
+// 400: the body is not a JSON object.
+Problem MalformedBodyProblem();
+
+// The field errors of the single-step workflow a request became, named as
+// the request names them: "definition.steps[0].x" loses its prefix, and
+// `renames` maps the step's names to the request's (name -> task).
+engine::FieldErrors StepFieldsAsRequestFields(engine::FieldErrors errors,
+                                              const std::map<std::string, std::string>& renames);
 
 // The problem+json body, with `instance` (the request path) and `traceId`.
 nlohmann::json ProblemBody(const Problem& problem, const std::string& instance,

@@ -11,6 +11,7 @@ namespace agentstudio::daemon {
 
 struct WorkflowEventStreams::Stream {
   std::string workflow_id;
+  EventView view;
   uint64_t subscription = 0;
   std::mutex mutex;
   std::unique_ptr<SseStream> sse;                       // guarded by mutex; null until open
@@ -22,10 +23,12 @@ struct WorkflowEventStreams::Stream {
 
 namespace {
 
-std::string EventData(const std::string& workflow_id, const engine::ExecutionEvent& event) {
-  nlohmann::json data = schemas::EventToJson(event);
-  data["workflowId"] = workflow_id;
-  return data.dump();
+// Sends `event` on the stream as its view shows it (or passes over it).
+// Returns false when the client is gone. REQUIRES: stream->mutex held.
+bool SendLocked(WorkflowEventStreams::EventView& view, SseStream& sse,
+                const std::string& workflow_id, const engine::ExecutionEvent& event) {
+  const auto shown = view(workflow_id, event);
+  return !shown || sse.Send(shown->data, shown->name, event.sequence);
 }
 
 bool EndsWorkflow(const kafka::WorkflowEventNotice& notice) {
@@ -46,10 +49,19 @@ WorkflowEventStreams::WorkflowEventStreams(kafka::WorkflowEventFeed& feed, store
 
 WorkflowEventStreams::~WorkflowEventStreams() { CloseAll(); }
 
+std::optional<WorkflowEventStreams::SentEvent> WorkflowEventStreams::WholeEvent(
+    const std::string& workflow_id, const engine::ExecutionEvent& event) {
+  nlohmann::json data = schemas::EventToJson(event);
+  data["workflowId"] = workflow_id;
+  return SentEvent{data.dump(), event.type};
+}
+
 void WorkflowEventStreams::Open(soci::session& session, const std::string& workflow_id,
-                                int64_t last_event_id, Pistache::Http::ResponseWriter& writer) {
+                                int64_t last_event_id, Pistache::Http::ResponseWriter& writer,
+                                EventView view) {
   auto stream = std::make_shared<Stream>();
   stream->workflow_id = workflow_id;
+  stream->view = std::move(view);
   stream->last_sent = last_event_id;
   {
     std::lock_guard lock(mutex_);
@@ -95,8 +107,7 @@ void WorkflowEventStreams::OnEvent(const std::shared_ptr<Stream>& stream,
     if (notice.event.sequence > stream->last_sent + 1) {
       gap = true;  // an event is missing: PostgreSQL has it
       stream->catching_up = true;
-    } else if (!stream->sse->Send(EventData(stream->workflow_id, notice.event), notice.event.type,
-                                  notice.event.sequence)) {
+    } else if (!SendLocked(stream->view, *stream->sse, stream->workflow_id, notice.event)) {
       end = true;
     } else {
       stream->last_sent = notice.event.sequence;
@@ -139,7 +150,7 @@ void WorkflowEventStreams::CatchUp(soci::session& session, const std::shared_ptr
     stream->catching_up = false;
     for (const engine::ExecutionEvent& event : events) {
       if (event.sequence <= stream->last_sent) continue;
-      if (!stream->sse->Send(EventData(stream->workflow_id, event), event.type, event.sequence)) {
+      if (!SendLocked(stream->view, *stream->sse, stream->workflow_id, event)) {
         end = true;
         break;
       }

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -33,10 +35,23 @@ class WorkflowEventStreams {
                        std::chrono::milliseconds keep_alive = std::chrono::seconds(15));
   ~WorkflowEventStreams();  // CloseAll()
 
+  // What a stream sends of an event: the SSE data and event name, or nullopt
+  // to pass over it (the stream still counts it as seen).
+  struct SentEvent {
+    std::string data;
+    std::string name;
+  };
+  using EventView = std::function<std::optional<SentEvent>(const std::string& workflow_id,
+                                                           const engine::ExecutionEvent& event)>;
+  // Every event as REST ExecutionEvent JSON with workflowId, named by its type.
+  static std::optional<SentEvent> WholeEvent(const std::string& workflow_id,
+                                             const engine::ExecutionEvent& event);
+
   // Opens the stream of an existing execution on `writer` and sends the
-  // events after `last_event_id`. Runs on a thread that may block (database).
+  // events after `last_event_id` as `view` shows them. Runs on a thread that
+  // may block (database).
   void Open(soci::session& session, const std::string& workflow_id, int64_t last_event_id,
-            Pistache::Http::ResponseWriter& writer);
+            Pistache::Http::ResponseWriter& writer, EventView view = WholeEvent);
 
   // Ends every open stream (shutdown). Idempotent.
   void CloseAll();

@@ -6,7 +6,7 @@
 namespace agentstudio::engine {
 
 Json BuildAgentRequest(const WorkflowState& state, const TaskState& task) {
-  const StepDefinition* step = detail::FindStep(state, task.step_id);
+  const StepDefinition* step = state.FindStep(task.step_id);
   Json previous = Json::object();
   for (const std::string& dep_id : task.depends_on) {
     const TaskState* dep = state.FindTask(dep_id);

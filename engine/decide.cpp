@@ -80,6 +80,35 @@ Decision ApplyProgress(WorkflowState state, const TaskProgressInput& input) {
   return builder.Applied(input.now);
 }
 
+Decision ApplyLog(WorkflowState state, const TaskLogInput& input) {
+  if (auto outcome = CheckTaskEvent(state, state.FindTask(input.task_id), input.attempt)) {
+    return Unchanged(std::move(state), *outcome);
+  }
+  DecisionBuilder builder(std::move(state), input.now);
+  TaskState& task = *builder.state().FindTask(input.task_id);
+  MarkStarted(builder, task, input.now);
+  const bool known = input.level == "debug" || input.level == "info" || input.level == "warning" ||
+                     input.level == "error";
+  const std::string level = known ? input.level : "info";
+  // An agent's line is data, not a place for its whole output: kept to the
+  // first 8 KiB, marked when cut.
+  std::string message = input.message;
+  if (message.size() > kMaxLogLineBytes) {
+    message.resize(kMaxLogLineBytes);
+    message += " [truncated]";
+  }
+  const char* severity = level == "error"     ? "Error"
+                         : level == "warning" ? "Warning"
+                                              : "Information";
+  builder.Event("TaskLog", severity,
+                {{"taskId", task.id},
+                 {"attempt", task.attempt},
+                 {"level", level},
+                 {"message", std::move(message)}},
+                input.now);
+  return builder.Applied(input.now);
+}
+
 // Ends the workflow: every task not finished is skipped (those already handed
 // to an agent also get a cancel), with `why` as their error message.
 void SkipUnfinished(DecisionBuilder& builder, const std::string& except, const std::string& why,
@@ -404,6 +433,8 @@ Decision Decide(WorkflowState state, const Input& input) {
           return ApplyStart(std::move(state), in);
         } else if constexpr (std::is_same_v<T, TaskProgressInput>) {
           return ApplyProgress(std::move(state), in);
+        } else if constexpr (std::is_same_v<T, TaskLogInput>) {
+          return ApplyLog(std::move(state), in);
         } else if constexpr (std::is_same_v<T, TaskCompletedInput>) {
           return ApplyCompletion(std::move(state), in);
         } else if constexpr (std::is_same_v<T, TaskFailedInput>) {

@@ -30,6 +30,18 @@ struct TaskProgressInput {
   Json thought = nullptr;
 };
 
+// An agent's log line for (task, attempt): recorded in the event log as a
+// TaskLog event {taskId, attempt, level, message} (severity by level); like
+// progress it marks a pending task running, and changes nothing else.
+inline constexpr size_t kMaxLogLineBytes = 8192;  // longer messages are cut
+struct TaskLogInput {
+  std::string task_id;
+  int attempt = 0;
+  std::string level;  // debug, info, warning, error (others are kept as info)
+  std::string message;
+  TimeMs now = 0;
+};
+
 // An agent finished (task, attempt). `response` is the AgentResponse; one with
 // "success": false counts as a non-retryable failure. In a `dynamic` workflow
 // a response with a `handoff` {agentType, task, input, reason} adds a step
@@ -96,8 +108,9 @@ struct TimerFiredInput {
   TimeMs now = 0;
 };
 
-using Input = std::variant<StartInput, TaskProgressInput, TaskCompletedInput, TaskFailedInput,
-                           CancelTaskInput, CancelInput, PauseInput, ResumeInput, TimerFiredInput>;
+using Input =
+    std::variant<StartInput, TaskProgressInput, TaskLogInput, TaskCompletedInput, TaskFailedInput,
+                 CancelTaskInput, CancelInput, PauseInput, ResumeInput, TimerFiredInput>;
 
 // A timer to store; it comes back as a TimerFiredInput at `fire_at`.
 struct Timer {

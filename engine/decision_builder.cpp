@@ -4,13 +4,6 @@
 
 namespace agentstudio::engine::detail {
 
-const StepDefinition* FindStep(const WorkflowState& state, const std::string& step_id) {
-  for (const StepDefinition& step : state.definition.steps) {
-    if (step.id == step_id) return &step;
-  }
-  return nullptr;
-}
-
 void DecisionBuilder::Event(std::string type, std::string severity, Json data, TimeMs now) {
   ExecutionEvent event;
   event.sequence = ++decision_.state.last_event_sequence;
@@ -31,7 +24,7 @@ void DecisionBuilder::Dispatch(TaskState& task) {
   task.dispatched = true;
   task.request = BuildAgentRequest(decision_.state, task);
   decision_.dispatch_task_ids.push_back(task.id);
-  if (const StepDefinition* step = FindStep(decision_.state, task.step_id);
+  if (const StepDefinition* step = decision_.state.FindStep(task.step_id);
       step && step->timeout_value) {
     Schedule(TimerKind::kStepTimeout, task.id, task.attempt, now_ + step->timeout_value->count());
   }

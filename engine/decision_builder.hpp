@@ -9,9 +9,6 @@
 
 namespace agentstudio::engine::detail {
 
-// The step of the definition with this id, or nullptr.
-const StepDefinition* FindStep(const WorkflowState& state, const std::string& step_id);
-
 // Collects the effects of one decision while it mutates the state.
 class DecisionBuilder {
  public:

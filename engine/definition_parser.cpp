@@ -125,6 +125,16 @@ StepDefinition ParseStep(const Json& step, const std::string& path, FieldErrors&
   out.timeout_value = ReadDuration(step, path + ".timeout", out.timeout, errors);
   out.input = ReadOptionalObject(step, "input", path, errors);
   out.context = ReadOptionalObject(step, "context", path, errors);
+  if (const auto it = step.find("priority"); it != step.end() && !it->is_null()) {
+    const auto priority =
+        it->is_string() ? ParsePriority(it->get<std::string>()) : std::optional<Priority>();
+    if (priority) {
+      out.priority = *priority;
+    } else {
+      Add(errors, path + ".priority", "priority must be low, normal, medium, high or critical",
+          "INVALID_FORMAT");
+    }
+  }
   return out;
 }
 

@@ -71,7 +71,7 @@ void AddHandoffStep(DecisionBuilder& builder, const std::string& from_task_id, c
     return;
   }
   StepDefinition step;
-  for (size_t n = s.definition.steps.size() + 1; step.id.empty() || FindStep(s, step.id); ++n) {
+  for (size_t n = s.definition.steps.size() + 1; step.id.empty() || s.FindStep(step.id); ++n) {
     step.id = "handoff-" + std::to_string(n);
   }
   const std::string task_text = handoff.value("task", "");

@@ -16,6 +16,30 @@ std::string_view ToString(Pattern pattern) {
   return "sequential";
 }
 
+std::string_view ToString(Priority priority) {
+  switch (priority) {
+    case Priority::kLow:
+      return "low";
+    case Priority::kNormal:
+      return "normal";
+    case Priority::kMedium:
+      return "medium";
+    case Priority::kHigh:
+      return "high";
+    case Priority::kCritical:
+      return "critical";
+  }
+  return "normal";
+}
+
+std::optional<Priority> ParsePriority(std::string_view text) {
+  for (const Priority p : {Priority::kLow, Priority::kNormal, Priority::kMedium, Priority::kHigh,
+                           Priority::kCritical}) {
+    if (text == ToString(p)) return p;
+  }
+  return std::nullopt;
+}
+
 std::optional<Pattern> ParsePattern(std::string_view text) {
   if (text == "sequential") return Pattern::kSequential;
   if (text == "parallel") return Pattern::kParallel;
@@ -35,6 +59,7 @@ Json ToJson(const WorkflowDefinition& definition) {
     if (!step.timeout.empty()) s["timeout"] = step.timeout;
     if (step.input.is_object()) s["input"] = step.input;
     if (step.context.is_object()) s["context"] = step.context;
+    if (step.priority != Priority::kNormal) s["priority"] = ToString(step.priority);
     steps.push_back(std::move(s));
   }
   Json out = {{"id", definition.id},

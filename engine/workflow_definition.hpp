@@ -16,6 +16,14 @@ enum class Pattern { kSequential, kParallel, kIterative, kDynamic };
 std::string_view ToString(Pattern pattern);
 std::optional<Pattern> ParsePattern(std::string_view text);
 
+// How urgent a step's tasks are: reference 000's priorities, least urgent
+// first, so that they compare as they rank. `normal` when a step names none.
+// The values are stored (tasks.priority): never renumber them.
+enum class Priority { kLow = 0, kNormal = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
+
+std::string_view ToString(Priority priority);
+std::optional<Priority> ParsePriority(std::string_view text);
+
 inline constexpr int kDefaultMaxRetries = 3;
 inline constexpr int kMaxRetriesLimit = 10;
 // `iterative`: how often the step list runs at most (1-100).
@@ -41,6 +49,7 @@ struct StepDefinition {
   // carries the caller's input and context.
   Json input = nullptr;
   Json context = nullptr;
+  Priority priority = Priority::kNormal;
 };
 
 // REST `WorkflowDefinition`.

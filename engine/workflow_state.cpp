@@ -107,6 +107,13 @@ const TaskState* WorkflowState::FindTask(std::string_view task_id) const {
   return const_cast<WorkflowState*>(this)->FindTask(task_id);
 }
 
+const StepDefinition* WorkflowState::FindStep(std::string_view step_id) const {
+  for (const StepDefinition& step : definition.steps) {
+    if (step.id == step_id) return &step;
+  }
+  return nullptr;
+}
+
 double Progress(const WorkflowState& state) {
   if (state.tasks.empty()) return 0;
   size_t completed = 0;

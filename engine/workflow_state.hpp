@@ -117,6 +117,8 @@ struct WorkflowState {
 
   TaskState* FindTask(std::string_view task_id);
   const TaskState* FindTask(std::string_view task_id) const;
+  // The definition's step of a task (null for none).
+  const StepDefinition* FindStep(std::string_view step_id) const;
 };
 
 // Completed tasks over all tasks, 0-100, two decimals.

@@ -38,6 +38,8 @@ agentstudio::v1::WorkflowCommand MakeStartCommand(const engine::WorkflowRequest&
     s->set_timeout(step.timeout);
     if (step.input.is_object()) *s->mutable_input() = ToStruct(step.input);
     if (step.context.is_object()) *s->mutable_context() = ToStruct(step.context);
+    if (step.priority != engine::Priority::kNormal)
+      s->set_priority(std::string(ToString(step.priority)));
   }
   *start->mutable_input() = ToStruct(request.input);
   start->set_initiated_by(request.initiated_by);
@@ -100,6 +102,7 @@ engine::ParsedWorkflowRequest ReadStartCommand(const agentstudio::v1::StartWorkf
     if (!s.timeout().empty()) step["timeout"] = s.timeout();
     if (s.has_input()) step["input"] = FromStruct(s.input());
     if (s.has_context()) step["context"] = FromStruct(s.context());
+    if (!s.priority().empty()) step["priority"] = s.priority();
     steps.push_back(std::move(step));
   }
   Json definition = {

@@ -39,6 +39,10 @@ void WriteTaskRow(JsonRowsWriter& rows, const engine::WorkflowState& state,
   rows.Integer("created_at", task.created_at);
   rows.Integer("started_at", task.started_at);
   rows.Integer("completed_at", task.completed_at);
+  // Set once, by the insert: a task's tenant and priority never change.
+  rows.Text("tenant", state.tenant);
+  const engine::StepDefinition* step = state.FindStep(task.step_id);
+  rows.Integer("priority", static_cast<int64_t>(step ? step->priority : engine::Priority::kNormal));
 }
 
 // What an event can change (update_executions.sql); input and metadata are

@@ -56,6 +56,13 @@ AgentResult ReferenceAgent::Handle(const TaskContext& context) {
                             "step " + std::to_string(i) + " of " + std::to_string(steps));
   }
 
+  if (const auto it = configuration.find("logs"); it != configuration.end() && it->is_array()) {
+    for (const Json& line : *it) {
+      if (context.report_log && line.is_object()) {
+        context.report_log(line.value("level", "info"), line.value("message", ""));
+      }
+    }
+  }
   Json thoughts = Json::array();
   AgentResult computed = Compute(context, thoughts);
   if (!computed.ok) return computed;

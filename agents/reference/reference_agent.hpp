@@ -13,6 +13,7 @@ namespace agentstudio::agents {
 //   failNonRetryable:    true: fail at once with a non-retryable error
 //   sleepMs: N           take N ms, reporting progress meanwhile
 //   progressEvents: K    report K progress events
+//   logs: [{level, message}]  reported as the task's log lines (after sleepMs)
 //   handoff: {...}       returned as the response's handoff
 //   result: {...}        merged into the result (e.g. {"done": true})
 class ReferenceAgent : public AgentHandler {

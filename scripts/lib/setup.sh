@@ -34,7 +34,7 @@ install_packages() {
     librdkafka-dev libpistache-dev libsoci-dev libboost-dev libspdlog-dev \
     libprotobuf-dev protobuf-compiler nlohmann-json3-dev libcurl4-openssl-dev \
     libsystemd-dev libgtest-dev libjwt-dev libssl-dev openssl postgresql kcat curl clang libclang-rt-14-dev \
-    python3-venv
+    python3-venv python3-confluent-kafka python3-protobuf
   install_npm_tools
   install_python_tools
 }

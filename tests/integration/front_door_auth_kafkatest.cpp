@@ -253,6 +253,9 @@ void ExpectHiddenFromOtherTenants(const testing::InProcessStack& stack,
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(list.Json()["items"].size(), 0u) << list.body;
   EXPECT_EQ(list.Json()["total"], 0);
+  const auto tasks = Http("GET", stack.base_url() + "/v1/tasks", "", other);
+  ASSERT_EQ(tasks.status, 200) << tasks.body;
+  EXPECT_EQ(tasks.Json()["data"].size(), 0u) << tasks.body;
   // Its owner still sees it, and in the list.
   const auto own = Bearer(Token({"admin"}));
   const auto got = Http("GET", stack.base_url() + "/api/workflows/" + workflow_id, "", own);

@@ -255,6 +255,27 @@ TEST(Decide, ShouldRecordProgressOnlyWhenItMovesForward) {
             Outcome::kDuplicate);
 }
 
+TEST(Decide, ShouldRecordAnAgentsLogLinesOfTheCurrentAttemptOnly) {
+  WorkflowState s = Apply(Plan(kSequential), StartInput{kT0});
+  Decision d;
+  s = Apply(s, TaskLogInput{"task_a", 1, "warning", "source is slow", kT0 + 1}, &d);
+  EXPECT_EQ(s.tasks[0].status, TaskStatus::kRunning) << "a log line says the agent started";
+  ASSERT_EQ(d.events.size(), 2u);  // TaskStarted, TaskLog
+  EXPECT_EQ(d.events[1].type, "TaskLog");
+  EXPECT_EQ(d.events[1].severity, "Warning");
+  EXPECT_EQ(d.events[1].data, Json({{"taskId", "task_a"},
+                                    {"attempt", 1},
+                                    {"level", "warning"},
+                                    {"message", "source is slow"}}));
+  s = Apply(s, TaskLogInput{"task_a", 1, "shouting", "odd level", kT0 + 2}, &d);
+  EXPECT_EQ(d.events.at(0).data["level"], "info");
+  EXPECT_EQ(d.events.at(0).severity, "Information");
+  EXPECT_EQ(Decide(s, TaskLogInput{"task_a", 2, "info", "a future attempt", kT0 + 3}).outcome,
+            Outcome::kStale);
+  EXPECT_EQ(Decide(s, TaskLogInput{"task_zz", 1, "info", "nobody", kT0 + 3}).outcome,
+            Outcome::kUnknownTask);
+}
+
 TEST(Decide, ShouldNumberEventsConsecutivelyAndBumpTheVersion) {
   WorkflowState s = Plan(kSequential);
   const int64_t version = s.version;

@@ -35,7 +35,8 @@ TEST(StructJson, ShouldKeepTimestampsInTheRangeProtobufAllows) {
 TEST(CommandCodec, ShouldCarryARequestThroughAStartCommand) {
   const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({
     "definition": {"id": "d", "name": "D", "pattern": "parallel", "timeout": "PT10M", "maxRetries": 0,
-      "steps": [{"id": "a", "name": "A", "agentType": "t", "configuration": {"k": [1, 2]}, "timeout": "PT1M"},
+      "steps": [{"id": "a", "name": "A", "agentType": "t", "configuration": {"k": [1, 2]}, "timeout": "PT1M",
+                 "priority": "high"},
                 {"id": "b", "name": "B", "agentType": "u", "dependsOn": ["a"]}]},
     "input": {"x": 1}, "initiatedBy": "me", "metadata": {"team": "x"}})"));
   ASSERT_TRUE(parsed.ok());
@@ -50,6 +51,8 @@ TEST(CommandCodec, ShouldCarryARequestThroughAStartCommand) {
   const auto back = ReadStartCommand(wire.start());
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(engine::ToJson(back.request.definition), engine::ToJson(parsed.request.definition));
+  EXPECT_EQ(back.request.definition.steps[0].priority, engine::Priority::kHigh);
+  EXPECT_EQ(back.request.definition.steps[1].priority, engine::Priority::kNormal);
   EXPECT_EQ(back.request.input, parsed.request.input);
   EXPECT_EQ(back.request.metadata, parsed.request.metadata);
   EXPECT_EQ(back.request.initiated_by, "me");
