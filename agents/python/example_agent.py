@@ -9,6 +9,7 @@ generated Protobuf modules)."""
 import collections
 import logging
 import signal
+import time
 
 from agentstudio_agent import AgentError, Handler, KafkaAgentRuntime, TaskContext
 
@@ -24,6 +25,7 @@ class WordCounter(Handler):
             raise AgentError("INVALID_INPUT", "input.text (a string) or input.texts (strings) "
                              "is required", retryable=False)
         context.report_log("info", f"counting the words of {len(texts)} text(s)")
+        time.sleep(max(0, context.configuration.get("sleepMs", 0)) / 1000)  # to test long tasks
         counts = collections.Counter()
         for index, text in enumerate(texts, start=1):
             counts.update(word.strip(".,;:!?\"'()").lower() for word in text.split())

@@ -2,8 +2,10 @@
 // python3 process, serves `word-counter` for a stack of agentstudiod
 // processes whose own agent serves only `noop`.
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 
+#include <memory>
 #include <set>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/process_stack.hpp"
 #include "tests/support/shared_kafka.hpp"
+#include "tests/support/task_event_reader.hpp"
 #include "tests/support/wait.hpp"
 
 namespace agentstudio {
@@ -20,6 +23,64 @@ namespace {
 
 using Json = nlohmann::json;
 using testing::Http;
+
+// The consumer of `group` (not joining it) on `bootstrap`.
+std::unique_ptr<RdKafka::KafkaConsumer> ConsumerOf(const std::string& bootstrap,
+                                                   const std::string& group) {
+  std::string error;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", bootstrap, error);
+  conf->set("group.id", group, error);
+  conf->set("enable.auto.commit", "false", error);
+  conf->set("auto.offset.reset", "earliest", error);
+  return std::unique_ptr<RdKafka::KafkaConsumer>(RdKafka::KafkaConsumer::create(conf.get(), error));
+}
+
+// The x-source-topic headers of what is in `topic` (read for up to 10 s,
+// until `want` messages came).
+std::vector<std::string> DeadLetterSources(const std::string& bootstrap, const std::string& topic,
+                                           size_t want) {
+  auto consumer = ConsumerOf(bootstrap, "dlq-reader-" + topic);
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (int p = 0; p < 4; ++p)
+    partitions.push_back(
+        RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+  consumer->assign(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+  std::vector<std::string> sources;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (sources.size() < want && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> message(consumer->consume(100));
+    if (message->err() != RdKafka::ERR_NO_ERROR || message->headers() == nullptr) continue;
+    for (const RdKafka::Headers::Header& header : message->headers()->get("x-source-topic")) {
+      sources.emplace_back(static_cast<const char*>(header.value()), header.value_size());
+    }
+  }
+  consumer->close();
+  return sources;
+}
+
+// Whether `group` committed every partition of `topic` up to its end.
+bool CommittedToTheEnd(const std::string& bootstrap, const std::string& group,
+                       const std::string& topic, std::string* why) {
+  auto consumer = ConsumerOf(bootstrap, group);
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (int p = 0; p < 4; ++p) partitions.push_back(RdKafka::TopicPartition::create(topic, p));
+  consumer->committed(partitions, 10000);
+  bool all = true;
+  for (RdKafka::TopicPartition* partition : partitions) {
+    int64_t low = 0, high = 0;
+    consumer->query_watermark_offsets(topic, partition->partition(), &low, &high, 10000);
+    if (high > 0 && partition->offset() != high) {
+      all = false;
+      *why += "partition " + std::to_string(partition->partition()) + " committed " +
+              std::to_string(partition->offset()) + " of " + std::to_string(high) + "; ";
+    }
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+  consumer->close();
+  return all;
+}
 
 class PythonAgentTest : public ::testing::Test {
  protected:
@@ -35,7 +96,7 @@ class PythonAgentTest : public ::testing::Test {
     return options;
   }
 
-  std::unique_ptr<testing::ChildProcess> StartAgent() {
+  std::unique_ptr<testing::ChildProcess> StartAgent(const std::string& concurrency = "4") {
     const std::string source = AGENTSTUDIO_SOURCE_DIR;
     auto agent = std::make_unique<testing::ChildProcess>(
         "/usr/bin/python3", std::vector<std::string>{source + "/agents/python/example_agent.py"},
@@ -44,7 +105,8 @@ class PythonAgentTest : public ::testing::Test {
             {"AGENTSTUDIO_KAFKA_BROKERS", stack_.bootstrap()},
             {"AGENTSTUDIO_TOPIC_PREFIX", stack_.topics().prefix()},
             {"AGENTSTUDIO_AGENT_ID", "agent-py-e2e"},
-            {"AGENTSTUDIO_HEARTBEAT_MS", "500"}},
+            {"AGENTSTUDIO_HEARTBEAT_MS", "500"},
+            {"AGENTSTUDIO_AGENT_CONCURRENCY", concurrency}},
         "python-agent");
     const bool known = testing::WaitUntil([&] {
       const Json types = Http("GET", stack_.Url("/api/meta-agent/types")).Json();
@@ -141,9 +203,75 @@ TEST_F(PythonAgentTest, ShouldFailATaskForGoodAndDeadLetterWhatDoesNotDecode) {
   const Json results =
       Http("GET", stack_.Url("/v1/tasks/" + done["id"].get<std::string>() + "/results")).Json();
   EXPECT_EQ(results["metadata"]["priority"], "high");
-  EXPECT_TRUE(testing::WaitUntil([&] {
-    return agent->Output().find("dead-lettering") != std::string::npos;
+  // The four poison messages are in the DLQ, naming where they came from.
+  const std::string topic = stack_.topics().tasks("word-counter");
+  EXPECT_EQ(DeadLetterSources(stack_.bootstrap(), stack_.topics().dlq(), 4),
+            std::vector<std::string>(4, topic))
+      << agent->Output();
+  // Drained: every task and poison message reported and committed, nothing
+  // stuck behind them.
+  agent->Signal(SIGTERM);
+  EXPECT_EQ(agent->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << agent->Output();
+  std::string why;
+  EXPECT_TRUE(
+      CommittedToTheEnd(stack_.bootstrap(), stack_.topics().prefix() + "agents", topic, &why))
+      << why << agent->Output();
+}
+
+// One task at a time, the agent paused at capacity while a long task runs;
+// another member joins its group and leaves again (two rebalances, the task's
+// message re-read from the commit each time it comes back). The task runs
+// once, the partitions come back unpaused (the next task runs), the drain on
+// SIGTERM lets a running task finish and report, and everything is committed.
+TEST_F(PythonAgentTest, ShouldRunATaskOnceThroughRebalancesAndFinishItOnSigterm) {
+  auto agent = StartAgent("1");
+  testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
+  const auto start = [&](int sleep_ms) {
+    const auto accepted = Http("POST", stack_.Url("/v1/tasks"),
+                               Json({{"agent_type", "word-counter"},
+                                     {"task_type", "count"},
+                                     {"input", {{"text", "a b c"}}},
+                                     {"configuration", {{"sleepMs", sleep_ms}}}})
+                                   .dump());
+    EXPECT_EQ(accepted.status, 202) << accepted.body;
+    return accepted.Json().value("task_id", "");
+  };
+  const std::string slow = start(4000);
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", stack_.Url("/v1/tasks/" + slow)).Json()["data"]["status"] == "running";
   })) << agent->Output();
+  {
+    const std::string topic = stack_.topics().tasks("word-counter");
+    auto visitor = ConsumerOf(stack_.bootstrap(), stack_.topics().prefix() + "agents");
+    ASSERT_EQ(visitor->subscribe({topic}), RdKafka::ERR_NO_ERROR);
+    std::vector<RdKafka::TopicPartition*> assigned;
+    ASSERT_TRUE(testing::WaitUntil([&] {
+      std::unique_ptr<RdKafka::Message> message(visitor->consume(100));
+      visitor->assignment(assigned);
+      const bool some = !assigned.empty();
+      RdKafka::TopicPartition::destroy(assigned);
+      return some;
+    })) << "the visitor never got a partition";
+    visitor->close();  // leaves without committing anything
+  }
+  const Json first = WaitForTaskEnd(slow);
+  EXPECT_EQ(first["status"], "completed") << first.dump() << agent->Output();
+  const std::string next = start(0);
+  EXPECT_EQ(WaitForTaskEnd(next)["status"], "completed") << "partitions stuck paused\n"
+                                                         << agent->Output();
+  EXPECT_EQ(reports.FinalReports(slow).size(), 1u) << "the slow task ran twice";
+
+  const std::string last = start(2000);
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", stack_.Url("/v1/tasks/" + last)).Json()["data"]["status"] == "running";
+  }));
+  agent->Signal(SIGTERM);
+  EXPECT_EQ(agent->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << agent->Output();
+  EXPECT_EQ(WaitForTaskEnd(last)["status"], "completed") << "the drain let it finish";
+  std::string why;
+  EXPECT_TRUE(CommittedToTheEnd(stack_.bootstrap(), stack_.topics().prefix() + "agents",
+                                stack_.topics().tasks("word-counter"), &why))
+      << why << agent->Output();
 }
 
 }  // namespace

@@ -29,6 +29,8 @@ class TaskContext:
     report_progress: Callable[[float, str], None] = field(repr=False)
     report_log: Callable[[str, str], None] = field(repr=False)
     report_thought: Callable[[Dict[str, Any]], None] = field(repr=False)
+    # True once the runtime is stopping: a long handler should return early.
+    cancelled: Callable[[], bool] = field(repr=False, default=lambda: False)
 
     @property
     def input(self) -> Dict[str, Any]:

@@ -25,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 
 from agentstudio.v1 import agent_heartbeat_pb2, task_event_pb2, task_message_pb2
 from agentstudio_agent.handler import AgentError, Handler, TaskContext, response_of, thoughts_of
@@ -36,6 +36,12 @@ SCHEMA_VERSION = 1
 log = logging.getLogger("agentstudio_agent")
 
 Partition = Tuple[str, int]
+
+# What Kafka will never take, however often it is sent (the C++ producer's
+# list, producers/message_producer.cpp); anything else is worth a retry.
+PERMANENT_ERRORS = {KafkaError.MSG_SIZE_TOO_LARGE,
+                    KafkaError.RECORD_LIST_TOO_LARGE, KafkaError.TOPIC_AUTHORIZATION_FAILED,
+                    KafkaError.TOPIC_EXCEPTION, KafkaError._INVALID_ARG}
 
 
 @dataclass
@@ -67,12 +73,13 @@ class RuntimeOptions:
 
 
 class _Offsets:
-    """Per partition: the offsets taken and not yet reported durably, and the
-    next offset to read. Only the main thread touches it."""
+    """Per partition: the offsets taken and not yet finished, and the next
+    offset to read. Only the main thread touches it."""
 
     def __init__(self) -> None:
         self.open: Dict[Partition, Set[int]] = collections.defaultdict(set)
         self.next: Dict[Partition, int] = {}
+        self.committed: Dict[Partition, int] = {}
 
     def take(self, partition: Partition, offset: int) -> None:
         self.open[partition].add(offset)
@@ -83,41 +90,72 @@ class _Offsets:
             self.open[partition].discard(offset)
 
     def committable(self, partitions=None) -> List[TopicPartition]:
+        """The positions that moved since the last commit."""
         out = []
         for partition, next_offset in self.next.items():
             if partitions is not None and partition not in partitions:
                 continue
             pending = self.open.get(partition)
-            out.append(TopicPartition(partition[0], partition[1],
-                                      min(pending) if pending else next_offset))
+            position = min(pending) if pending else next_offset
+            if self.committed.get(partition) != position:
+                out.append(TopicPartition(partition[0], partition[1], position))
         return out
+
+    def mark_committed(self, offsets: List[TopicPartition]) -> None:
+        for tp in offsets:
+            if tp.error is None:
+                self.committed[(tp.topic, tp.partition)] = tp.offset
 
     def forget(self, partitions) -> None:
         for partition in partitions:
             self.open.pop(partition, None)
             self.next.pop(partition, None)
+            self.committed.pop(partition, None)
 
-    def running(self) -> int:
-        return sum(len(offsets) for offsets in self.open.values())
+
+@dataclass
+class _Report:
+    """A message whose delivery finishes something: a task's final report
+    (`task_key`) or a dead letter (`offsets`)."""
+
+    topic: str
+    key: Optional[bytes]
+    value: bytes
+    headers: list
+    task_key: Optional[Tuple[str, int]] = None
+    task: Optional[object] = None  # the TaskMessage of a final report
+    offsets: List[Tuple[Partition, int]] = field(default_factory=list)
+    refusal: bool = False  # already the REPORT_REFUSED stand-in
+    attempts: int = 0
+    due: float = 0.0
 
 
 class KafkaAgentRuntime:
     def __init__(self, handlers: List[Handler], options: Optional[RuntimeOptions] = None):
         self.options = options or RuntimeOptions.from_environment()
+        self.options.capacity = max(1, self.options.capacity)
         self.handlers = {handler.agent_type: handler for handler in handlers}
         if not self.handlers or "" in self.handlers:
             raise ValueError("every handler needs an agent_type")
         self._stop = threading.Event()
-        self._done = collections.deque()  # (partition, offset) reported durably; any thread appends
-        self._recent = collections.OrderedDict()  # (task id, attempt) seen, oldest first
+        # Filled by other threads (appends are atomic), emptied by the main loop.
+        self._reports = collections.deque()    # _Report to produce
+        self._delivered = collections.deque()  # (_Report, KafkaError or None)
+        # The main loop's own.
         self._offsets = _Offsets()
-        self._paused: List[TopicPartition] = []
-        self._running = 0  # tasks taken and not reported: written by the main loop only
+        self._active: Dict[Tuple[str, int], List[Tuple[Partition, int]]] = {}
+        self._finished = collections.OrderedDict()  # (task id, attempt) reported, oldest first
+        self._retries: List[_Report] = []
+        self._paused: Set[Partition] = set()
+        self._jobs = 0  # tasks handed to workers whose final report is not durable yet
         self._completed = 0
         self._failed = 0
         common = {"bootstrap.servers": self.options.brokers}
+        # murmur2_random: a workflow id lands on the task-events partition the
+        # C++ producers pick for it, so its events stay in order (docs/kafka.md).
         self._producer = Producer({**common, "acks": "all", "enable.idempotence": True,
-                                   "linger.ms": 5})
+                                   "linger.ms": 5, "partitioner": "murmur2_random",
+                                   "message.timeout.ms": 30000})
         self._consumer = Consumer({**common, "group.id": self.options.prefix + "agents",
                                    "enable.auto.commit": False,
                                    "auto.offset.reset": "earliest",
@@ -139,9 +177,8 @@ class KafkaAgentRuntime:
         for topic, future in admin.create_topics(wanted, request_timeout=15).items():
             try:
                 future.result()
-            except Exception as error:  # the KafkaException of the topic's result
-                code = error.args[0].code() if error.args else None
-                if code != KafkaError.TOPIC_ALREADY_EXISTS:
+            except KafkaException as error:
+                if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise RuntimeError(f"cannot create {topic}: {error}") from error
 
     # -- the main loop -----------------------------------------------------
@@ -149,67 +186,145 @@ class KafkaAgentRuntime:
         self._stop.set()
 
     def run(self) -> None:
-        """Serves until stop(); then lets the running tasks finish, reports
-        and commits them, and leaves the group."""
+        """Serves until stop(); then lets the running tasks finish (their
+        handlers see cancelled()), reports and commits them, and leaves."""
         self._create_topics()
         self._consumer.subscribe([self.task_topic(t) for t in self.handlers],
-                                 on_assign=self._on_assign, on_revoke=self._on_revoke)
+                                 on_revoke=self._on_revoke)
         heartbeats = threading.Thread(target=self._heartbeat_loop, daemon=True)
         heartbeats.start()
         log.info("agent %s serving %s", self.options.agent_id, ", ".join(sorted(self.handlers)))
         last_commit = time.monotonic()
         while not self._stop.is_set():
             self._settle()
-            self._set_paused(self._offsets.running() >= self.options.capacity)
+            self._set_paused(self._jobs >= self.options.capacity)
             message = self._consumer.poll(0.1)
             if message is not None:
                 self._admit(message)
-            self._running = self._offsets.running()
             if time.monotonic() - last_commit >= self.options.commit_interval_s:
                 self._commit()
                 last_commit = time.monotonic()
-        # Stopping: nothing new starts; still polling, so the group keeps us.
-        self._set_paused(True)
-        while self._offsets.running() > 0:
+        # Stopping: nothing new starts (handlers see cancelled()); still
+        # polling, so the group keeps us. Reports Kafka does not take within
+        # the drain time are handed back: not committed, run again elsewhere.
+        deadline = time.monotonic() + 60
+        while self._jobs > 0:
+            self._set_paused(True)
             self._settle()
-            self._consumer.poll(0.1)
+            self._consumer.poll(0.1)  # paused: only group traffic, or what was fetched
+            only_reports_left = len(self._retries) + len(self._reports) >= self._jobs
+            if only_reports_left and time.monotonic() > deadline:
+                log.error("%d reports not delivered by the drain's end; handed back",
+                          self._jobs)
+                break
         self._commit()
         self._workers.shutdown(wait=True)
         self._send_heartbeat("stopping")
         self._producer.flush(10)
         self._consumer.close()
 
-    def _on_assign(self, consumer, partitions) -> None:
-        self._paused = []  # the new assignment starts unpaused
-
     def _on_revoke(self, consumer, partitions) -> None:
         # Commit what finished on the partitions that go; their running tasks
-        # still report, and their new owner reads from the commit.
+        # still report, and their new owner reads from the commit. A paused
+        # partition is resumed while still ours: librdkafka keeps the pause
+        # of the application across a reassignment.
         self._settle()
         revoked = {(p.topic, p.partition) for p in partitions}
         offsets = self._offsets.committable(revoked)
         if offsets:
             try:
-                consumer.commit(offsets=offsets, asynchronous=False)
-            except Exception as error:
+                self._offsets.mark_committed(consumer.commit(offsets=offsets, asynchronous=False))
+            except KafkaException as error:
                 log.warning("commit on revoke failed: %s", error)
+        back = [TopicPartition(t, p) for t, p in revoked & self._paused]
+        if back:
+            consumer.resume(back)
+        self._paused -= revoked
         self._offsets.forget(revoked)
-        self._paused = []
 
     def _set_paused(self, paused: bool) -> None:
-        if paused and not self._paused:
-            self._paused = list(self._consumer.assignment())
-            if self._paused:
-                self._consumer.pause(self._paused)
-        elif not paused and self._paused:
-            self._consumer.resume(self._paused)
-            self._paused = []
+        if paused:
+            assigned = {(p.topic, p.partition) for p in self._consumer.assignment()}
+            new = assigned - self._paused
+            if new:
+                self._consumer.pause([TopicPartition(t, p) for t, p in new])
+                self._paused |= new
+        elif self._paused:
+            self._consumer.resume([TopicPartition(t, p) for t, p in self._paused])
+            self._paused = set()
 
     def _settle(self) -> None:
-        """Serves delivery reports and marks the durably reported offsets."""
+        """Serves delivery reports, finishes what Kafka has, produces the
+        reports the workers made, and retries what failed."""
         self._producer.poll(0)
-        while self._done:
-            partition, offset = self._done.popleft()
+        while self._delivered:
+            report, error = self._delivered.popleft()
+            if error is None:
+                self._finish(report)
+            else:
+                self._failed_delivery(report, error)
+        now = time.monotonic()
+        due = [r for r in self._retries if r.due <= now]
+        self._retries = [r for r in self._retries if r.due > now]
+        for report in due:
+            self._produce(report)
+        while self._reports:
+            self._produce(self._reports.popleft())
+
+    def _produce(self, report: _Report) -> None:
+        report.attempts += 1
+        try:
+            self._producer.produce(
+                report.topic, value=report.value, key=report.key, headers=report.headers,
+                on_delivery=lambda error, _message, r=report: self._delivered.append((r, error)))
+        except BufferError:  # the local queue is full: again in a moment
+            report.due = time.monotonic() + 0.1
+            self._retries.append(report)
+        except KafkaException as error:  # refused before it left (too large, say)
+            self._failed_delivery(report, error.args[0])
+
+    def _failed_delivery(self, report: _Report, error: KafkaError) -> None:
+        if error.fatal():
+            # The idempotent producer cannot go on: stop without committing
+            # what is not durable; another agent runs those tasks again.
+            log.error("fatal producer error: %s; stopping", error)
+            self._stop.set()
+            raise RuntimeError(f"fatal producer error: {error}")
+        if error.code() not in PERMANENT_ERRORS:
+            report.due = time.monotonic() + min(5.0, 0.1 * 2 ** min(report.attempts, 6))
+            log.warning("delivery to %s failed (%s); retrying", report.topic, error)
+            self._retries.append(report)
+            return
+        log.error("Kafka refused a message to %s for good: %s", report.topic, error)
+        if report.task_key is not None and not report.refusal:
+            # Report that instead, so the task fails and says why.
+            event = self._event(report.task)
+            event.error.code = "REPORT_REFUSED"
+            event.error.message = f"Kafka refused the agent's report for good: {error.str()}"
+            event.error.retryable = False
+            report.value = event.SerializeToString()
+            report.refusal = True
+            report.attempts = 0
+            self._produce(report)
+            return
+        if report.offsets and len(report.value) > 1024:
+            # A dead letter too large: its first KiB is enough to see what it was.
+            report.headers = report.headers + [
+                ("x-dlq-truncated-from", str(len(report.value)).encode())]
+            report.value = report.value[:1024]
+            self._produce(report)
+            return
+        self._finish(report)  # nothing more to try; the step timeout applies
+
+    def _finish(self, report: _Report) -> None:
+        offsets = list(report.offsets)
+        if report.task_key is not None:
+            offsets += self._active.pop(report.task_key, [])
+            self._finished[report.task_key] = True
+            while len(self._finished) > 10000:
+                self._finished.popitem(last=False)
+            self._jobs -= 1
+        for partition, offset in offsets:
             self._offsets.done(partition, offset)
 
     def _commit(self) -> None:
@@ -217,8 +332,9 @@ class KafkaAgentRuntime:
         if not offsets:
             return
         try:
-            self._consumer.commit(offsets=offsets, asynchronous=False)
-        except Exception as error:  # retried at the next interval
+            self._offsets.mark_committed(
+                self._consumer.commit(offsets=offsets, asynchronous=False))
+        except KafkaException as error:  # retried at the next interval
             log.warning("commit failed: %s", error)
 
     # -- one message -------------------------------------------------------
@@ -228,7 +344,8 @@ class KafkaAgentRuntime:
                 log.warning("consumer: %s", message.error())
             return
         partition = (message.topic(), message.partition())
-        self._offsets.take(partition, message.offset())
+        offset = message.offset()
+        self._offsets.take(partition, offset)
         task = task_message_pb2.TaskMessage()
         reason = None
         try:
@@ -237,20 +354,25 @@ class KafkaAgentRuntime:
                 reason = f"unsupported schema version {task.schema_version}"
             elif not task.task_id or task.agent_type not in self.handlers:
                 reason = "no task id, or an agent type this agent does not serve"
-        except Exception as error:
+        except Exception as error:  # protobuf's DecodeError, or anything it raises
             reason = f"not a TaskMessage: {error}"
         if reason is not None:
             self._dead_letter(message, reason, partition)
             return
         key = (task.task_id, task.attempt)
-        if key in self._recent:  # ran here already: a redelivery
-            self._done.append((partition, message.offset()))
+        if key in self._finished:  # ran and reported here: a redelivery
+            self._offsets.done(partition, offset)
             return
-        self._recent[key] = True
-        while len(self._recent) > 10000:
-            self._recent.popitem(last=False)
-        headers = [(k, v) for k, v in (message.headers() or []) if k == "traceparent"]
-        self._workers.submit(self._execute, task, headers, partition, message.offset())
+        if key in self._active:  # still running here: done when it is
+            self._active[key].append((partition, offset))
+            return
+        self._active[key] = [(partition, offset)]
+        self._jobs += 1
+        headers = [(k, v) for k, v in (message.headers() or [])
+                   if k in ("traceparent", "correlation-id")]
+        future = self._workers.submit(self._execute, task, headers)
+        future.add_done_callback(lambda f, t=task, h=headers: self._reports.append(
+            self._final_report(t, h, f)))
 
     def _dead_letter(self, message, reason: str, partition: Partition) -> None:
         headers = list(message.headers() or []) + [
@@ -260,29 +382,8 @@ class KafkaAgentRuntime:
             ("x-dlq-reason", reason.encode())]
         log.warning("dead-lettering %s[%d]@%d: %s", message.topic(), message.partition(),
                     message.offset(), reason)
-        self._produce_durably(self.options.prefix + "dlq", message.key(), message.value() or b"",
-                              headers, (partition, message.offset()))
-
-    def _produce_durably(self, topic, key, value, headers, done) -> None:
-        """Produces; once Kafka has it, `done` (partition, offset) is marked
-        finished. A failed delivery is produced again (same bytes, so the
-        schedulers drop a repeat by its event id)."""
-        def report(error, _message):
-            if error is None:
-                if done is not None:
-                    self._done.append(done)
-                return
-            # librdkafka gave up after its own retries (message.timeout.ms).
-            log.warning("delivery to %s failed (%s); sending again", topic, error)
-            self._produce_durably(topic, key, value, headers, done)
-
-        while True:
-            try:
-                self._producer.produce(topic, value=value, key=key, headers=headers,
-                                       on_delivery=report)
-                return
-            except BufferError:  # the local queue is full: let it drain
-                self._producer.poll(0.1)
+        self._produce(_Report(self.options.prefix + "dlq", message.key(), message.value() or b"",
+                              headers, offsets=[(partition, message.offset())]))
 
     # -- running a task (worker threads) -----------------------------------
     def _event(self, task) -> task_event_pb2.TaskEvent:
@@ -293,42 +394,66 @@ class KafkaAgentRuntime:
         event.timestamp.GetCurrentTime()
         return event
 
-    def _send(self, event, headers, done=None) -> None:
-        self._produce_durably(self.options.prefix + "task-events", event.workflow_id.encode(),
-                              event.SerializeToString(), headers, done)
+    def _send_update(self, event, headers) -> None:
+        """Progress, log lines and thoughts: best effort (the final report is
+        what counts), never blocking the handler."""
+        try:
+            self._producer.produce(self.options.prefix + "task-events",
+                                   key=event.workflow_id.encode(),
+                                   value=event.SerializeToString(), headers=headers)
+        except (BufferError, KafkaException) as error:
+            log.warning("task %s: update dropped: %s", event.task_id, error)
 
-    def _execute(self, task, headers, partition: Partition, offset: int) -> None:
+    def _final_report(self, task, headers, future) -> _Report:
+        """The report of a finished handler run (called when its future is
+        done, on a worker thread): what _execute returned, or an
+        AGENT_EXCEPTION if it raised."""
+        try:
+            event = future.result()
+        except BaseException as error:  # noqa: B902 - whatever escaped, the task must end
+            event = self._event(task)
+            event.error.code, event.error.message = "AGENT_EXCEPTION", repr(error)
+            event.error.retryable = True
+        return _Report(self.options.prefix + "task-events", task.workflow_id.encode(),
+                       event.SerializeToString(), headers, task_key=(task.task_id, task.attempt),
+                       task=task)
+
+    def _execute(self, task, headers) -> task_event_pb2.TaskEvent:
         def progress(percentage: float, text: str = "") -> None:
             event = self._event(task)
             event.progress.percentage = float(percentage)
             event.progress.message = text
-            self._send(event, headers)
+            self._send_update(event, headers)
 
         def log_line(level: str, text: str) -> None:
             event = self._event(task)
             event.log.level = level
             event.log.message = text
-            self._send(event, headers)
+            self._send_update(event, headers)
 
         def thought(value) -> None:
             event = self._event(task)
             _fill_thought(event.progress.thought, value)
-            self._send(event, headers)
+            self._send_update(event, headers)
 
-        request = _request_dict(task.request)
         context = TaskContext(task_id=task.task_id, workflow_id=task.workflow_id,
                               step_id=task.step_id, agent_type=task.agent_type,
                               attempt=task.attempt, priority=task.priority or "normal",
-                              request=request, report_progress=progress, report_log=log_line,
-                              report_thought=thought)
+                              request=_request_dict(task.request), report_progress=progress,
+                              report_log=log_line, report_thought=thought,
+                              cancelled=self._stop.is_set)
         progress(0, "accepted by " + self.options.agent_id)
         started = time.monotonic()
         event = self._event(task)
         try:
             response = response_of(self.handlers[task.agent_type].handle(context))
-            response["metadata"].update({
-                "executionTimeMs": int((time.monotonic() - started) * 1000),
-                "agentId": self.options.agent_id, "priority": context.priority})
+            metadata = response["metadata"] if isinstance(response["metadata"], dict) else {}
+            metadata.update({"executionTimeMs": int((time.monotonic() - started) * 1000),
+                             "agentId": self.options.agent_id, "priority": context.priority})
+            if task.HasField("dispatched_at"):
+                metadata["dispatchLatencyMs"] = int(
+                    time.time() * 1000 - task.dispatched_at.ToMilliseconds())
+            response["metadata"] = metadata
             _fill_response(event.completion.response, response)
             self._completed += 1
         except AgentError as error:
@@ -337,14 +462,15 @@ class KafkaAgentRuntime:
             self._failed += 1
         except Exception as error:  # a handler bug: another attempt may help
             log.exception("task %s failed", task.task_id)
+            event = self._event(task)
             event.error.code, event.error.message = "AGENT_EXCEPTION", str(error)
             event.error.retryable = True
             self._failed += 1
-        self._send(event, headers, done=(partition, offset))
+        return event
 
     # -- heartbeats --------------------------------------------------------
     def _send_heartbeat(self, status: str) -> None:
-        running = self._running
+        running = max(0, self._jobs)
         heartbeat = agent_heartbeat_pb2.AgentHeartbeat(
             schema_version=SCHEMA_VERSION, agent_id=self.options.agent_id,
             agent_types=sorted(self.handlers), status=status,
@@ -357,8 +483,8 @@ class KafkaAgentRuntime:
             self._producer.produce(self.options.prefix + "agent-heartbeats",
                                    key=self.options.agent_id.encode(),
                                    value=heartbeat.SerializeToString())
-        except BufferError:
-            pass  # the next one goes
+        except (BufferError, KafkaException) as error:
+            log.warning("heartbeat dropped: %s", error)  # the next one goes
 
     def _heartbeat_loop(self) -> None:
         while not self._stop.is_set():
@@ -373,13 +499,25 @@ def _struct(value) -> struct_pb2.Struct:
     return out
 
 
+def _integral(value):
+    """JSON as the C++ side reads a Struct: a whole number is an int."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
 def _request_dict(request) -> dict:
-    from google.protobuf import json_format
-    return {"task": request.task,
-            "input": json_format.MessageToDict(request.input),
-            "context": json_format.MessageToDict(request.context),
-            "configuration": json_format.MessageToDict(request.configuration),
-            "timeout": request.timeout}
+    out = {"task": request.task,
+           "input": _integral(json_format.MessageToDict(request.input)),
+           "context": _integral(json_format.MessageToDict(request.context)),
+           "configuration": _integral(json_format.MessageToDict(request.configuration))}
+    if request.timeout:
+        out["timeout"] = request.timeout
+    return out
 
 
 def _fill_thought(out, value: dict) -> None:
@@ -395,3 +533,9 @@ def _fill_response(out, response: dict) -> None:
     out.metadata.CopyFrom(_struct(response.get("metadata")))
     for value in thoughts_of(response):
         _fill_thought(out.thoughts.add(), value)
+    handoff = response.get("handoff")
+    if isinstance(handoff, dict):  # dynamic workflows: hand the work on
+        out.handoff.agent_type = str(handoff.get("agentType", ""))
+        out.handoff.task = str(handoff.get("task", ""))
+        out.handoff.input.CopyFrom(_struct(handoff.get("input")))
+        out.handoff.reason = str(handoff.get("reason", ""))
