@@ -105,6 +105,9 @@ class _Offsets:
         for tp in offsets:
             if tp.error is None:
                 self.committed[(tp.topic, tp.partition)] = tp.offset
+            else:  # tried again at the next commit
+                log.warning("commit of %s[%d]@%d failed: %s", tp.topic, tp.partition, tp.offset,
+                            tp.error)
 
     def forget(self, partitions) -> None:
         for partition in partitions:
@@ -190,7 +193,7 @@ class KafkaAgentRuntime:
         handlers see cancelled()), reports and commits them, and leaves."""
         self._create_topics()
         self._consumer.subscribe([self.task_topic(t) for t in self.handlers],
-                                 on_revoke=self._on_revoke)
+                                 on_assign=self._on_assign, on_revoke=self._on_revoke)
         heartbeats = threading.Thread(target=self._heartbeat_loop, daemon=True)
         heartbeats.start()
         log.info("agent %s serving %s", self.options.agent_id, ", ".join(sorted(self.handlers)))
@@ -217,11 +220,27 @@ class KafkaAgentRuntime:
                 log.error("%d reports not delivered by the drain's end; handed back",
                           self._jobs)
                 break
+        # The last commit is the one a successor starts from: a commit the
+        # coordinator turned away (a rebalance under way) is tried again.
+        deadline = time.monotonic() + 10
         self._commit()
+        while self._offsets.committable() and time.monotonic() < deadline:
+            self._consumer.poll(0.1)
+            self._commit()
         self._workers.shutdown(wait=True)
         self._send_heartbeat("stopping")
         self._producer.flush(10)
         self._consumer.close()
+
+    def _on_assign(self, consumer, partitions) -> None:
+        # A partition that was paused here before (and revoked meanwhile)
+        # may come back still paused: librdkafka keeps the application's
+        # pause across assignments. Start every assigned one unpaused; the
+        # main loop pauses them again at capacity.
+        log.info("assigned %s", ", ".join(f"{p.topic}[{p.partition}]" for p in partitions))
+        consumer.assign(partitions)
+        consumer.resume(partitions)
+        self._paused -= {(p.topic, p.partition) for p in partitions}
 
     def _on_revoke(self, consumer, partitions) -> None:
         # Commit what finished on the partitions that go; their running tasks
