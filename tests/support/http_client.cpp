@@ -51,8 +51,13 @@ HttpResponse Http(const std::string& method, const std::string& url, const std::
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
   if (!ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
-  if (curl_easy_perform(curl) == CURLE_OK) {
+  char error[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  const CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_OK) {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  } else {
+    response.error = error[0] != '\0' ? error : curl_easy_strerror(code);
   }
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);

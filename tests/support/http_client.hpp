@@ -10,6 +10,7 @@ struct HttpResponse {
   long status = 0;                             // 0 when the request did not complete
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  std::string error;  // curl's reason when status is 0
 
   nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
   std::string Header(const std::string& lower_name) const {
