@@ -143,6 +143,7 @@ class AgentRuntime::Impl {
 
   uint64_t cancels_received() const { return cancels_->received(); }
   uint64_t dead_lettered() const { return dead_letters_.published(); }
+  int producer_replacements() const { return producer_.replacements(); }
   size_t running() const { return running_; }
   size_t assigned_partitions() const { return consumer_->assigned_partitions(); }
 
@@ -484,6 +485,7 @@ uint64_t AgentRuntime::duplicates_dropped() const { return impl_->duplicates_; }
 uint64_t AgentRuntime::tasks_cancelled() const { return impl_->cancelled_; }
 uint64_t AgentRuntime::cancels_received() const { return impl_->cancels_received(); }
 uint64_t AgentRuntime::dead_lettered() const { return impl_->dead_lettered(); }
+int AgentRuntime::producer_replacements() const { return impl_->producer_replacements(); }
 size_t AgentRuntime::tasks_running() const { return impl_->running(); }
 size_t AgentRuntime::assigned_partitions() const { return impl_->assigned_partitions(); }
 std::vector<std::string> AgentRuntime::agent_types() const { return impl_->types(); }

@@ -77,6 +77,7 @@ class AgentRuntime {
   uint64_t tasks_cancelled() const;   // also counted in tasks_failed()
   uint64_t cancels_received() const;  // for this runtime's agent types
   uint64_t dead_lettered() const;     // task messages sent to `dlq`
+  int producer_replacements() const;  // Kafka clients replaced after a fatal error
   size_t tasks_running() const;
   size_t assigned_partitions() const;  // of the task topics, now
   std::vector<std::string> agent_types() const;

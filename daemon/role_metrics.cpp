@@ -7,6 +7,9 @@ namespace {
 
 constexpr auto kCounter = MetricsRegistry::Type::kCounter;
 constexpr auto kGauge = MetricsRegistry::Type::kGauge;
+constexpr const char* kProducerReplacements = "agentstudio_kafka_producer_replacements_total";
+constexpr const char* kProducerReplacementsHelp =
+    "Kafka producer clients replaced after a fatal error, by client";
 
 template <typename Read>
 std::function<double()> Reading(Read read) {
@@ -92,6 +95,17 @@ void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agen
                Reading([&agent] { return agent.dead_lettered(); }));
   registry.Add("agentstudio_agent_tasks_running", "Tasks this agent process runs now", kGauge, {},
                Reading([&agent] { return static_cast<uint64_t>(agent.tasks_running()); }));
+  registry.Add(kProducerReplacements, kProducerReplacementsHelp, kCounter, {{"client", "agent"}},
+               Reading([&agent] { return static_cast<uint64_t>(agent.producer_replacements()); }));
+}
+
+void AddProducerMetrics(MetricsRegistry& registry, const std::string& client,
+                        const kafka::MessageProducer& producer) {
+  // The counter, not the producer: the front door's goes before its endpoint.
+  registry.Add(kProducerReplacements, kProducerReplacementsHelp, kCounter, {{"client", client}},
+               Reading([counter = producer.replacement_counter()] {
+                 return static_cast<uint64_t>(counter->load());
+               }));
 }
 
 void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed,

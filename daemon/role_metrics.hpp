@@ -9,6 +9,7 @@
 #include "consumers/timer_sweeper.hpp"
 #include "consumers/workflow_event_feed.hpp"
 #include "daemon/metrics_registry.hpp"
+#include "producers/message_producer.hpp"
 #include "producers/outbox_relay.hpp"
 
 namespace agentstudio::daemon {
@@ -20,6 +21,9 @@ void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsum
                          const kafka::TimerSweeper& sweeper);
 void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay);
 void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent);
+// The Kafka clients a producer replaced after fatal errors, as `client`.
+void AddProducerMetrics(MetricsRegistry& registry, const std::string& client,
+                        const kafka::MessageProducer& producer);
 void AddFrontDoorMetrics(MetricsRegistry& registry, const kafka::WorkflowEventFeed& feed,
                          std::shared_ptr<const std::atomic<int64_t>> unconfirmed_commands);
 

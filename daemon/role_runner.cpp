@@ -125,6 +125,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
   if (needs_producer) {
     p.producer = std::make_unique<kafka::MessageProducer>(p.Properties("agentstudiod"),
                                                           std::chrono::seconds(30));
+    AddProducerMetrics(p.metrics, "agentstudiod", *p.producer);
   }
   if (p.producer) {
     // systemd's READY means PostgreSQL and Kafka answer; wait (bounded) for Kafka.
@@ -224,6 +225,7 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
                          std::chrono::seconds(c.oauth_token_ttl_s), c.api_docs_dir},
         *p.http_pool, *p.commands, *p.producer, *p.executor, *p.feed);
     AddFrontDoorMetrics(p.metrics, *p.feed, p.front_door->unconfirmed_commands());
+    AddProducerMetrics(p.metrics, "frontdoor", *p.command_producer);
     p.front_door->Start();
     if (c.auth.mode == auth::AuthMode::kNone) {
       spdlog::warn(

@@ -9,8 +9,9 @@ std::atomic<Handler> installed{nullptr};
 
 void SetHandler(Handler handler) { installed.store(handler); }
 
-void Reach(std::string_view point) {
-  if (const Handler handler = installed.load(std::memory_order_acquire)) handler(point);
+bool Reach(std::string_view point) {
+  const Handler handler = installed.load(std::memory_order_acquire);
+  return handler != nullptr && handler(point);
 }
 
 }  // namespace agentstudio::faults

@@ -13,13 +13,22 @@ inline constexpr std::string_view kSchedulerAfterDatabaseCommit = "scheduler.aft
 inline constexpr std::string_view kRelayAfterSend = "relay.after_send";
 inline constexpr std::string_view kAgentAfterReport = "agent.after_report";
 
-using Handler = void (*)(std::string_view point);
+// Points where the code can fail the way a dependency fails on its own: the
+// handler's true asks it to. MessageProducer::Send reaches this one, and on
+// true its librdkafka client raises a fatal error (as an idempotent producer
+// does when a broker lost acknowledged batches).
+inline constexpr std::string_view kProducerFatalError = "producer.fatal_error";
+
+// Returns whether the code at `point` should fail there (only points that
+// can fail act on it).
+using Handler = bool (*)(std::string_view point);
 
 // Installs `handler` for every later Reach() (nullptr removes it).
 // Thread-safe; meant to be called once, before the roles start.
 void SetHandler(Handler handler);
 
-// Calls the installed handler, if any, with `point`. Thread-safe.
-void Reach(std::string_view point);
+// Calls the installed handler, if any, with `point`, and returns its answer
+// (false without a handler). Thread-safe.
+bool Reach(std::string_view point);
 
 }  // namespace agentstudio::faults

@@ -4,7 +4,9 @@
 //   commit, before its Kafka offset commit), as a power cut there would;
 // - AGENTSTUDIO_TEST_PAUSE_AT=<fault point>:<ms>: it sleeps that long at
 //   every reach, so that a signal sent while it is busy lands in the window
-//   after the point (e.g. SIGTERM between a database and an offset commit).
+//   after the point (e.g. SIGTERM between a database and an offset commit);
+// - AGENTSTUDIO_TEST_FAIL_AT=<fault point>:<n>: the n-th reach of a point
+//   that can fail (faults::kProducerFatalError) fails, once.
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,16 +25,26 @@ std::string crash_point;
 long crash_at = 0;
 std::string pause_point;
 long pause_ms = 0;
+std::string fail_point;
+long fail_at = 0;
 
 std::atomic<long> reached{0};
+std::atomic<long> reached_fail_point{0};
 
-void ActAtFaultPoint(std::string_view point) {
+void Say(const std::string& line) { (void)!write(STDERR_FILENO, line.data(), line.size()); }
+
+bool ActAtFaultPoint(std::string_view point) {
   if (point == pause_point) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
-  if (point != crash_point || ++reached != crash_at) return;
-  const std::string line = "agentstudiod_faults: killing myself at " + crash_point + " (reach " +
-                           std::to_string(crash_at) + ")\n";
-  (void)!write(STDERR_FILENO, line.data(), line.size());
+  if (point == fail_point && ++reached_fail_point == fail_at) {
+    Say("agentstudiod_faults: failing at " + fail_point + " (reach " + std::to_string(fail_at) +
+        ")\n");
+    return true;
+  }
+  if (point != crash_point || ++reached != crash_at) return false;
+  Say("agentstudiod_faults: killing myself at " + crash_point + " (reach " +
+      std::to_string(crash_at) + ")\n");
   kill(getpid(), SIGKILL);
+  return false;
 }
 
 // "<point>:<positive number>" from the environment variable `name`.
@@ -51,8 +63,9 @@ bool ReadSpec(const char* name, std::string& point, long& number) {
 [[maybe_unused]] const bool installed = [] {
   const bool crash = ReadSpec("AGENTSTUDIO_TEST_CRASH_AT", crash_point, crash_at);
   const bool pause = ReadSpec("AGENTSTUDIO_TEST_PAUSE_AT", pause_point, pause_ms);
-  if (crash || pause) agentstudio::faults::SetHandler(&ActAtFaultPoint);
-  return crash || pause;
+  const bool fail = ReadSpec("AGENTSTUDIO_TEST_FAIL_AT", fail_point, fail_at);
+  if (crash || pause || fail) agentstudio::faults::SetHandler(&ActAtFaultPoint);
+  return crash || pause || fail;
 }();
 
 }  // namespace
