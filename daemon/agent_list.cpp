@@ -81,7 +81,8 @@ Json AgentPageJson(const std::vector<store::AgentView>& agents, const store::Age
                    int64_t total) {
   Json data = Json::array();
   for (const store::AgentView& agent : agents) data.push_back(AgentJson(agent));
-  const ControlPlanePage page{query.offset / query.limit + 1, query.limit};
+  const ControlPlanePage page{ControlPlanePage::Style::kControlPlane,
+                              query.offset / query.limit + 1, query.limit};
   return {{"data", std::move(data)}, {"pagination", page.ToJson(total)}};
 }
 

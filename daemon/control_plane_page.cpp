@@ -15,10 +15,11 @@ bool ControlPlanePage::Read(const std::string& name, const std::string& value,
     }
     return true;
   }
-  if (name == "limit") {
+  const std::string size = style == Style::kRegistry ? "pageSize" : "limit";
+  if (name == size) {
     const auto parsed = ParseCount(value);
     if (!parsed || *parsed < 1 || *parsed > 100) {
-      errors.push_back({"limit", "limit must be an integer between 1 and 100", "RANGE_ERROR"});
+      errors.push_back({size, size + " must be an integer between 1 and 100", "RANGE_ERROR"});
     } else {
       limit = static_cast<int>(*parsed);
     }
@@ -28,8 +29,11 @@ bool ControlPlanePage::Read(const std::string& name, const std::string& value,
 }
 
 nlohmann::json ControlPlanePage::ToJson(int64_t total) const {
-  return {
-      {"page", page}, {"limit", limit}, {"total", total}, {"pages", (total + limit - 1) / limit}};
+  const int64_t pages = (total + limit - 1) / limit;
+  if (style == Style::kRegistry) {
+    return {{"page", page}, {"pageSize", limit}, {"totalItems", total}, {"totalPages", pages}};
+  }
+  return {{"page", page}, {"limit", limit}, {"total", total}, {"pages", pages}};
 }
 
 }  // namespace agentstudio::daemon

@@ -144,6 +144,16 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
   add(Method::Get, "/v1/agents/:agentId/health", Scope::kWorkflowsRead,
       bind(&FrontDoor::GetAgentHealth));
   add(Method::Get, "/v1/health", Scope::kWorkflowsRead, bind(&FrontDoor::SystemHealth));
+  add(Method::Get, "/api/v1/agents", Scope::kWorkflowsRead, bind(&FrontDoor::ListRegistryAgents));
+  add(Method::Post, "/api/v1/agents", Scope::kAgentsWrite, bind(&FrontDoor::CreateRegistryAgent));
+  add(Method::Get, "/api/v1/agents/:agentId", Scope::kWorkflowsRead,
+      bind(&FrontDoor::GetRegistryAgent));
+  add(Method::Put, "/api/v1/agents/:agentId", Scope::kAgentsWrite,
+      bind(&FrontDoor::UpdateRegistryAgent));
+  add(Method::Delete, "/api/v1/agents/:agentId", Scope::kAgentsWrite,
+      bind(&FrontDoor::DeleteRegistryAgent));
+  add(Method::Post, "/api/v1/agents/:agentId/execute", Scope::kTasksExecute,
+      bind(&FrontDoor::ExecuteRegistryAgent));
   add_open(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
   add_open(Method::Post, "/oauth/token", Routes::bind(&FrontDoor::IssueToken, this));
   // The document is part of the binary, so it always describes this build.

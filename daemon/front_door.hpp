@@ -21,6 +21,7 @@
 #include "daemon/persistent_connections.hpp"
 #include "daemon/problem.hpp"
 #include "daemon/start_reservations.hpp"
+#include "daemon/task_list.hpp"
 #include "daemon/workflow_end_waiter.hpp"
 #include "daemon/workflow_event_streams.hpp"
 #include "engine/decide.hpp"
@@ -191,6 +192,30 @@ class FrontDoor {
   // POST /v1/tasks/{id}/cancel.
   void CreateTask(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
                   const Principal& caller);
+  // Runs `task` as a single-step workflow for `agent_type` (400 when no agent
+  // serves it); once Kafka has the start, GET /v1/tasks/{id} finds the task
+  // and `accepted` answers with the planned execution (`created`).
+  using TaskAccepted = std::function<void(const nlohmann::json& created, SharedWriter writer)>;
+  void StartTask(const TaskRequest& task, const std::string& agent_type, const Principal& caller,
+                 const std::string& instance, const std::string& trace, SharedWriter writer,
+                 TaskAccepted accepted);
+  // The agent registry (front_door_registry_agents.cpp, reference 003):
+  // /api/v1/agents list (page/pageSize, filters, sort), create (201; 409 for
+  // a name the tenant uses), get, partial update (PUT), delete (204), and
+  // execute (202: a task for the agent's type with its configuration; 409
+  // for an inactive agent).
+  void ListRegistryAgents(const Pistache::Rest::Request& request,
+                          Pistache::Http::ResponseWriter response, const Principal& caller);
+  void CreateRegistryAgent(const Pistache::Rest::Request& request,
+                           Pistache::Http::ResponseWriter response, const Principal& caller);
+  void GetRegistryAgent(const Pistache::Rest::Request& request,
+                        Pistache::Http::ResponseWriter response, const Principal& caller);
+  void UpdateRegistryAgent(const Pistache::Rest::Request& request,
+                           Pistache::Http::ResponseWriter response, const Principal& caller);
+  void DeleteRegistryAgent(const Pistache::Rest::Request& request,
+                           Pistache::Http::ResponseWriter response, const Principal& caller);
+  void ExecuteRegistryAgent(const Pistache::Rest::Request& request,
+                            Pistache::Http::ResponseWriter response, const Principal& caller);
   void ListTasks(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
                  const Principal& caller);
   void GetTask(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,

@@ -68,6 +68,43 @@ Json TaskLogLine(const engine::ExecutionEvent& event, const std::string& task_id
 
 }  // namespace
 
+void FrontDoor::StartTask(const TaskRequest& task, const std::string& agent_type,
+                          const Principal& caller, const std::string& instance,
+                          const std::string& trace, SharedWriter writer, TaskAccepted accepted) {
+  engine::ParsedWorkflowRequest workflow =
+      engine::ParseWorkflowRequest(TaskWorkflowBody(task, agent_type));
+  if (!workflow.ok()) {
+    SendProblem(
+        *writer,
+        Invalid(StepFieldsAsRequestFields(
+            std::move(workflow.errors),
+            {{"name", "task_type"}, {"agentType", "agent_type"}, {"timeout", "timeout_seconds"}})),
+        instance, trace);
+    return;
+  }
+  workflow.request.tenant = caller.tenant;
+  StartPlan plan{std::move(workflow.request), instance, trace, nullptr, nullptr, nullptr, nullptr};
+  plan.unknown_types = [agent_type](const auto&) {
+    return Problem{
+        400,
+        "validation-error",
+        "Validation Error",
+        "No agent serves agent type '" + agent_type + "'",
+        {{"agent_type", "Agent type '" + agent_type + "' not found", "AGENT_TYPE_NOT_FOUND"}},
+        0};
+  };
+  plan.on_durable = [this, priority = task.priority, tenant = caller.tenant,
+                     accepted = std::move(accepted)](const std::string&, const Json& created,
+                                                     SharedWriter shared) {
+    const std::string task_id = created.at("tasks").at(0).at("id").get<std::string>();
+    // A GET of the task right after this answer finds it before a scheduler
+    // applied its start.
+    accepted_tasks_.Put(task_id, tenant, AcceptedTask(created, priority));
+    accepted(created, std::move(shared));
+  };
+  StartWorkflow(std::move(plan), std::move(writer), caller);
+}
+
 void FrontDoor::CreateTask(const Pistache::Rest::Request& request, ResponseWriter response,
                            const Principal& caller) {
   if (RefuseWhileDraining(request, response)) return;
@@ -87,47 +124,19 @@ void FrontDoor::CreateTask(const Pistache::Rest::Request& request, ResponseWrite
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
   // Starts the task for `agent_type` (known, or answered 400 by StartWorkflow).
   auto start = [this, instance, trace, caller, writer, task](const std::string& agent_type) {
-    engine::ParsedWorkflowRequest workflow =
-        engine::ParseWorkflowRequest(TaskWorkflowBody(task, agent_type));
-    if (!workflow.ok()) {
-      SendProblem(*writer,
-                  Invalid(StepFieldsAsRequestFields(std::move(workflow.errors),
-                                                    {{"name", "task_type"},
-                                                     {"agentType", "agent_type"},
-                                                     {"timeout", "timeout_seconds"}})),
-                  instance, trace);
-      return;
-    }
-    workflow.request.tenant = caller.tenant;
-    StartPlan plan{
-        std::move(workflow.request), instance, trace, nullptr, nullptr, nullptr, nullptr};
-    plan.unknown_types = [agent_type](const auto&) {
-      return Problem{
-          400,
-          "validation-error",
-          "Validation Error",
-          "No agent serves agent type '" + agent_type + "'",
-          {{"agent_type", "Agent type '" + agent_type + "' not found", "AGENT_TYPE_NOT_FOUND"}},
-          0};
-    };
-    plan.on_durable = [this, agent_type, agent_id = task.agent_id, priority = task.priority,
-                       tenant = caller.tenant](const std::string&, const Json& created,
-                                               SharedWriter shared) {
-      const std::string task_id = created.at("tasks").at(0).at("id").get<std::string>();
-      // A GET of status_url right after this answer finds the task before a
-      // scheduler applied its start.
-      accepted_tasks_.Put(task_id, tenant, AcceptedTask(created, priority));
-      Json answer = {{"task_id", task_id},
-                     {"status", "pending"},
-                     {"agent_type", agent_type},
-                     {"priority", engine::ToString(priority)},
-                     {"created_at", created.value("createdAt", "")},
-                     {"status_url", "/v1/tasks/" + task_id}};
-      if (!agent_id.empty()) answer["agent_id"] = agent_id;
-      shared->headers().add<Pistache::Http::Header::Location>("/v1/tasks/" + task_id);
-      SendJson(*shared, Code::Accepted, answer);
-    };
-    StartWorkflow(std::move(plan), writer, caller);
+    StartTask(task, agent_type, caller, instance, trace, writer,
+              [agent_type, task](const Json& created, SharedWriter shared) {
+                const std::string task_id = created.at("tasks").at(0).at("id").get<std::string>();
+                Json answer = {{"task_id", task_id},
+                               {"status", "pending"},
+                               {"agent_type", agent_type},
+                               {"priority", engine::ToString(task.priority)},
+                               {"created_at", created.value("createdAt", "")},
+                               {"status_url", "/v1/tasks/" + task_id}};
+                if (!task.agent_id.empty()) answer["agent_id"] = task.agent_id;
+                shared->headers().add<Pistache::Http::Header::Location>("/v1/tasks/" + task_id);
+                SendJson(*shared, Code::Accepted, answer);
+              });
   };
   if (task.agent_id.empty()) {
     start(task.agent_type);

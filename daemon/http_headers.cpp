@@ -1,5 +1,7 @@
 #include "daemon/http_headers.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "producers/kafka_config.hpp"
 
 namespace agentstudio::daemon {
@@ -35,9 +37,37 @@ std::string IfNoneMatchOf(const Pistache::Http::Request& request) {
 std::map<std::string, std::string> QueryParameters(const Pistache::Http::Request& request) {
   std::map<std::string, std::string> params;
   for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it) {
-    params[it->first] = it->second;
+    params[PercentDecoded(it->first)] = PercentDecoded(it->second);
   }
   return params;
+}
+
+std::string PercentDecoded(const std::string& text) {
+  if (text.find('%') == std::string::npos) return text;
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      decoded += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      decoded += text[i];
+    }
+  }
+  // NUL would cut the value where libpq reads it as a C string.
+  if (decoded.find('\0') != std::string::npos) return text;
+  try {
+    (void)nlohmann::json(decoded).dump();  // nlohmann's UTF-8 check, the answers' own
+  } catch (const nlohmann::json::type_error&) {
+    return text;
+  }
+  return decoded;
 }
 
 }  // namespace agentstudio::daemon

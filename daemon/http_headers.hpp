@@ -53,8 +53,16 @@ std::string TraceparentOf(const Pistache::Http::Request& request);
 // tags, weak ones included) names `etag` (RFC 9110 13.1.2, weak comparison).
 bool IfNoneMatchHolds(const std::string& if_none_match, const std::string& etag);
 
-// The request's query parameters (the last value of a repeated one).
+// The request's query parameters (the last value of a repeated one), names
+// and values percent-decoded (Pistache hands them over as they came).
 std::map<std::string, std::string> QueryParameters(const Pistache::Http::Request& request);
+
+// `text` with its %XX escapes decoded (RFC 3986). '+' stays '+': a time's
+// "+02:00" offset sent unescaped stays a time (form-encoding clients that
+// send a space as '+' should send %20). Text that does not decode to UTF-8,
+// or holds NUL, stays as it came, so answers that quote it are still JSON
+// and PostgreSQL gets whole values.
+std::string PercentDecoded(const std::string& text);
 
 // The request's If-None-Match header, empty when absent.
 std::string IfNoneMatchOf(const Pistache::Http::Request& request);

@@ -86,7 +86,8 @@ Json TaskPageJson(const std::vector<store::TaskView>& tasks, const store::TaskPa
                   int64_t total, bool total_estimated) {
   Json data = Json::array();
   for (const store::TaskView& task : tasks) data.push_back(TaskJson(task));
-  const ControlPlanePage page{query.offset / query.limit + 1, query.limit};
+  const ControlPlanePage page{ControlPlanePage::Style::kControlPlane,
+                              query.offset / query.limit + 1, query.limit};
   Json pagination = page.ToJson(total);
   if (total_estimated) pagination["total_estimated"] = true;
   return {{"data", std::move(data)}, {"pagination", std::move(pagination)}};
