@@ -319,15 +319,17 @@ uint16_t FrontDoor::port() const { return static_cast<uint16_t>(endpoint_->getPo
 
 std::optional<FrontDoor::Target> FrontDoor::TargetOf(const Pistache::Rest::Request& request,
                                                      ResponseWriter& response,
-                                                     const Principal& caller) {
+                                                     const Principal& caller,
+                                                     const std::string& param,
+                                                     const std::string& noun) {
   if (RefuseWhileDraining(request, response)) return std::nullopt;
   Target target{TraceparentOf(request),
                 request.resource(),
-                request.param(":id").as<std::string>(),
+                request.param(param).as<std::string>(),
                 caller.tenant,
                 {}};
-  target.not_found = NotFoundProblem("Workflow '" + target.id + "' not found");
-  // An id that cannot name a workflow is not looked up.
+  target.not_found = NotFoundProblem(noun + " '" + target.id + "' not found");
+  // An id that cannot name one is not looked up.
   if (!engine::IsValidIdentifier(target.id)) {
     SendProblem(response, target.not_found, target.instance, target.trace);
     return std::nullopt;

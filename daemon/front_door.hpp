@@ -305,10 +305,14 @@ class FrontDoor {
     std::string tenant;  // the caller's: only its executions are found
     Problem not_found;
   };
-  // Reads the target of a /api/workflows/{id} request; answers (and returns
-  // nullopt) while draining or when the id cannot name a workflow.
+  // Reads the target of a request naming a resource by the path parameter
+  // `param` (a workflow's :id, a registry agent's :agentId; `noun` names it in
+  // the 404); answers (and returns nullopt) while draining or when the id
+  // cannot name one.
   std::optional<Target> TargetOf(const Pistache::Rest::Request& request,
-                                 Pistache::Http::ResponseWriter& response, const Principal& caller);
+                                 Pistache::Http::ResponseWriter& response, const Principal& caller,
+                                 const std::string& param = ":id",
+                                 const std::string& noun = "Workflow");
   // Sends a command; `done` gets the delivery report (counted while pending).
   void SubmitCommand(const agentstudio::v1::WorkflowCommand& command, const std::string& trace,
                      kafka::DeliveryCallback done);

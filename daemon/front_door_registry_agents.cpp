@@ -51,18 +51,6 @@ std::optional<Json> ObjectBody(const Pistache::Rest::Request& request, ResponseW
   return body;
 }
 
-// The :agentId of the request, or nullopt after answering 404 (an id no
-// agent can have).
-std::optional<std::string> AgentIdOf(const Pistache::Rest::Request& request,
-                                     ResponseWriter& response) {
-  const std::string id = request.param(":agentId").as<std::string>();
-  if (!engine::IsValidIdentifier(id)) {
-    SendProblem(response, NoSuchAgent(id), request.resource(), TraceparentOf(request));
-    return std::nullopt;
-  }
-  return id;
-}
-
 }  // namespace
 
 void FrontDoor::ListRegistryAgents(const Pistache::Rest::Request& request, ResponseWriter response,
@@ -121,14 +109,14 @@ void FrontDoor::CreateRegistryAgent(const Pistache::Rest::Request& request, Resp
 
 void FrontDoor::GetRegistryAgent(const Pistache::Rest::Request& request, ResponseWriter response,
                                  const Principal& caller) {
-  if (RefuseWhileDraining(request, response)) return;
-  const auto id = AgentIdOf(request, response);
-  if (!id) return;
-  const std::string instance = request.resource();
-  const std::string trace = TraceparentOf(request);
+  const auto target = TargetOf(request, response, caller, ":agentId", "Agent");
+  if (!target) return;
+  const std::string& instance = target->instance;
+  const std::string& trace = target->trace;
+  const std::string& id = target->id;
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [id = *id, tenant = caller.tenant, instance, trace](soci::session& session,
-                                                                     ResponseWriter& writer) {
+                 [id, tenant = caller.tenant, instance, trace](soci::session& session,
+                                                               ResponseWriter& writer) {
                    const auto agent = store::SelectRegistryAgent(session, tenant, id);
                    if (!agent) {
                      SendProblem(writer, NoSuchAgent(id), instance, trace);
@@ -140,11 +128,11 @@ void FrontDoor::GetRegistryAgent(const Pistache::Rest::Request& request, Respons
 
 void FrontDoor::UpdateRegistryAgent(const Pistache::Rest::Request& request, ResponseWriter response,
                                     const Principal& caller) {
-  if (RefuseWhileDraining(request, response)) return;
-  const auto id = AgentIdOf(request, response);
-  if (!id) return;
-  const std::string instance = request.resource();
-  const std::string trace = TraceparentOf(request);
+  const auto target = TargetOf(request, response, caller, ":agentId", "Agent");
+  if (!target) return;
+  const std::string& instance = target->instance;
+  const std::string& trace = target->trace;
+  const std::string& id = target->id;
   const auto body = ObjectBody(request, response);
   if (!body) return;
   auto parsed = ParseRegistryAgentFields(*body, /*whole=*/false);
@@ -153,7 +141,7 @@ void FrontDoor::UpdateRegistryAgent(const Pistache::Rest::Request& request, Resp
     return;
   }
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [id = *id, tenant = caller.tenant, changes = std::get<RegistryAgentFields>(parsed),
+                 [id, tenant = caller.tenant, changes = std::get<RegistryAgentFields>(parsed),
                   instance, trace](soci::session& session, ResponseWriter& writer) {
                    store::RegistryAgent agent;
                    switch (store::UpdateRegistryAgent(session, tenant, id, changes, agent)) {
@@ -172,14 +160,14 @@ void FrontDoor::UpdateRegistryAgent(const Pistache::Rest::Request& request, Resp
 
 void FrontDoor::DeleteRegistryAgent(const Pistache::Rest::Request& request, ResponseWriter response,
                                     const Principal& caller) {
-  if (RefuseWhileDraining(request, response)) return;
-  const auto id = AgentIdOf(request, response);
-  if (!id) return;
-  const std::string instance = request.resource();
-  const std::string trace = TraceparentOf(request);
+  const auto target = TargetOf(request, response, caller, ":agentId", "Agent");
+  if (!target) return;
+  const std::string& instance = target->instance;
+  const std::string& trace = target->trace;
+  const std::string& id = target->id;
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [id = *id, tenant = caller.tenant, instance, trace](soci::session& session,
-                                                                     ResponseWriter& writer) {
+                 [id, tenant = caller.tenant, instance, trace](soci::session& session,
+                                                               ResponseWriter& writer) {
                    if (!store::DeleteRegistryAgent(session, tenant, id)) {
                      SendProblem(writer, NoSuchAgent(id), instance, trace);
                      return;
@@ -190,11 +178,11 @@ void FrontDoor::DeleteRegistryAgent(const Pistache::Rest::Request& request, Resp
 
 void FrontDoor::ExecuteRegistryAgent(const Pistache::Rest::Request& request,
                                      ResponseWriter response, const Principal& caller) {
-  if (RefuseWhileDraining(request, response)) return;
-  const auto id = AgentIdOf(request, response);
-  if (!id) return;
-  const std::string instance = request.resource();
-  const std::string trace = TraceparentOf(request);
+  const auto target = TargetOf(request, response, caller, ":agentId", "Agent");
+  if (!target) return;
+  const std::string& instance = target->instance;
+  const std::string& trace = target->trace;
+  const std::string& id = target->id;
   // An empty body runs the agent with no parameters.
   const auto body =
       request.body().empty() ? std::optional<Json>(Json::object()) : ObjectBody(request, response);
@@ -207,8 +195,8 @@ void FrontDoor::ExecuteRegistryAgent(const Pistache::Rest::Request& request,
   auto writer = std::make_shared<ResponseWriter>(std::move(response));
   RunDatabaseJob(
       instance, trace, writer,
-      [this, id = *id, caller, execution = std::get<RegistryAgentExecution>(parsed), instance,
-       trace, writer](soci::session& session, ResponseWriter& answer) {
+      [this, id, caller, execution = std::get<RegistryAgentExecution>(parsed), instance, trace,
+       writer](soci::session& session, ResponseWriter& answer) {
         const auto agent = store::SelectRegistryAgent(session, caller.tenant, id);
         if (!agent) {
           SendProblem(answer, NoSuchAgent(id), instance, trace);
