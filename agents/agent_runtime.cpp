@@ -426,6 +426,7 @@ class AgentRuntime::Impl {
     heartbeat.set_status(status);
     const size_t running = running_;
     heartbeat.set_active_tasks(static_cast<int32_t>(running));
+    heartbeat.set_capacity(static_cast<int32_t>(capacity_));
     heartbeat.set_load(static_cast<double>(running) / static_cast<double>(capacity_));
     *heartbeat.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
     (*heartbeat.mutable_metrics())["tasksCompleted"] = static_cast<double>(completed_);

@@ -1,6 +1,7 @@
 #include "consumers/execution_writes.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "agentstudio/v1/task_control.pb.h"
 #include "agentstudio/v1/task_message.pb.h"
@@ -11,6 +12,16 @@
 #include "sql/timer_store.hpp"
 
 namespace agentstudio::kafka {
+namespace {
+
+// Whether a task holds a dispatch slot: its current attempt was sent and has
+// not ended. (A task waiting out a retry's backoff is pending, not dispatched.)
+bool InFlight(engine::TaskStatus status, bool dispatched) {
+  return dispatched &&
+         (status == engine::TaskStatus::kPending || status == engine::TaskStatus::kRunning);
+}
+
+}  // namespace
 
 ExecutionWrites::ExecutionWrites(const Topics& topics,
                                  std::map<std::string, engine::WorkflowState>& states)
@@ -54,14 +65,21 @@ void ExecutionWrites::Record(const engine::Decision& decision, const std::string
     message.set_agent_type(task.agent_type);
     *message.mutable_request() = schemas::AgentRequestFromJson(task.request);
     *message.mutable_dispatched_at() = schemas::ToTimestamp(now);
+    engine::Priority priority = engine::Priority::kNormal;
     if (const engine::StepDefinition* step = state.FindStep(task.step_id)) {
       if (step->timeout_value) {
         *message.mutable_deadline() = schemas::ToTimestamp(now + step->timeout_value->count());
       }
-      message.set_priority(std::string(engine::ToString(step->priority)));
+      priority = step->priority;
+      message.set_priority(std::string(engine::ToString(priority)));
     }
-    outbox_.push_back(
-        {topics_.tasks(task.agent_type), task.id, message.SerializeAsString(), headers});
+    dispatches_.emplace_back(state.id,
+                             store::QueuedDispatch{task.id,
+                                                   task.attempt,
+                                                   task.agent_type,
+                                                   static_cast<int>(priority),
+                                                   {topics_.tasks(task.agent_type), task.id,
+                                                    message.SerializeAsString(), headers}});
   }
   for (const std::string& task_id : decision.cancel_task_ids) {
     const engine::TaskState& task = *state.FindTask(task_id);
@@ -95,6 +113,7 @@ void ExecutionWrites::Forget(const engine::WorkflowState& state, const std::stri
   std::erase_if(events_, [&](const auto& row) { return row.workflow_id == workflow_id; });
   std::erase_if(checkpoints_, [&](const auto& row) { return row.first == workflow_id; });
   std::erase_if(timers_, [&](const auto& row) { return row.first == workflow_id; });
+  std::erase_if(dispatches_, [&](const auto& row) { return row.first == workflow_id; });
   deleted_.push_back(workflow_id);
 }
 
@@ -113,6 +132,40 @@ void ExecutionWrites::Write(soci::session& session) {
   store::InsertCheckpoints(session, checkpoints_);
   store::InsertTimers(session, timers_);
   store::EnqueueOutbox(session, outbox_);
+
+  // The gate's rows, from each task's attempt as the batch found it and as it
+  // leaves it: the slot of an attempt that was in flight and is no more is
+  // freed, and only the last dispatch of a task still in flight is queued (one
+  // made and ended in the same batch, a start and its cancel, never waits).
+  std::vector<store::EndedAttempt> ended;
+  for (const store::ExecutionToSave& execution : changed) {
+    if (execution.before == nullptr) continue;
+    const std::vector<engine::TaskState>& tasks = execution.state->tasks;
+    const std::vector<store::StoredTask>& before = execution.before->tasks;
+    for (size_t i = 0; i < before.size() && i < tasks.size(); ++i) {
+      if (!InFlight(before[i].status, before[i].dispatched)) continue;
+      const engine::TaskState& task = tasks[i];
+      if (InFlight(task.status, task.dispatched) && task.attempt == before[i].attempt) continue;
+      ended.push_back({task.id, before[i].attempt});
+    }
+  }
+  std::vector<store::QueuedDispatch> queued;
+  std::set<std::string> seen;
+  for (auto it = dispatches_.rbegin(); it != dispatches_.rend(); ++it) {
+    auto& [workflow_id, dispatch] = *it;
+    if (!seen.insert(dispatch.task_id).second) continue;  // a later attempt of it follows
+    const auto state = states_.find(workflow_id);
+    if (state == states_.end()) continue;  // deleted in this batch
+    const engine::TaskState* task = state->second.FindTask(dispatch.task_id);
+    if (task == nullptr || task->attempt != dispatch.attempt ||
+        !InFlight(task->status, task->dispatched)) {
+      continue;
+    }
+    queued.push_back(std::move(dispatch));
+  }
+  std::reverse(queued.begin(), queued.end());
+  store::EndDispatches(session, ended);
+  store::EnqueueDispatches(session, queued);
 }
 
 }  // namespace agentstudio::kafka

@@ -9,16 +9,18 @@
 
 #include "engine/decide.hpp"
 #include "producers/topics.hpp"
+#include "sql/dispatch_queue_store.hpp"
 #include "sql/outbox_store.hpp"
 #include "sql/workflow_store.hpp"
 
 namespace agentstudio::kafka {
 
 // Collects what applying decisions must write, then writes it all in one go:
-// the changed executions, their new events, checkpoints and timers, and the
-// outbox messages (task dispatches, workflow events, cancels). Used by the
-// scheduler for a poll batch and by the timer sweeper for a round of timers;
-// Write() runs on the caller's transaction.
+// the changed executions, their new events, checkpoints and timers, the
+// outbox messages (workflow events, cancels), and the dispatch gate's rows:
+// task dispatches queued, and the slots of attempts that ended freed. Used by
+// the scheduler for a poll batch and by the timer sweeper for a round of
+// timers; Write() runs on the caller's transaction.
 class ExecutionWrites {
  public:
   // `states` holds the executions being worked on, as loaded from the store;
@@ -51,6 +53,7 @@ class ExecutionWrites {
   std::vector<store::CheckpointRow> checkpoints_;
   std::vector<std::pair<std::string, engine::Timer>> timers_;
   std::vector<store::OutboxMessage> outbox_;
+  std::vector<std::pair<std::string, store::QueuedDispatch>> dispatches_;  // (workflow id, ...)
   std::vector<std::string> deleted_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "agentstudio/v1/agent_heartbeat.pb.h"
@@ -31,6 +32,7 @@ store::AgentRecord ToRecord(const agentstudio::v1::AgentHeartbeat& heartbeat) {
   agent.status = heartbeat.status();
   agent.load = heartbeat.load();
   agent.active_tasks = heartbeat.active_tasks();
+  agent.capacity = std::max(0, heartbeat.capacity());
   agent.metrics.insert(heartbeat.metrics().begin(), heartbeat.metrics().end());
   agent.last_heartbeat_at = schemas::FromTimestamp(heartbeat.timestamp());
   return agent;

@@ -61,6 +61,7 @@ std::variant<store::AgentPageQuery, engine::FieldErrors> ParseAgentListQuery(
 Json AgentJson(const store::AgentView& agent) {
   Json metrics = {{"load", agent.record.load}, {"active_tasks", agent.record.active_tasks}};
   for (const auto& [name, value] : agent.record.metrics) metrics[name] = value;
+  if (agent.record.capacity > 0) metrics["capacity"] = agent.record.capacity;
   return {{"id", agent.record.id},
           {"name", agent.record.id},
           {"type", agent.record.agent_types.empty() ? "" : agent.record.agent_types.front()},

@@ -247,6 +247,8 @@ const std::map<std::string, Setter>& Settings() {
        }},
       {"AGENTSTUDIO_SCHEDULER_LINGER_MS",
        [](Config& c, const std::string& v) { return SetInt(c.scheduler_linger_ms, v, 0, 1000); }},
+      {"AGENTSTUDIO_DISPATCH_PREFETCH",
+       [](Config& c, const std::string& v) { return SetInt(c.dispatch_prefetch, v, 0, 100000); }},
       {"AGENTSTUDIO_TLS_CERT_FILE",
        [](Config& c, const std::string& v) {
          std::string content;

@@ -69,6 +69,10 @@ struct Config {
   // AGENTSTUDIO_SCHEDULER_LINGER_MS: how long a scheduler's poll goes on
   // collecting messages after the first, for fewer, larger transactions.
   int scheduler_linger_ms = 2;
+  // AGENTSTUDIO_DISPATCH_PREFETCH: tasks of its types the dispatch gate lets
+  // wait in Kafka for each live agent beyond its capacity. 0: a task waits in
+  // PostgreSQL, by priority, until an agent has a free slot.
+  int dispatch_prefetch = 0;
   // AGENTSTUDIO_DELETE_WAIT_MS: how long a DELETE waits for a scheduler to
   // apply it (then 200, a GET finds nothing) before answering 202.
   int delete_wait_ms = 10000;

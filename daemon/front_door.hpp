@@ -61,8 +61,7 @@ struct FrontDoorOptions {
   std::string api_docs_dir;
 };
 
-// An agent counts as live while its last heartbeat is younger than this.
-inline constexpr engine::TimeMs kAgentLivenessMs = 60000;
+using store::kAgentLivenessMs;
 
 // A route the front door serves, and the scope it needs (none: open to all).
 struct FrontDoorRoute {

@@ -20,7 +20,7 @@ std::function<double()> Reading(Read read) {
 
 void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsumer& scheduler,
                          const kafka::HeartbeatConsumer& heartbeats,
-                         const kafka::TimerSweeper& sweeper) {
+                         const kafka::TimerSweeper& sweeper, const kafka::DispatchGate& gate) {
   const kafka::SchedulerCounters& c = scheduler.counters();
   const auto messages = [&](const char* outcome, const std::atomic<uint64_t>& counter) {
     registry.Add("agentstudio_scheduler_messages_total",
@@ -63,6 +63,9 @@ void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsum
                Reading([&heartbeats] { return heartbeats.recorded(); }));
   registry.Add("agentstudio_timers_fired_total", "Retry, step and workflow timers fired", kCounter,
                {}, Reading([&sweeper] { return sweeper.fired(); }));
+  registry.Add("agentstudio_dispatches_released_total",
+               "Task dispatches the dispatch gate let through to Kafka as agents had room",
+               kCounter, {}, Reading([&gate] { return gate.released(); }));
 }
 
 void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay) {

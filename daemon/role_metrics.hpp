@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "agents/agent_runtime.hpp"
+#include "consumers/dispatch_gate.hpp"
 #include "consumers/heartbeat_consumer.hpp"
 #include "consumers/scheduler_consumer.hpp"
 #include "consumers/timer_sweeper.hpp"
@@ -18,7 +19,7 @@ namespace agentstudio::daemon {
 // objects must outlive every Render() of `registry`.
 void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsumer& scheduler,
                          const kafka::HeartbeatConsumer& heartbeats,
-                         const kafka::TimerSweeper& sweeper);
+                         const kafka::TimerSweeper& sweeper, const kafka::DispatchGate& gate);
 void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay);
 void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent);
 // The Kafka clients a producer replaced after fatal errors, as `client`.

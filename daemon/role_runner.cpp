@@ -8,6 +8,7 @@
 
 #include "agents/agent_runtime.hpp"
 #include "agents/reference/reference_agents.hpp"
+#include "consumers/dispatch_gate.hpp"
 #include "consumers/heartbeat_consumer.hpp"
 #include "consumers/processed_messages_pruner.hpp"
 #include "consumers/scheduler_consumer.hpp"
@@ -75,6 +76,7 @@ struct RoleRunner::Parts {
   std::unique_ptr<kafka::HeartbeatConsumer> heartbeats;
   std::unique_ptr<kafka::TimerSweeper> sweeper;
   std::unique_ptr<kafka::ProcessedMessagesPruner> pruner;
+  std::unique_ptr<kafka::DispatchGate> gate;
   std::unique_ptr<kafka::OutboxRelay> relay;
   std::unique_ptr<agents::AgentRuntime> agent;
   MetricsRegistry metrics;                            // reads the parts above
@@ -82,7 +84,7 @@ struct RoleRunner::Parts {
 
   std::atomic<bool> stop_agent{false}, stop_scheduler{false}, stop_relay{false};
   std::thread agent_thread, scheduler_thread, heartbeat_thread, sweeper_thread, pruner_thread,
-      relay_thread;
+      gate_thread, relay_thread;
   bool stopped = false;
 
   explicit Parts(Config c) : config(std::move(c)), topics(config.topic_prefix) {}
@@ -150,12 +152,13 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     relay_options.idle_wait = std::chrono::milliseconds(250);
     p.relay = std::make_unique<kafka::OutboxRelay>(
         *p.relay_pool, *p.producer, p.topics, relay_options,
-        WithDatabaseRetry([&] { return std::make_unique<store::OutboxSignal>(c.database_url); }));
+        WithDatabaseRetry([&] { return std::make_unique<store::CommitSignal>(c.database_url); }));
     p.relay_thread = std::thread([&p] { p.relay->Run(p.stop_relay); });
     AddRelayMetrics(p.metrics, *p.relay);
   }
   if (c.Has(Role::kScheduler)) {
-    p.scheduler_pool = OpenPool(c.database_url, 4);  // consumer, heartbeats, timers, pruner
+    // consumer, heartbeats, timers, pruner, dispatch gate
+    p.scheduler_pool = OpenPool(c.database_url, 5);
     const std::chrono::milliseconds session_timeout(c.kafka_session_timeout_ms);
     const std::chrono::milliseconds dedup_window(int64_t{c.dedup_window_s} * 1000);
     p.scheduler = std::make_unique<kafka::SchedulerConsumer>(
@@ -173,7 +176,12 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     p.pruner = std::make_unique<kafka::ProcessedMessagesPruner>(
         *p.scheduler_pool, dedup_window, std::chrono::milliseconds(c.dedup_prune_interval_ms));
     p.pruner_thread = std::thread([&p] { p.pruner->Run(p.stop_scheduler); });
-    AddSchedulerMetrics(p.metrics, *p.scheduler, *p.heartbeats, *p.sweeper);
+    p.gate = std::make_unique<kafka::DispatchGate>(*p.scheduler_pool, WithDatabaseRetry([&] {
+      return std::make_unique<store::CommitSignal>(c.database_url, store::kDispatchChannel);
+    }),
+                                                   c.dispatch_prefetch);
+    p.gate_thread = std::thread([&p] { p.gate->Run(p.stop_scheduler); });
+    AddSchedulerMetrics(p.metrics, *p.scheduler, *p.heartbeats, *p.sweeper, *p.gate);
   }
   if (c.Has(Role::kAgent)) {
     agents::AgentRuntimeOptions options{p.Properties(c.agent_id), p.topics, c.agent_id,
@@ -263,6 +271,7 @@ void RoleRunner::Stop() {
   if (p.heartbeat_thread.joinable()) p.heartbeat_thread.join();
   if (p.sweeper_thread.joinable()) p.sweeper_thread.join();
   if (p.pruner_thread.joinable()) p.pruner_thread.join();
+  if (p.gate_thread.joinable()) p.gate_thread.join();
   p.stop_relay = true;
   if (p.relay_thread.joinable()) p.relay_thread.join();
   if (p.producer) p.producer->Flush(std::chrono::seconds(5));
@@ -294,6 +303,7 @@ void RoleRunner::Stop() {
   p.heartbeats.reset();
   p.sweeper.reset();
   p.pruner.reset();
+  p.gate.reset();
   p.scheduler.reset();
   p.relay.reset();
   p.commands.reset();

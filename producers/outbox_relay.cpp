@@ -25,7 +25,7 @@ constexpr size_t kDeadLetterPayloadBytes = 64 * 1024;
 }  // namespace
 
 OutboxRelay::OutboxRelay(store::SessionPool& pool, MessageProducer& producer, Topics topics,
-                         OutboxRelayOptions options, std::unique_ptr<store::OutboxSignal> signal)
+                         OutboxRelayOptions options, std::unique_ptr<store::CommitSignal> signal)
     : pool_(pool),
       producer_(producer),
       signal_(std::move(signal)),
@@ -191,7 +191,7 @@ size_t OutboxRelay::RunOnce() {
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
   engine::Backoff backoff(options_.error_backoff, std::chrono::seconds(5));
   while (!stop) {
-    if (signal_) signal_->Drain();  // read even while busy (outbox_signal.hpp)
+    if (signal_) signal_->Drain();  // read even while busy (commit_signal.hpp)
     try {
       const size_t published = RunOnce();
       backoff.Reset();

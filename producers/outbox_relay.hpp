@@ -11,8 +11,8 @@
 
 #include "producers/message_producer.hpp"
 #include "producers/topics.hpp"
+#include "sql/commit_signal.hpp"
 #include "sql/database.hpp"
-#include "sql/outbox_signal.hpp"
 #include "sql/outbox_store.hpp"
 
 namespace agentstudio::kafka {
@@ -46,7 +46,7 @@ class OutboxRelay {
   // `signal` (may be null) wakes the relay when new rows commit.
   OutboxRelay(store::SessionPool& pool, MessageProducer& producer, Topics topics,
               OutboxRelayOptions options = {},
-              std::unique_ptr<store::OutboxSignal> signal = nullptr);
+              std::unique_ptr<store::CommitSignal> signal = nullptr);
 
   // One claim-send-delete round. Returns the number of rows published.
   // Throws store::DatabaseError.
@@ -68,7 +68,7 @@ class OutboxRelay {
 
   store::SessionPool& pool_;
   MessageProducer& producer_;
-  const std::unique_ptr<store::OutboxSignal> signal_;
+  const std::unique_ptr<store::CommitSignal> signal_;
   const Topics topics_;
   const OutboxRelayOptions options_;
   // Of the relay's thread.

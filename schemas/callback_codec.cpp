@@ -169,6 +169,13 @@ std::variant<agentstudio::v1::AgentHeartbeat, engine::FieldErrors> ParseHeartbea
       out.set_active_tasks(it->get<int>());
     }
   }
+  if (const auto it = body.find("capacity"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 1000000) {
+      errors.push_back({"capacity", "capacity must be a count of tasks", kInvalid});
+    } else {
+      out.set_capacity(it->get<int>());
+    }
+  }
   if (const Json* metrics = ObjectField(body, "metrics", errors, false)) {
     for (const auto& [name, value] : metrics->items()) {
       if (!value.is_number()) {

@@ -23,6 +23,7 @@ void UpsertAgents(soci::session& session, const std::vector<AgentRecord>& agents
     rows.Text("status", agent->status);
     rows.Number("load", agent->load);
     rows.Integer("active_tasks", agent->active_tasks);
+    rows.Integer("capacity", agent->capacity);
     rows.Value("metrics", nlohmann::json(agent->metrics));
     rows.Integer("at", agent->last_heartbeat_at);
   }
@@ -50,15 +51,16 @@ std::vector<AgentView> SelectAgents(soci::session& session, const AgentPageQuery
   std::string id, types, status, metrics, state_of;
   double load = 0;
   int active_tasks = 0;
+  int capacity = 0;
   long long first_seen = 0, last_heartbeat = 0;
   soci::statement statement =
       (session.prepare << std::string(queries::kSelectAgentPage), soci::into(id), soci::into(types),
-       soci::into(status), soci::into(load), soci::into(active_tasks), soci::into(metrics),
-       soci::into(first_seen), soci::into(last_heartbeat), soci::into(state_of),
-       soci::use(since, "since"), soci::use(state, "state"), soci::use(state, "state_again"),
-       soci::use(query.type, "type"), soci::use(query.type, "type_again"),
-       soci::use(query.id, "id"), soci::use(query.id, "id_again"), soci::use(limit, "limit"),
-       soci::use(offset, "offset"));
+       soci::into(status), soci::into(load), soci::into(active_tasks), soci::into(capacity),
+       soci::into(metrics), soci::into(first_seen), soci::into(last_heartbeat),
+       soci::into(state_of), soci::use(since, "since"), soci::use(state, "state"),
+       soci::use(state, "state_again"), soci::use(query.type, "type"),
+       soci::use(query.type, "type_again"), soci::use(query.id, "id"),
+       soci::use(query.id, "id_again"), soci::use(limit, "limit"), soci::use(offset, "offset"));
   statement.execute();
   std::vector<AgentView> out;
   while (statement.fetch()) {
@@ -68,6 +70,7 @@ std::vector<AgentView> SelectAgents(soci::session& session, const AgentPageQuery
     view.record.status = status;
     view.record.load = load;
     view.record.active_tasks = active_tasks;
+    view.record.capacity = capacity;
     const nlohmann::json reported = nlohmann::json::parse(metrics);
     for (const auto& [name, value] : reported.items()) {
       if (value.is_number()) view.record.metrics[name] = value.get<double>();

@@ -11,6 +11,10 @@
 
 namespace agentstudio::store {
 
+// An agent counts as live while its last heartbeat is younger than this: it
+// is listed as active, its types are served, its capacity counts.
+inline constexpr engine::TimeMs kAgentLivenessMs = 60000;
+
 struct AgentRecord {
   std::string id;
   std::vector<std::string> agent_types;
@@ -19,6 +23,7 @@ struct AgentRecord {
   int active_tasks = 0;
   std::map<std::string, double> metrics;
   engine::TimeMs last_heartbeat_at = 0;
+  int capacity = 0;  // tasks it runs at once; 0: not said
 };
 
 // Records heartbeats in one statement. Per agent the newest heartbeat wins,

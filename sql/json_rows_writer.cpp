@@ -40,6 +40,18 @@ void JsonRowsWriter::Text(std::string_view key, std::string_view value) {
   AppendText(value);
 }
 
+void JsonRowsWriter::Bytes(std::string_view key, std::string_view value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  Key(key);
+  text_.reserve(text_.size() + value.size() * 2 + 2);
+  text_.push_back('"');
+  for (const unsigned char c : value) {
+    text_.push_back(kDigits[c >> 4]);
+    text_.push_back(kDigits[c & 0xf]);
+  }
+  text_.push_back('"');
+}
+
 void JsonRowsWriter::Integer(std::string_view key, int64_t value) {
   Key(key);
   char digits[24];

@@ -24,6 +24,9 @@ class JsonRowsWriter {
   void BeginRow();
 
   void Text(std::string_view key, std::string_view value);
+  // Binary as hex text, for decode(..., 'hex') into bytea: SOCI cuts binary
+  // strings at NUL bytes.
+  void Bytes(std::string_view key, std::string_view value);
   void Integer(std::string_view key, int64_t value);
   void Boolean(std::string_view key, bool value);
   void Number(std::string_view key, double value);  // not finite: null, as nlohmann

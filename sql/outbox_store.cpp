@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "sql/commit_signal.hpp"
 #include "sql/json_rows_writer.hpp"
-#include "sql/outbox_signal.hpp"
 #include "sql/prepared_query.hpp"
 #include "sql/queries.hpp"
 
@@ -15,18 +15,6 @@ namespace agentstudio::store {
 namespace {
 
 using Json = nlohmann::json;
-
-// bytea travels as hex text: SOCI cuts binary strings at NUL bytes.
-std::string ToHex(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -53,7 +41,7 @@ void EnqueueOutbox(soci::session& session, const std::vector<OutboxMessage>& mes
     rows.BeginRow();
     rows.Text("topic", m.topic);
     rows.Text("key", m.key);
-    rows.Text("payload", ToHex(m.payload));
+    rows.Bytes("payload", m.payload);
     rows.TextObject("headers", m.headers);
   }
   RunPrepared(session, queries::kInsertOutbox, {rows.Finish()});

@@ -24,7 +24,7 @@ struct OutboxRow {
 };
 
 // Appends messages in order, on the caller's transaction, and notifies
-// kOutboxChannel (outbox_signal.hpp) at its commit.
+// kOutboxChannel (commit_signal.hpp) at its commit.
 void EnqueueOutbox(soci::session& session, const std::vector<OutboxMessage>& messages);
 
 // Locks and returns up to `limit` unsent messages, oldest first, skipping rows

@@ -11,6 +11,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "sql/database.hpp"
+
 namespace agentstudio::store {
 namespace {
 
@@ -129,7 +131,14 @@ std::string ToPositionalBinds(std::string_view query, std::vector<std::string>& 
 uint64_t ForEachPreparedRow(soci::session& session, std::string_view query,
                             const std::vector<std::string>& params,
                             const std::function<void(std::span<const std::string_view>)>& visit) {
-  PGconn* conn = static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+  // A session whose reconnect failed has no backend. Callers inside a
+  // transaction never get here (SOCI's begin refuses first); the others get a
+  // retryable error instead of a null dereference.
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  if (backend == nullptr) {
+    throw DatabaseError("the session is not connected (its reconnect failed)", true);
+  }
+  PGconn* conn = backend->conn_;
   const std::string name = StatementName(query);
   const auto check_binds = [&](size_t binds) {
     if (binds != params.size()) {

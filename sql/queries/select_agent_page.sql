@@ -9,7 +9,7 @@ WITH classified AS (
               ELSE 'active' END AS state
   FROM agents a
 )
-SELECT id, agent_types::text, status, load, active_tasks, metrics::text,
+SELECT id, agent_types::text, status, load, active_tasks, capacity, metrics::text,
        (extract(epoch FROM first_seen_at) * 1000)::bigint,
        (extract(epoch FROM last_heartbeat_at) * 1000)::bigint, state
 FROM classified

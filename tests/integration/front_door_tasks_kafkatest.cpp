@@ -11,6 +11,7 @@
 #include "tests/support/sse.hpp"
 #include "tests/support/stack.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/workflow_invariants.hpp"
 
 namespace agentstudio {
 namespace {
@@ -193,6 +194,64 @@ TEST_F(FrontDoorTasksTest, ShouldSendATaskForAnAgentToItsType) {
       Http("POST", Url("/v1/tasks"), R"({"agent_id": "agent-nobody", "task_type": "x"})");
   EXPECT_EQ(stranger.status, 422) << stranger.body;
   EXPECT_EQ(stranger.Json()["errors"][0]["code"], "AGENT_NOT_FOUND");
+}
+
+// Priority decides who runs first where tasks wait: with the only agent busy,
+// the tasks queued behind it run most urgent first, not in arrival order.
+TEST(TaskPriorityTest, ShouldRunWaitingTasksMostUrgentFirstOnceTheAgentHasRoom) {
+  testing::InProcessStack stack({Role::kFrontdoor, Role::kScheduler, Role::kRelay, Role::kAgent},
+                                [](daemon::Config& c) {
+                                  c.agent_concurrency = 1;
+                                  c.agent_types = {"test-runner"};
+                                });
+  const auto url = [&](const std::string& path) { return stack.base_url() + path; };
+  const auto start = [&](const std::string& priority, const Json& configuration) {
+    const auto accepted = Http("POST", url("/v1/tasks"),
+                               Json({{"agent_type", "test-runner"},
+                                     {"task_type", priority},
+                                     {"priority", priority},
+                                     {"configuration", configuration}})
+                                   .dump());
+    EXPECT_EQ(accepted.status, 202) << accepted.body;
+    return accepted.Json().value("task_id", "");
+  };
+  const auto task = [&](const std::string& id) {
+    return Http("GET", url("/v1/tasks/" + id)).Json()["data"];
+  };
+  // The scheduler counts the agent's room once its heartbeat is in.
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    const Json agents = Http("GET", url("/v1/agents?type=test-runner")).Json()["data"];
+    return !agents.empty() && agents[0]["metrics"].value("capacity", 0.0) == 1.0;
+  }));
+  const std::string busy = start("low", {{"sleepMs", 60000}});
+  ASSERT_TRUE(testing::WaitUntil([&] { return task(busy)["status"] == "running"; }));
+
+  const std::vector<std::string> arrival = {"low", "normal", "medium", "high", "critical"};
+  std::map<std::string, std::string> ids;  // priority -> task id
+  for (const std::string& priority : arrival) ids[priority] = start(priority, Json::object());
+  // All five wait in PostgreSQL, none in Kafka.
+  auto session = stack.database().Connect();
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return testing::CountOf(*session, "SELECT count(*) FROM dispatch_queue WHERE NOT released") ==
+           5;
+  }));
+  ASSERT_EQ(Http("POST", url("/v1/tasks/" + busy + "/cancel")).status, 200);
+
+  std::map<std::string, std::string> started;  // started_at -> priority
+  for (const std::string& priority : arrival) {
+    Json done;
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] {
+          done = task(ids[priority]);
+          return done["status"] == "completed";
+        },
+        std::chrono::seconds(60)))
+        << priority << ": " << done.dump();
+    started[done["started_at"].get<std::string>()] = priority;
+  }
+  std::vector<std::string> order;
+  for (const auto& [at, priority] : started) order.push_back(priority);
+  EXPECT_EQ(order, (std::vector<std::string>{"critical", "high", "medium", "normal", "low"}));
 }
 
 const Json kLogLines = Json::array({{{"level", "info"}, {"message", "reading the input"}},

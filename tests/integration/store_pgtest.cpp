@@ -12,9 +12,9 @@
 #include "engine/timestamp.hpp"
 #include "schemas/execution_json.hpp"
 #include "sql/agent_store.hpp"
+#include "sql/commit_signal.hpp"
 #include "sql/database.hpp"
 #include "sql/migrator.hpp"
-#include "sql/outbox_signal.hpp"
 #include "sql/outbox_store.hpp"
 #include "sql/prepared_query.hpp"
 #include "sql/timer_store.hpp"
@@ -357,11 +357,11 @@ TEST_F(StoreTest, ShouldAnswerKnownAgentTypesWhileAnotherLookupWaitsForTheDataba
 namespace agentstudio::store {
 namespace {
 
-class OutboxSignalTest : public ::testing::Test {
+class CommitSignalTest : public ::testing::Test {
  protected:
   testing::TestDatabase database_;
   std::unique_ptr<soci::session> writer_ = database_.Connect();
-  OutboxSignal signal_{database_.url()};
+  CommitSignal signal_{database_.url()};
 
   void Enqueue(bool commit) {
     soci::transaction tx(*writer_);
@@ -374,7 +374,7 @@ class OutboxSignalTest : public ::testing::Test {
   }
 };
 
-TEST_F(OutboxSignalTest, ShouldWakeTheRelayWhenOutboxRowsCommit) {
+TEST_F(CommitSignalTest, ShouldWakeTheRelayWhenOutboxRowsCommit) {
   EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(0))) << "nothing was written yet";
   Enqueue(/*commit=*/false);
   EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(50))) << "a rolled back write is no news";
@@ -385,7 +385,7 @@ TEST_F(OutboxSignalTest, ShouldWakeTheRelayWhenOutboxRowsCommit) {
   EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(0))) << "one commit, one wake-up";
 }
 
-TEST_F(OutboxSignalTest, ShouldReadNotificationsWithoutWaitingWhileTheRelayIsBusy) {
+TEST_F(CommitSignalTest, ShouldReadNotificationsWithoutWaitingWhileTheRelayIsBusy) {
   Enqueue(/*commit=*/true);
   // Delivered at the commit, read by the next drain: poll for it, as the
   // relay's rounds do.
@@ -394,7 +394,7 @@ TEST_F(OutboxSignalTest, ShouldReadNotificationsWithoutWaitingWhileTheRelayIsBus
   EXPECT_FALSE(signal_.Wait(std::chrono::milliseconds(0))) << "drained, nothing left to wake for";
 }
 
-TEST_F(OutboxSignalTest, ShouldListenAgainAfterItsConnectionWasKilled) {
+TEST_F(CommitSignalTest, ShouldListenAgainAfterItsConnectionWasKilled) {
   *writer_ << "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
               "WHERE query LIKE 'LISTEN%' AND datname = current_database()";
   // The first wait notices the loss and reconnects; it says rows may have

@@ -87,11 +87,13 @@ TEST(CallbackCodec, ShouldReadAHeartbeatAndRefuseBadOnes) {
                                           {"status", "degraded"},
                                           {"load", 0.5},
                                           {"active_tasks", 3},
+                                          {"capacity", 8},
                                           {"metrics", {{"memory_usage_mb", 1024}}}});
   ASSERT_TRUE(std::holds_alternative<agentstudio::v1::AgentHeartbeat>(beat));
   const auto& heartbeat = std::get<agentstudio::v1::AgentHeartbeat>(beat);
   EXPECT_EQ(heartbeat.status(), "degraded");
   EXPECT_EQ(heartbeat.active_tasks(), 3);
+  EXPECT_EQ(heartbeat.capacity(), 8);
   EXPECT_EQ(heartbeat.metrics().at("memory_usage_mb"), 1024);
   const auto errors = [](const Json& body) {
     auto parsed = ParseHeartbeatCallback(body);
@@ -102,6 +104,8 @@ TEST(CallbackCodec, ShouldReadAHeartbeatAndRefuseBadOnes) {
   EXPECT_EQ(errors(Json::object()), "agent_types");
   EXPECT_EQ(errors({{"agent_types", {"x"}}, {"status", "asleep"}}), "status");
   EXPECT_EQ(errors({{"agent_types", {"x"}}, {"load", 2}}), "load");
+  EXPECT_EQ(errors({{"agent_types", {"x"}}, {"capacity", -1}}), "capacity");
+  EXPECT_EQ(errors({{"agent_types", {"x"}}, {"capacity", 1.5}}), "capacity");
   EXPECT_EQ(errors({{"agent_types", {"x"}}, {"metrics", {{"m", "high"}}}}), "metrics.m");
 }
 

@@ -493,7 +493,8 @@ class KafkaAgentRuntime:
         heartbeat = agent_heartbeat_pb2.AgentHeartbeat(
             schema_version=SCHEMA_VERSION, agent_id=self.options.agent_id,
             agent_types=sorted(self.handlers), status=status,
-            load=min(1.0, running / self.options.capacity), active_tasks=running)
+            load=min(1.0, running / self.options.capacity), active_tasks=running,
+            capacity=self.options.capacity)
         heartbeat.timestamp.GetCurrentTime()
         heartbeat.metrics["tasksCompleted"] = float(self._completed)
         heartbeat.metrics["tasksFailed"] = float(self._failed)

@@ -1,4 +1,4 @@
-#include "sql/outbox_signal.hpp"
+#include "sql/commit_signal.hpp"
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -28,29 +28,31 @@ bool DrainNotifications(PGconn* conn) {
 
 }  // namespace
 
-OutboxSignal::OutboxSignal(const std::string& database_url) : url_(database_url) { Listen(); }
-
-OutboxSignal::~OutboxSignal() = default;
-
-void OutboxSignal::Listen() {
-  session_ = Connect(url_);
-  *session_ << std::string("LISTEN ") + kOutboxChannel;
+CommitSignal::CommitSignal(const std::string& database_url, std::string channel)
+    : url_(database_url), channel_(std::move(channel)) {
+  Listen();
 }
 
-bool OutboxSignal::Drain() {
+CommitSignal::~CommitSignal() = default;
+
+void CommitSignal::Listen() {
+  session_ = Connect(url_);
+  *session_ << "LISTEN " + channel_;
+}
+
+bool CommitSignal::Drain() {
   if (!session_) return false;
   PGconn* conn = Connection(*session_);
   return PQstatus(conn) == CONNECTION_OK && PQconsumeInput(conn) == 1 && DrainNotifications(conn);
 }
 
-bool OutboxSignal::Wait(std::chrono::milliseconds timeout) {
+bool CommitSignal::Wait(std::chrono::milliseconds timeout) {
   if (!session_ || PQstatus(Connection(*session_)) != CONNECTION_OK) {
     try {
       Listen();
     } catch (const std::exception& error) {
       session_.reset();
-      spdlog::warn("outbox relay: cannot listen for new rows ({}); polling meanwhile",
-                   error.what());
+      spdlog::warn("cannot listen on {} ({}); polling meanwhile", channel_, error.what());
       std::this_thread::sleep_for(timeout);
       return false;
     }

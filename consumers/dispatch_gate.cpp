@@ -1,0 +1,63 @@
+#include "consumers/dispatch_gate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/backoff.hpp"
+#include "sql/dispatch_queue_store.hpp"
+
+namespace agentstudio::kafka {
+
+DispatchGate::DispatchGate(store::SessionPool& pool, std::unique_ptr<store::CommitSignal> signal,
+                           int prefetch, std::chrono::milliseconds poll_interval,
+                           engine::TimeMs agent_liveness)
+    : pool_(pool),
+      signal_(std::move(signal)),
+      prefetch_(prefetch),
+      poll_interval_(poll_interval),
+      agent_liveness_(agent_liveness) {}
+
+uint64_t DispatchGate::RunOnce(engine::TimeMs now) {
+  auto session = pool_.Acquire();
+  try {
+    uint64_t released = 0;
+    for (const std::string& type : store::WaitingDispatchTypes(*session)) {
+      // One type per transaction: its lock is held only while its room is
+      // counted and filled.
+      released += store::InTransaction(*session, [&](soci::session& s) {
+        return store::ReleaseDispatches(s, type, now - agent_liveness_, prefetch_);
+      });
+    }
+    released_ += released;
+    return released;
+  } catch (const std::exception& error) {
+    store::DatabaseError classified = store::ClassifyDatabaseError(error);
+    session.ReconnectIfLost();
+    throw classified;
+  }
+}
+
+void DispatchGate::Run(const std::atomic<bool>& stop) {
+  engine::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
+  while (!stop) {
+    try {
+      RunOnce(engine::WallClockNow());
+      backoff.Reset();
+      // A notification that arrived during the round starts the next at once.
+      if (signal_) {
+        signal_->Wait(poll_interval_);
+      } else {
+        std::this_thread::sleep_for(poll_interval_);
+      }
+    } catch (const std::exception& error) {
+      const std::chrono::milliseconds wait = backoff.Next();
+      spdlog::error("dispatch gate: {} (next round in {} ms)", error.what(), wait.count());
+      std::this_thread::sleep_for(wait);
+    }
+  }
+}
+
+}  // namespace agentstudio::kafka
