@@ -27,11 +27,12 @@ uint64_t DispatchGate::RunOnce(engine::TimeMs now) {
     for (const std::string& type : store::WaitingDispatchTypes(*session)) {
       // One type per transaction: its lock is held only while its room is
       // counted and filled.
-      released += store::InTransaction(*session, [&](soci::session& s) {
+      const uint64_t n = store::InTransaction(*session, [&](soci::session& s) {
         return store::ReleaseDispatches(s, type, now - agent_liveness_, prefetch_);
       });
+      released += n;
+      released_ += n;
     }
-    released_ += released;
     return released;
   } catch (const std::exception& error) {
     store::DatabaseError classified = store::ClassifyDatabaseError(error);

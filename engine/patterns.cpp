@@ -78,6 +78,9 @@ void AddHandoffStep(DecisionBuilder& builder, const std::string& from_task_id, c
   step.name = task_text.empty() ? "Handoff to " + agent_type : task_text;
   step.agent_type = agent_type;
   step.depends_on = {from.step_id};
+  // The work handed on is as urgent as the step that hands it on.
+  if (const StepDefinition* from_step = s.FindStep(from.step_id))
+    step.priority = from_step->priority;
   if (const auto it = handoff.find("input"); it != handoff.end() && it->is_object()) {
     step.input = *it;
   }

@@ -45,10 +45,12 @@ std::vector<std::string> WaitingDispatchTypes(soci::session& session) {
 
 uint64_t ReleaseDispatches(soci::session& session, const std::string& agent_type,
                            engine::TimeMs live_since, int prefetch) {
-  RunPrepared(session, queries::kLockDispatchType, {agent_type});
+  const std::vector<std::string> locked =
+      SelectPrepared(session, queries::kLockDispatchType, {agent_type});
+  if (locked.empty() || locked.front() != "t") return 0;  // another gate is at it
   const uint64_t released =
       RunPrepared(session, queries::kReleaseDispatches,
-                  {std::to_string(prefetch), agent_type, std::to_string(live_since)})
+                  {agent_type, std::to_string(live_since), std::to_string(prefetch)})
           .affected;
   if (released > 0) session << std::string("NOTIFY ") + kOutboxChannel;
   return released;

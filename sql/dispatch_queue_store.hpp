@@ -44,12 +44,13 @@ void EndDispatches(soci::session& session, const std::vector<EndedAttempt>& atte
 // The agent types with dispatches waiting, sorted.
 std::vector<std::string> WaitingDispatchTypes(soci::session& session);
 
-// Releases as many waiting dispatches of `agent_type` as its agents heard
-// from after `live_since` have free slots, counting `prefetch` more for each
-// (all of them when one of those agents states no capacity, or there is
-// none), highest priority first, into the outbox, and notifies kOutboxChannel
-// when it moved any. Locks the type until the transaction ends. REQUIRES: a
-// transaction. Returns how many.
+// Releases as many waiting dispatches of `agent_type` as its live agents
+// (heard from after `live_since`, not stopping) have free slots, counting
+// `prefetch` more for each, into the outbox, highest priority first, and
+// notifies kOutboxChannel when it moved any; release_dispatches.sql says how
+// the room is counted. Returns 0 at once when another transaction holds the
+// type (a gate releasing it now). REQUIRES: a transaction, which holds the
+// type until it ends. Returns how many it released.
 uint64_t ReleaseDispatches(soci::session& session, const std::string& agent_type,
                            engine::TimeMs live_since, int prefetch = 0);
 

@@ -4,7 +4,6 @@
 // of attempts that end; two gates never hand out one slot twice.
 #include <gtest/gtest.h>
 
-#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "sql/workflow_store.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/support/workflow_invariants.hpp"
 
 namespace agentstudio::kafka {
 namespace {
@@ -45,8 +45,8 @@ class DispatchGateTest : public ::testing::Test {
     store::UpsertAgents(*session_, {agent});
   }
 
-  // Stores an execution of one step per entry of `types`, and queues a
-  // dispatch for each of its tasks with the matching priority.
+  // Stores an execution of one step per entry of `types`, its tasks at their
+  // first attempt, and queues a dispatch for each with the matching priority.
   void Queue(const std::string& workflow_id, const std::vector<std::string>& types,
              const std::vector<int>& priorities) {
     Json steps = Json::array();
@@ -61,6 +61,10 @@ class DispatchGateTest : public ::testing::Test {
     const engine::WorkflowState state =
         engine::PlanExecution(workflow_id, parsed.request, task_ids, 1);
     store::SaveExecutions(*session_, {{&state, nullptr}});
+    // Dispatched, as the scheduler leaves a task whose dispatch it queues.
+    *session_ << "UPDATE tasks SET status = 'pending', dispatched = true, attempt = 1 "
+                 "WHERE workflow_id = :id",
+        soci::use(workflow_id, "id");
     std::vector<store::QueuedDispatch> dispatches;
     for (size_t i = 0; i < types.size(); ++i) {
       dispatches.push_back(
@@ -160,26 +164,56 @@ TEST_F(DispatchGateTest, ShouldWaitAgainAtTheBackWhenATaskIsDispatchedAnew) {
 TEST_F(DispatchGateTest, ShouldNeverHandOneSlotToTwoGates) {
   Heartbeat("agent-1", "t", 1);
   Queue("wf", {"t", "t"}, {kNormal, kNormal});
-  soci::transaction first(*session_);
-  ASSERT_EQ(store::ReleaseDispatches(*session_, "t", 0), 1u);
-
   auto other = database_.Connect();
-  std::future<uint64_t> second = std::async(std::launch::async, [&] {
+  const auto second_gate = [&] {
     return store::InTransaction(
         *other, [&](soci::session& s) { return store::ReleaseDispatches(s, "t", 0); });
-  });
-  // The second gate waits for the first's lock, then counts the slot taken.
-  auto watcher = database_.Connect();
-  ASSERT_TRUE(testing::WaitUntil([&] {
-    int waiting = 0;
-    *watcher << "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
-                "datname = current_database()",
-        soci::into(waiting);
-    return waiting == 1;
-  }));
-  first.commit();
-  EXPECT_EQ(second.get(), 0u);
+  };
+  {
+    soci::transaction first(*session_);
+    ASSERT_EQ(store::ReleaseDispatches(*session_, "t", 0), 1u);
+    EXPECT_EQ(second_gate(), 0u) << "the first gate holds the type: the second skips it";
+    first.commit();
+  }
+  EXPECT_EQ(second_gate(), 0u) << "the slot is taken";
   EXPECT_EQ(Outbox().size(), 1u);
+}
+
+// Agents of several types run them all on one capacity.
+TEST_F(DispatchGateTest, ShouldCountAnAgentsCapacityOnceForAllTheTypesItServes) {
+  store::AgentRecord agent;
+  agent.id = "agent-1";
+  agent.agent_types = {"t", "u"};
+  agent.status = "healthy";
+  agent.last_heartbeat_at = engine::WallClockNow();
+  agent.capacity = 2;
+  store::UpsertAgents(*session_, {agent});
+  Queue("wf", {"t", "t", "u", "u"}, {kNormal, kNormal, kNormal, kNormal});
+  EXPECT_EQ(Release("t"), 2u);
+  EXPECT_EQ(Release("u"), 0u) << "the agent's two slots hold t's tasks";
+  store::EndDispatches(*session_, {{"wf_0", 1}});
+  EXPECT_EQ(Release("u"), 1u);
+}
+
+// A restart: the agent stopping, its successor not heard from yet.
+TEST_F(DispatchGateTest, ShouldHoldTheBacklogWhileNoAgentOfTheTypeIsLive) {
+  Heartbeat("agent-old", "t", 4, "stopping");
+  Queue("wf", {"t", "t", "t"}, {kLow, kNormal, kCritical});
+  EXPECT_EQ(Release("t"), 0u) << "the type's agents state a capacity: wait for one";
+  Heartbeat("agent-new", "t", 1);
+  EXPECT_EQ(Release("t"), 1u);
+  EXPECT_EQ(Outbox(), std::vector<std::string>{"wf_2"}) << "the most urgent, not the oldest";
+}
+
+// A row that another writer left behind (a scheduler of an older version
+// applied the task's end) holds no slot: only tasks still at that attempt
+// and in flight count.
+TEST_F(DispatchGateTest, ShouldNotCountARowWhoseTaskIsNoLongerInFlight) {
+  Heartbeat("agent-1", "t", 1);
+  Queue("wf", {"t", "t"}, {kHigh, kNormal});
+  EXPECT_EQ(Release("t"), 1u);
+  *session_ << "UPDATE tasks SET status = 'completed' WHERE id = 'wf_0'";
+  EXPECT_EQ(Release("t"), 1u) << "wf_0 ended without its row being deleted";
 }
 
 // The scheduler's side, through SchedulerHandler: a start queues its first
@@ -226,6 +260,59 @@ TEST_F(DispatchGateTest, ShouldQueueDispatchesAndFreeTheSlotsOfAttemptsThatEnd) 
   apply(topics.task_events(), completed.SerializeAsString());
   EXPECT_EQ(gate.RunOnce(engine::WallClockNow()), 1u) << "wf_a's end freed its slot for wf_b";
   EXPECT_EQ(gate.released(), 2u);
+}
+
+// Other ends of an attempt: a retryable failure (the retry waits out its
+// backoff, undispatched) frees the slot; a cancelled workflow's dispatches,
+// waiting or released, leave the queue.
+TEST_F(DispatchGateTest, ShouldFreeTheSlotOfAFailedAttemptAndDropACancelledWorkflowsDispatches) {
+  const Topics topics("t.");
+  const SchedulerHandler handler(topics);
+  int64_t offset = 0;
+  auto apply = [&](const std::string& topic, const std::string& payload) {
+    const InboundMessage message{topic, 0, offset++, "wf", payload, {}, 0};
+    soci::transaction tx(*session_);
+    const SchedulerBatchResult result =
+        handler.Apply(*session_, {&message, 1}, engine::WallClockNow());
+    tx.commit();
+    EXPECT_TRUE(result.poison.empty());
+  };
+  const auto queued = [&] {
+    return testing::CountOf(*session_, "SELECT count(*) FROM dispatch_queue");
+  };
+  const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({"definition": {
+    "id": "d", "name": "D", "pattern": "parallel", "steps": [
+      {"id": "a", "name": "A", "agentType": "t", "priority": "critical"},
+      {"id": "b", "name": "B", "agentType": "t"},
+      {"id": "c", "name": "C", "agentType": "t", "priority": "low"}]}})"));
+  ASSERT_TRUE(parsed.ok());
+  apply(topics.commands(),
+        schemas::MakeStartCommand(parsed.request, "wf", {"wf_a", "wf_b", "wf_c"}, 1)
+            .SerializeAsString());
+  Heartbeat("agent-1", "t", 1);
+  DispatchGate gate(pool_, nullptr);
+  ASSERT_EQ(gate.RunOnce(engine::WallClockNow()), 1u) << "wf_a";
+
+  agentstudio::v1::TaskEvent failed;
+  failed.set_schema_version(schemas::kSchemaVersion);
+  failed.set_event_id("e1");
+  failed.set_workflow_id("wf");
+  failed.set_task_id("wf_a");
+  failed.set_attempt(1);
+  failed.mutable_error()->set_code("FLAKY");
+  failed.mutable_error()->set_retryable(true);
+  apply(topics.task_events(), failed.SerializeAsString());
+  EXPECT_EQ(queued(), 2) << "wf_a waits for its retry's timer, out of the queue";
+  EXPECT_EQ(gate.RunOnce(engine::WallClockNow()), 1u) << "wf_b took the freed slot";
+
+  apply(
+      topics.commands(),
+      schemas::MakeControlCommand("wf", engine::Control::kCancel, "enough", 2).SerializeAsString());
+  EXPECT_EQ(queued(), 0) << "wf_b (released) and wf_c (waiting) are gone";
+  EXPECT_EQ(gate.RunOnce(engine::WallClockNow()), 0u);
+  std::vector<std::string> sent;
+  for (const store::OutboxRow& row : TaskMessages()) sent.push_back(row.message.key);
+  EXPECT_EQ(sent, (std::vector<std::string>{"wf_a", "wf_b"})) << "wf_c never left";
 }
 
 }  // namespace

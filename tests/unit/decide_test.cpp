@@ -621,6 +621,15 @@ TEST(DecideDynamic, ShouldAddAStepForAHandoffThatDependsOnTheHandingOffTask) {
   EXPECT_EQ(s.status, WorkflowStatus::kCompleted);
 }
 
+TEST(DecideDynamic, ShouldGiveAHandedOnStepThePriorityOfTheStepThatHandsItOn) {
+  const char* urgent = R"({"id": "d", "name": "D", "pattern": "dynamic",
+    "steps": [{"id": "triage", "name": "Triage", "agentType": "t", "priority": "critical"}]})";
+  WorkflowState s = Apply(Plan(urgent), StartInput{kT0});
+  s = Apply(s, TaskCompletedInput{"task_triage", 1, HandOff("report-generator"), kT0 + 1});
+  ASSERT_EQ(s.definition.steps.size(), 2u);
+  EXPECT_EQ(s.definition.steps[1].priority, Priority::kCritical);
+}
+
 TEST(DecideDynamic, ShouldRejectHandoffsBeyondMaxStepsAndFinish) {
   Decision d;
   WorkflowState s = Apply(Plan(kDynamic), StartInput{kT0});
