@@ -27,21 +27,33 @@ struct TaskContext {
   std::function<void(const std::string& level, const std::string& message)> report_log;
   // True once the task was cancelled or the runtime is stopping: stop early.
   std::function<bool()> cancelled;
+  // True once the runtime is stopping (cancelled() is then true too): what
+  // the handler gives up is handed back to another agent, not reported.
+  std::function<bool()> stopping;
+  std::string tenant;  // the task's (TaskMessage.tenant)
 };
 
 // What a handler returns: a REST AgentResponse on success, or an error that
-// says whether another attempt can help.
+// says whether another attempt can help, or that another party took the task
+// over and reports it itself.
 struct AgentResult {
   bool ok = true;
   Json response = Json::object();
   std::string error_code;
   std::string error_message;
   bool retryable = true;
+  // The task was handed to someone who reports it (an HTTP agent, through
+  // the callback API): the runtime reports nothing more and counts the task
+  // as done here, committing its position.
+  bool delegated = false;
 
-  static AgentResult Success(Json response) { return {true, std::move(response), "", "", true}; }
-  static AgentResult Failure(std::string code, std::string message, bool retryable) {
-    return {false, Json::object(), std::move(code), std::move(message), retryable};
+  static AgentResult Success(Json response) {
+    return {true, std::move(response), "", "", true, false};
   }
+  static AgentResult Failure(std::string code, std::string message, bool retryable) {
+    return {false, Json::object(), std::move(code), std::move(message), retryable, false};
+  }
+  static AgentResult Delegated() { return {true, Json::object(), "", "", true, true}; }
 };
 
 // One agent type's behaviour. Handle() runs on one of the runtime's worker

@@ -79,7 +79,9 @@ class AgentRuntime::Impl {
 
   void Run(const std::atomic<bool>& stop) {
     cancels_->Start();
-    std::thread heartbeats([&] { HeartbeatLoop(stop); });
+    std::thread heartbeats([&] {
+      if (options_.heartbeat) HeartbeatLoop(stop);
+    });
     std::vector<std::thread> workers;
     for (size_t i = 0; i < capacity_; ++i) workers.emplace_back([&] { WorkLoop(stop); });
     // The consumer is polled all the time, whatever runs: the group sees the
@@ -130,7 +132,7 @@ class AgentRuntime::Impl {
     heartbeats.join();
     CommitFinished();
     cancels_->Stop();
-    SendHeartbeat("stopping");
+    if (options_.heartbeat) SendHeartbeat("stopping");
     producer_.Flush(std::chrono::seconds(5));
     consumer_->Close();
   }
@@ -148,6 +150,7 @@ class AgentRuntime::Impl {
   size_t assigned_partitions() const { return consumer_->assigned_partitions(); }
 
   std::atomic<uint64_t> completed_{0};
+  std::atomic<uint64_t> delegated_{0};
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<uint64_t> cancelled_{0};
@@ -333,6 +336,8 @@ class AgentRuntime::Impl {
       return cancels_->CancelReason(task.task_id(), task.attempt());
     };
     context.cancelled = [&] { return stop.load() || cancel_reason().has_value(); };
+    context.stopping = [&] { return stop.load(); };
+    context.tenant = task.tenant();
 
     const auto started = std::chrono::steady_clock::now();
     AgentResult result;
@@ -353,6 +358,10 @@ class AgentRuntime::Impl {
       result = AgentResult::Failure("CANCELLED", reason->empty() ? "Cancelled" : *reason,
                                     /*retryable=*/false);
       ++cancelled_;
+    }
+    if (result.delegated) {  // its new owner reports it
+      ++delegated_;
+      return true;
     }
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
@@ -481,6 +490,7 @@ AgentRuntime::~AgentRuntime() = default;
 
 void AgentRuntime::Run(const std::atomic<bool>& stop) { impl_->Run(stop); }
 uint64_t AgentRuntime::tasks_completed() const { return impl_->completed_; }
+uint64_t AgentRuntime::tasks_delegated() const { return impl_->delegated_; }
 uint64_t AgentRuntime::tasks_failed() const { return impl_->failed_; }
 uint64_t AgentRuntime::duplicates_dropped() const { return impl_->duplicates_; }
 uint64_t AgentRuntime::tasks_cancelled() const { return impl_->cancelled_; }

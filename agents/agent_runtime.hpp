@@ -44,6 +44,10 @@ struct AgentRuntimeOptions {
   // clusters that forbid auto-creation. Unset where another party made them
   // (the embedded development broker, which has no admin API).
   std::optional<kafka::TopicSettings> create_topics = kafka::TopicSettings{};
+  // Whether it heartbeats. Off for a process that hands its tasks on (the
+  // HTTP task forwarder): the types' agents heartbeat themselves, and its
+  // own capacity would count as theirs at the dispatch gate.
+  bool heartbeat = true;
 };
 
 // The agent side of the protocol (the C++ SDK): consumes `tasks.<type>` for
@@ -75,6 +79,7 @@ class AgentRuntime {
   uint64_t tasks_failed() const;
   uint64_t duplicates_dropped() const;
   uint64_t tasks_cancelled() const;   // also counted in tasks_failed()
+  uint64_t tasks_delegated() const;   // handed on (AgentResult::Delegated)
   uint64_t cancels_received() const;  // for this runtime's agent types
   uint64_t dead_lettered() const;     // task messages sent to `dlq`
   int producer_replacements() const;  // Kafka clients replaced after a fatal error

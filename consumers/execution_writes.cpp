@@ -63,6 +63,7 @@ void ExecutionWrites::Record(const engine::Decision& decision, const std::string
     message.set_attempt(task.attempt);
     message.set_step_id(task.step_id);
     message.set_agent_type(task.agent_type);
+    message.set_tenant(state.tenant);
     *message.mutable_request() = schemas::AgentRequestFromJson(task.request);
     *message.mutable_dispatched_at() = schemas::ToTimestamp(now);
     engine::Priority priority = engine::Priority::kNormal;

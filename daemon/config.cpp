@@ -7,6 +7,8 @@
 #include <optional>
 #include <sstream>
 
+#include "engine/definition_parser.hpp"
+
 namespace agentstudio::daemon {
 namespace {
 
@@ -213,6 +215,18 @@ const std::map<std::string, Setter>& Settings() {
        [](Config& c, const std::string& v) {
          c.agent_types = SplitList(v);
          return std::string();
+       }},
+      {"AGENTSTUDIO_HTTP_AGENT_TYPES",
+       [](Config& c, const std::string& v) {
+         c.http_agent_types = SplitList(v);
+         for (const std::string& type : c.http_agent_types) {
+           if (!engine::IsValidIdentifier(type)) return "not an agent type: " + type;
+         }
+         return std::string();
+       }},
+      {"AGENTSTUDIO_HTTP_AGENT_SILENCE_MS",
+       [](Config& c, const std::string& v) {
+         return SetInt(c.http_agent_silence_ms, v, 1000, 3600000);
        }},
       {"AGENTSTUDIO_BROKER_FILE",
        [](Config& c, const std::string& v) {

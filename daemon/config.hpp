@@ -41,6 +41,13 @@ struct Config {
   // AGENTSTUDIO_AGENT_TYPES: comma-separated reference agent types the agent role serves; empty =
   // all.
   std::vector<std::string> agent_types;
+  // AGENTSTUDIO_HTTP_AGENT_TYPES: agent types whose agents speak HTTP; the
+  // agent role posts their tasks to the endpoints those agents' heartbeats
+  // name (agents/http_task_forwarder.hpp).
+  std::vector<std::string> http_agent_types;
+  // AGENTSTUDIO_HTTP_AGENT_SILENCE_MS: how long an HTTP agent may go without
+  // a heartbeat before the forwarder posts the tasks it holds elsewhere.
+  int http_agent_silence_ms = 30000;
   // AGENTSTUDIO_BROKER_FILE: where the broker role writes its bootstrap list.
   std::string broker_file;
   // AGENTSTUDIO_METRICS_ADDR: where a process without the front door serves

@@ -181,6 +181,7 @@ void FrontDoor::ReportHeartbeat(const Pistache::Rest::Request& request, Response
   }
   heartbeat.set_schema_version(schemas::kSchemaVersion);
   heartbeat.set_agent_id(agent_id);
+  heartbeat.set_tenant(caller.tenant);  // whose tasks a forwarder may post to it
   *heartbeat.mutable_timestamp() = schemas::ToTimestamp(engine::WallClockNow());
   const std::string trace = TraceparentOf(request);
   auto shared = std::make_shared<ResponseWriter>(std::move(response));

@@ -102,6 +102,19 @@ void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agen
                Reading([&agent] { return static_cast<uint64_t>(agent.producer_replacements()); }));
 }
 
+void AddForwarderMetrics(MetricsRegistry& registry, const agents::AgentRuntime& forwarder) {
+  const std::string help =
+      "Tasks of HTTP agents' types handed to an agent and reported by it, or failed here "
+      "(refused by the agents, cancelled)";
+  registry.Add("agentstudio_forwarded_tasks_total", help, kCounter, {{"outcome", "reported"}},
+               Reading([&forwarder] { return forwarder.tasks_delegated(); }));
+  registry.Add("agentstudio_forwarded_tasks_total", help, kCounter, {{"outcome", "failed"}},
+               Reading([&forwarder] { return forwarder.tasks_failed(); }));
+  registry.Add("agentstudio_forwarded_tasks_held", "Tasks of HTTP agents held by the forwarder now",
+               kGauge, {},
+               Reading([&forwarder] { return static_cast<uint64_t>(forwarder.tasks_running()); }));
+}
+
 void AddProducerMetrics(MetricsRegistry& registry, const std::string& client,
                         const kafka::MessageProducer& producer) {
   // The counter, not the producer: the front door's goes before its endpoint.

@@ -21,6 +21,8 @@ void AddSchedulerMetrics(MetricsRegistry& registry, const kafka::SchedulerConsum
                          const kafka::HeartbeatConsumer& heartbeats,
                          const kafka::TimerSweeper& sweeper, const kafka::DispatchGate& gate);
 void AddRelayMetrics(MetricsRegistry& registry, const kafka::OutboxRelay& relay);
+// The HTTP task forwarder's (the agent role with AGENTSTUDIO_HTTP_AGENT_TYPES).
+void AddForwarderMetrics(MetricsRegistry& registry, const agents::AgentRuntime& forwarder);
 void AddAgentMetrics(MetricsRegistry& registry, const agents::AgentRuntime& agent);
 // The Kafka clients a producer replaced after fatal errors, as `client`.
 void AddProducerMetrics(MetricsRegistry& registry, const std::string& client,

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agents/agent_runtime.hpp"
+#include "agents/http_task_forwarder.hpp"
 #include "agents/reference/reference_agents.hpp"
 #include "consumers/dispatch_gate.hpp"
 #include "consumers/heartbeat_consumer.hpp"
@@ -79,12 +80,15 @@ struct RoleRunner::Parts {
   std::unique_ptr<kafka::DispatchGate> gate;
   std::unique_ptr<kafka::OutboxRelay> relay;
   std::unique_ptr<agents::AgentRuntime> agent;
-  MetricsRegistry metrics;                            // reads the parts above
-  std::unique_ptr<MetricsEndpoint> metrics_endpoint;  // without a front door
+  std::shared_ptr<agents::AgentEndpoints> endpoints;    // the forwarder's
+  std::unique_ptr<agents::AgentRuntime> forwarder;      // of HTTP agents' types
+  std::shared_ptr<agents::FinalReports> final_reports;  // the forwarder's
+  MetricsRegistry metrics;                              // reads the parts above
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;    // without a front door
 
   std::atomic<bool> stop_agent{false}, stop_scheduler{false}, stop_relay{false};
   std::thread agent_thread, scheduler_thread, heartbeat_thread, sweeper_thread, pruner_thread,
-      gate_thread, relay_thread;
+      gate_thread, relay_thread, forwarder_thread;
   bool stopped = false;
 
   explicit Parts(Config c) : config(std::move(c)), topics(config.topic_prefix) {}
@@ -196,6 +200,50 @@ void RoleRunner::Start(const std::function<void(const std::string&)>& on_broker)
     AddAgentMetrics(p.metrics, *p.agent);
     spdlog::info("agent {} serving {}", c.agent_id, fmt::join(p.agent->agent_types(), ", "));
   }
+  if (!c.Has(Role::kAgent) && !c.http_agent_types.empty()) {
+    spdlog::info("AGENTSTUDIO_HTTP_AGENT_TYPES is for the agent role, not run here");
+  }
+  if (c.Has(Role::kAgent) && !c.http_agent_types.empty()) {
+    if (p.agent) {
+      for (const std::string& type : p.agent->agent_types()) {
+        if (std::find(c.http_agent_types.begin(), c.http_agent_types.end(), type) !=
+            c.http_agent_types.end()) {
+          throw std::runtime_error("agent type " + type +
+                                   " is both a reference agent of this process and in "
+                                   "AGENTSTUDIO_HTTP_AGENT_TYPES: two consumers would split its "
+                                   "tasks; set AGENTSTUDIO_AGENT_TYPES without it");
+        }
+      }
+    }
+    // HTTP agents' tasks: consumed here in the agents group, posted to the
+    // agents, reported by them through the callback API.
+    p.endpoints = std::make_shared<agents::AgentEndpoints>(
+        p.Properties(c.agent_id + "-endpoints"), p.topics,
+        std::chrono::milliseconds(c.http_agent_silence_ms));
+    p.endpoints->Start();
+    p.final_reports =
+        std::make_shared<agents::FinalReports>(p.Properties(c.agent_id + "-reports"), p.topics);
+    p.final_reports->Start();
+    std::vector<std::unique_ptr<agents::AgentHandler>> forwarders;
+    for (const std::string& type : c.http_agent_types) {
+      forwarders.push_back(
+          std::make_unique<agents::HttpTaskForwarder>(type, p.endpoints, p.final_reports));
+    }
+    agents::AgentRuntimeOptions options{p.Properties(c.agent_id + "-forwarder"), p.topics,
+                                        c.agent_id + "-forwarder",
+                                        std::chrono::milliseconds(c.heartbeat_ms),
+                                        std::chrono::milliseconds(c.kafka_session_timeout_ms)};
+    // A forwarded task holds a thread (waiting) while its agent runs it; the
+    // dispatch gate bounds how many there are by the agents' capacity.
+    options.max_concurrent_tasks = std::max<size_t>(256, static_cast<size_t>(c.agent_concurrency));
+    options.create_topics = p.broker ? std::nullopt : std::optional(topic_settings);
+    options.heartbeat = false;
+    p.forwarder = std::make_unique<agents::AgentRuntime>(std::move(options), std::move(forwarders));
+    p.forwarder_thread = std::thread([&p] { p.forwarder->Run(p.stop_agent); });
+    AddForwarderMetrics(p.metrics, *p.forwarder);
+    spdlog::info("agent {} forwarding the tasks of {} to HTTP agents", c.agent_id,
+                 fmt::join(c.http_agent_types, ", "));
+  }
   if (c.Has(Role::kFrontdoor)) {
     if (p.scheduler) {
       // With a scheduler in this process, open the door once it holds its
@@ -266,6 +314,9 @@ void RoleRunner::Stop() {
   if (p.feed) p.feed->Stop();
   p.stop_agent = true;
   if (p.agent_thread.joinable()) p.agent_thread.join();
+  if (p.forwarder_thread.joinable()) p.forwarder_thread.join();
+  if (p.final_reports) p.final_reports->Stop();
+  if (p.endpoints) p.endpoints->Stop();
   p.stop_scheduler = true;
   if (p.scheduler_thread.joinable()) p.scheduler_thread.join();
   if (p.heartbeat_thread.joinable()) p.heartbeat_thread.join();
@@ -300,6 +351,9 @@ void RoleRunner::Stop() {
   p.feed.reset();
   p.executor.reset();
   p.agent.reset();
+  p.final_reports.reset();
+  p.forwarder.reset();
+  p.endpoints.reset();
   p.heartbeats.reset();
   p.sweeper.reset();
   p.pruner.reset();

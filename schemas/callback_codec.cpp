@@ -176,6 +176,18 @@ std::variant<agentstudio::v1::AgentHeartbeat, engine::FieldErrors> ParseHeartbea
       out.set_capacity(it->get<int>());
     }
   }
+  if (const auto it = body.find("endpoint"); it != body.end() && !it->is_null()) {
+    const std::string url = it->is_string() ? it->get<std::string>() : "";
+    const bool web = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+    if (!web || url.size() > 2048 || url.find_first_of(" \t\r\n") != std::string::npos) {
+      errors.push_back({"endpoint",
+                        "endpoint must be an http:// or https:// URL (where the agent takes its "
+                        "tasks: POST <endpoint>/v1/tasks)",
+                        kInvalid});
+    } else {
+      out.set_endpoint(url);
+    }
+  }
   if (const Json* metrics = ObjectField(body, "metrics", errors, false)) {
     for (const auto& [name, value] : metrics->items()) {
       if (!value.is_number()) {

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""An example agent over Kafka: `word-counter` counts the words of
-`input.text` (or of each of `input.texts`), reporting a log line, progress
-and a thought as it goes. Configured by the daemon's environment names
-(AGENTSTUDIO_KAFKA_BROKERS, AGENTSTUDIO_TOPIC_PREFIX, ...); SIGTERM or
-Ctrl-C drains it. PYTHONPATH needs this folder and build/python (the
-generated Protobuf modules)."""
+"""An example agent: `word-counter` counts the words of `input.text` (or of
+each of `input.texts`), reporting a log line, progress and a thought as it
+goes. Over Kafka by default, configured by the daemon's environment names
+(AGENTSTUDIO_KAFKA_BROKERS, AGENTSTUDIO_TOPIC_PREFIX, ...; PYTHONPATH needs
+this folder and build/python, the generated Protobuf modules); over HTTP
+with AGENTSTUDIO_AGENT_TRANSPORT=http (AGENTSTUDIO_URL, the front door, and
+the agent's credential in AGENTSTUDIO_AGENT_TOKEN or AGENTSTUDIO_AGENT_API_KEY;
+see agentstudio_agent/http_runtime.py). SIGTERM or Ctrl-C drains it."""
 
 import collections
 import logging
 import signal
 import time
 
-from agentstudio_agent import AgentError, Handler, KafkaAgentRuntime, TaskContext
+import os
+
+from agentstudio_agent import AgentError, Handler, TaskContext
 
 
 class WordCounter(Handler):
@@ -25,7 +29,10 @@ class WordCounter(Handler):
             raise AgentError("INVALID_INPUT", "input.text (a string) or input.texts (strings) "
                              "is required", retryable=False)
         context.report_log("info", f"counting the words of {len(texts)} text(s)")
-        time.sleep(max(0, context.configuration.get("sleepMs", 0)) / 1000)  # to test long tasks
+        # A long task, to test them: it stops early when cancelled.
+        deadline = time.monotonic() + max(0, context.configuration.get("sleepMs", 0)) / 1000
+        while time.monotonic() < deadline and not context.cancelled():
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         counts = collections.Counter()
         for index, text in enumerate(texts, start=1):
             counts.update(word.strip(".,;:!?\"'()").lower() for word in text.split())
@@ -41,7 +48,12 @@ class WordCounter(Handler):
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    runtime = KafkaAgentRuntime([WordCounter()])
+    if os.environ.get("AGENTSTUDIO_AGENT_TRANSPORT", "kafka") == "http":
+        from agentstudio_agent import HttpAgentRuntime
+        runtime = HttpAgentRuntime([WordCounter()])
+    else:
+        from agentstudio_agent import KafkaAgentRuntime
+        runtime = KafkaAgentRuntime([WordCounter()])
     signal.signal(signal.SIGTERM, lambda *_: runtime.stop())
     signal.signal(signal.SIGINT, lambda *_: runtime.stop())
     runtime.run()

@@ -1,4 +1,4 @@
--- Whether this gate may release dispatches of one agent type now: the lock,
+-- Whether this gate may release dispatches of one agent type now. The lock,
 -- held until the transaction ends, keeps two gates from both handing out the
 -- same free slot. A gate that does not get it skips the type, whose holder
 -- is counting it already (a commit after that count notifies every gate

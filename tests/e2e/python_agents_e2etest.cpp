@@ -82,13 +82,60 @@ bool CommittedToTheEnd(const std::string& bootstrap, const std::string& group,
   return all;
 }
 
-class PythonAgentTest : public ::testing::Test {
+// A stack of agentstudiod processes whose own agent serves only `noop`, for
+// the Python agent serving `word-counter`.
+class PythonStackTest : public ::testing::Test {
  protected:
-  PythonAgentTest() : stack_(Options()) {}
-  ~PythonAgentTest() override {
+  explicit PythonStackTest(testing::ProcessStackOptions options) : stack_(std::move(options)) {}
+  ~PythonStackTest() override {
     // The agent made its topic itself (the shared broker does not auto-create).
     testing::DeleteTopicsWithPrefix(stack_.bootstrap(), stack_.topics().tasks("word-counter"));
   }
+
+  // Polls GET /v1/tasks/{id} until the task ended; returns it.
+  Json WaitForTaskEnd(const std::string& id) {
+    Json task;
+    EXPECT_TRUE(testing::WaitUntil(
+        [&] {
+          task = Http("GET", stack_.Url("/v1/tasks/" + id)).Json()["data"];
+          const std::string status = task.value("status", "");
+          return status == "completed" || status == "failed";
+        },
+        std::chrono::seconds(60)))
+        << task.dump();
+    return task;
+  }
+
+  // Runs a workflow of a word-counter step, then a noop one; returns it ended.
+  Json RunCountThenNoop() {
+    const auto created = Http("POST", stack_.Url("/api/workflows"), R"({"definition": {
+        "id": "count-then-noop", "name": "Count, then nothing", "pattern": "sequential",
+        "steps": [
+          {"id": "count", "name": "Count the words", "agentType": "word-counter",
+           "input": {"texts": ["The cat sat.", "The cat ran, the dog sat."]}},
+          {"id": "after", "name": "After", "agentType": "noop", "dependsOn": ["count"]}]}})");
+    EXPECT_EQ(created.status, 201) << created.body;
+    return stack_.WaitForEnd(created.Json().value("id", ""));
+  }
+
+  // Starts a word-counter task taking `sleep_ms`; returns its id.
+  std::string StartTask(int sleep_ms) {
+    const auto accepted = Http("POST", stack_.Url("/v1/tasks"),
+                               Json({{"agent_type", "word-counter"},
+                                     {"task_type", "count"},
+                                     {"input", {{"text", "a b c"}}},
+                                     {"configuration", {{"sleepMs", sleep_ms}}}})
+                                   .dump());
+    EXPECT_EQ(accepted.status, 202) << accepted.body;
+    return accepted.Json().value("task_id", "");
+  }
+
+  testing::ProcessStack stack_;
+};
+
+class PythonAgentTest : public PythonStackTest {
+ protected:
+  PythonAgentTest() : PythonStackTest(Options()) {}
 
   static testing::ProcessStackOptions Options() {
     testing::ProcessStackOptions options;
@@ -116,34 +163,11 @@ class PythonAgentTest : public ::testing::Test {
     EXPECT_TRUE(known) << "the Python agent's type never became known:\n" << agent->Output();
     return agent;
   }
-
-  // Polls GET /v1/tasks/{id} until the task ended; returns it.
-  Json WaitForTaskEnd(const std::string& id) {
-    Json task;
-    EXPECT_TRUE(testing::WaitUntil(
-        [&] {
-          task = Http("GET", stack_.Url("/v1/tasks/" + id)).Json()["data"];
-          const std::string status = task.value("status", "");
-          return status == "completed" || status == "failed";
-        },
-        std::chrono::seconds(60)))
-        << task.dump();
-    return task;
-  }
-
-  testing::ProcessStack stack_;
 };
 
 TEST_F(PythonAgentTest, ShouldServeAWorkflowStepReportingLogsProgressAndThoughts) {
   auto agent = StartAgent();
-  const auto created = Http("POST", stack_.Url("/api/workflows"), R"({"definition": {
-      "id": "count-then-noop", "name": "Count, then nothing", "pattern": "sequential",
-      "steps": [
-        {"id": "count", "name": "Count the words", "agentType": "word-counter",
-         "input": {"texts": ["The cat sat.", "The cat ran, the dog sat."]}},
-        {"id": "after", "name": "After", "agentType": "noop", "dependsOn": ["count"]}]}})");
-  ASSERT_EQ(created.status, 201) << created.body;
-  const Json ended = stack_.WaitForEnd(created.Json()["id"]);
+  const Json ended = RunCountThenNoop();
   ASSERT_EQ(ended["status"], "completed") << ended.dump() << agent->Output();
   const Json count = ended.at("tasks").at(0);
   EXPECT_EQ(count["response"]["result"]["words"], 9);
@@ -226,17 +250,7 @@ TEST_F(PythonAgentTest, ShouldFailATaskForGoodAndDeadLetterWhatDoesNotDecode) {
 TEST_F(PythonAgentTest, ShouldRunATaskOnceThroughRebalancesAndFinishItOnSigterm) {
   auto agent = StartAgent("1");
   testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
-  const auto start = [&](int sleep_ms) {
-    const auto accepted = Http("POST", stack_.Url("/v1/tasks"),
-                               Json({{"agent_type", "word-counter"},
-                                     {"task_type", "count"},
-                                     {"input", {{"text", "a b c"}}},
-                                     {"configuration", {{"sleepMs", sleep_ms}}}})
-                                   .dump());
-    EXPECT_EQ(accepted.status, 202) << accepted.body;
-    return accepted.Json().value("task_id", "");
-  };
-  const std::string slow = start(4000);
+  const std::string slow = StartTask(4000);
   ASSERT_TRUE(testing::WaitUntil([&] {
     return Http("GET", stack_.Url("/v1/tasks/" + slow)).Json()["data"]["status"] == "running";
   })) << agent->Output();
@@ -256,12 +270,12 @@ TEST_F(PythonAgentTest, ShouldRunATaskOnceThroughRebalancesAndFinishItOnSigterm)
   }
   const Json first = WaitForTaskEnd(slow);
   EXPECT_EQ(first["status"], "completed") << first.dump() << agent->Output();
-  const std::string next = start(0);
+  const std::string next = StartTask(0);
   EXPECT_EQ(WaitForTaskEnd(next)["status"], "completed") << "partitions stuck paused\n"
                                                          << agent->Output();
   EXPECT_EQ(reports.FinalReports(slow).size(), 1u) << "the slow task ran twice";
 
-  const std::string last = start(2000);
+  const std::string last = StartTask(2000);
   ASSERT_TRUE(testing::WaitUntil([&] {
     return Http("GET", stack_.Url("/v1/tasks/" + last)).Json()["data"]["status"] == "running";
   }));
@@ -272,6 +286,166 @@ TEST_F(PythonAgentTest, ShouldRunATaskOnceThroughRebalancesAndFinishItOnSigterm)
   EXPECT_TRUE(CommittedToTheEnd(stack_.bootstrap(), stack_.topics().prefix() + "agents",
                                 stack_.topics().tasks("word-counter"), &why))
       << why << agent->Output();
+}
+
+// A cancel on agent-control reaches the Python agent: the two-minute task
+// stops at once, so the agent (one task at a time) runs the next long before
+// that (the wait gives up after one minute).
+TEST_F(PythonAgentTest, ShouldStopACancelledTask) {
+  auto agent = StartAgent("1");
+  const std::string endless = StartTask(120000);
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", stack_.Url("/v1/tasks/" + endless)).Json()["data"]["status"] == "running";
+  })) << agent->Output();
+  ASSERT_EQ(Http("POST", stack_.Url("/v1/tasks/" + endless + "/cancel")).status, 200);
+  const std::string next = StartTask(0);
+  EXPECT_EQ(WaitForTaskEnd(next)["status"], "completed") << agent->Output();
+  agent->Signal(SIGTERM);
+  EXPECT_EQ(agent->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << agent->Output();
+}
+
+// The HTTP flavour: the same example agent with no Kafka client (PYTHONPATH
+// without the generated Protobuf modules), taking its tasks from the agent
+// role's forwarder (AGENTSTUDIO_HTTP_AGENT_TYPES) at the endpoint its
+// heartbeats name, and reporting through the callback API.
+class PythonHttpAgentTest : public PythonStackTest {
+ protected:
+  PythonHttpAgentTest() : PythonStackTest(Options()) {}
+
+  static testing::ProcessStackOptions Options() {
+    testing::ProcessStackOptions options;
+    options.agent_types = {"noop"};
+    options.env["AGENTSTUDIO_HTTP_AGENT_TYPES"] = "word-counter";
+    // Two tasks more than the agent's capacity reach the forwarder, which
+    // the agent then turns away (429) until it has room.
+    options.env["AGENTSTUDIO_DISPATCH_PREFETCH"] = "2";
+    // An agent silent for 3 s is gone (it heartbeats every 500 ms here).
+    options.env["AGENTSTUDIO_HTTP_AGENT_SILENCE_MS"] = "3000";
+    return options;
+  }
+
+  std::unique_ptr<testing::ChildProcess> StartAgent(const std::string& concurrency,
+                                                    const std::string& id = "agent-py-http") {
+    const std::string source = AGENTSTUDIO_SOURCE_DIR;
+    auto agent = std::make_unique<testing::ChildProcess>(
+        "/usr/bin/python3", std::vector<std::string>{source + "/agents/python/example_agent.py"},
+        std::map<std::string, std::string>{{"PYTHONPATH", source + "/agents/python"},
+                                           {"AGENTSTUDIO_AGENT_TRANSPORT", "http"},
+                                           {"AGENTSTUDIO_URL", stack_.Url("")},
+                                           {"AGENTSTUDIO_AGENT_ID", id},
+                                           {"AGENTSTUDIO_HEARTBEAT_MS", "500"},
+                                           {"AGENTSTUDIO_AGENT_CONCURRENCY", concurrency}},
+        "python-http-agent");
+    EXPECT_TRUE(testing::WaitUntil([&] {
+      const Json agent = Http("GET", stack_.Url("/v1/agents/" + id)).Json();
+      return agent.contains("data") && agent["data"]["status"] == "active";
+    })) << "the HTTP agent's heartbeat never arrived:\n"
+        << agent->Output();
+    return agent;
+  }
+
+  // Waits until the task runs and the agent (of capacity 1, with no other
+  // task) says in its heartbeat that it holds one.
+  bool TakenBy(const std::string& task_id, const std::string& agent_id) {
+    return testing::WaitUntil([&] {
+      const Json task = Http("GET", stack_.Url("/v1/tasks/" + task_id)).Json()["data"];
+      const Json agent = Http("GET", stack_.Url("/v1/agents/" + agent_id)).Json()["data"];
+      return task.value("status", "") == "running" && agent.is_object() &&
+             agent["metrics"].value("active_tasks", 0.0) == 1.0;
+    });
+  }
+
+  // The agent whose completion the task's results are.
+  std::string RanOn(const std::string& task_id) {
+    const Json results = Http("GET", stack_.Url("/v1/tasks/" + task_id + "/results")).Json();
+    return results.contains("metadata") ? results["metadata"].value("agentId", "") : "";
+  }
+};
+
+TEST_F(PythonHttpAgentTest, ShouldServeWorkflowStepsAndTasksOverHttpAndDrainOnSigterm) {
+  auto agent = StartAgent("1");
+  const Json seen = Http("GET", stack_.Url("/v1/agents/agent-py-http")).Json()["data"];
+  EXPECT_EQ(seen["metrics"]["capacity"], 1) << seen.dump();
+  const Json ended = RunCountThenNoop();
+  ASSERT_EQ(ended["status"], "completed") << ended.dump() << agent->Output();
+  const Json count = ended.at("tasks").at(0);
+  EXPECT_EQ(count["response"]["result"]["words"], 9);
+  EXPECT_EQ(count["response"]["result"]["top"], Json({"the", "cat", "sat"}));
+  EXPECT_EQ(count["response"]["metadata"]["agentId"], "agent-py-http");
+  ASSERT_EQ(count["response"]["thoughts"].size(), 1u);
+
+  // A failure for good, reported as an error through the callback API.
+  const auto refused = Http("POST", stack_.Url("/v1/tasks"),
+                            R"({"agent_type": "word-counter", "task_type": "count",
+                                "input": {"text": 42}})");
+  ASSERT_EQ(refused.status, 202) << refused.body;
+  const Json failed = WaitForTaskEnd(refused.Json()["task_id"]);
+  EXPECT_EQ(failed["status"], "failed") << failed.dump();
+  EXPECT_NE(failed.value("error", "").find("input.text (a string)"), std::string::npos)
+      << failed.dump();
+  EXPECT_EQ(failed["attempt"], 1) << "INVALID_INPUT is not retryable";
+
+  // Three tasks for an agent that runs one at a time: all three reach the
+  // forwarder (capacity 1 plus a prefetch of 2), the agent answers 429 while
+  // busy, the forwarder tries again later, and each runs once.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    const auto accepted = Http("POST", stack_.Url("/v1/tasks"),
+                               Json({{"agent_type", "word-counter"},
+                                     {"task_type", "count"},
+                                     {"input", {{"text", "one two two"}}},
+                                     {"configuration", {{"sleepMs", 300}}}})
+                                   .dump());
+    ASSERT_EQ(accepted.status, 202) << accepted.body;
+    ids.push_back(accepted.Json()["task_id"]);
+  }
+  for (const std::string& id : ids) {
+    const Json done = WaitForTaskEnd(id);
+    EXPECT_EQ(done["status"], "completed") << done.dump() << agent->Output();
+    EXPECT_EQ(done["attempt"], 1) << done.dump();
+    EXPECT_EQ(done["result"]["words"], 3);
+  }
+
+  // A cancel reaches the agent: it stops the two-minute task at once, so the
+  // next task runs long before that (the wait gives up after one minute).
+  const std::string endless = StartTask(120000);
+  ASSERT_TRUE(TakenBy(endless, "agent-py-http")) << agent->Output();
+  ASSERT_EQ(Http("POST", stack_.Url("/v1/tasks/" + endless + "/cancel")).status, 200);
+  const std::string after = StartTask(0);
+  EXPECT_EQ(WaitForTaskEnd(after)["status"], "completed") << agent->Output();
+
+  // SIGTERM while a task runs: the drain lets it finish and report.
+  const std::string last = StartTask(1500);
+  ASSERT_TRUE(TakenBy(last, "agent-py-http")) << agent->Output();
+  agent->Signal(SIGTERM);
+  EXPECT_EQ(agent->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << agent->Output();
+  const Json finished = WaitForTaskEnd(last);
+  EXPECT_EQ(finished["status"], "completed") << finished.dump();
+  EXPECT_EQ(finished["attempt"], 1);
+  EXPECT_TRUE(testing::WaitUntil([&] {
+    return Http("GET", stack_.Url("/v1/agents/agent-py-http")).Json()["data"]["status"] ==
+           "inactive";
+  })) << "its last heartbeat says it stopped";
+  for (const std::string& failure : stack_.Stop()) ADD_FAILURE() << failure;
+}
+
+// An agent killed while it runs a task: the forwarder, which held the task
+// until its final report, posts it to another agent once the first is
+// silent, and the task completes, at its first attempt.
+TEST_F(PythonHttpAgentTest, ShouldRunATaskElsewhereWhenItsAgentDies) {
+  auto first = StartAgent("1", "agent-py-http-1");
+  const std::string id = StartTask(4000);
+  ASSERT_TRUE(TakenBy(id, "agent-py-http-1")) << first->Output();
+  first->Signal(SIGKILL);
+  first->Wait(std::chrono::seconds(10));
+  auto second = StartAgent("1", "agent-py-http-2");
+  const Json done = WaitForTaskEnd(id);
+  EXPECT_EQ(done["status"], "completed") << done.dump() << second->Output();
+  EXPECT_EQ(done["attempt"], 1) << "the same attempt, run again";
+  EXPECT_EQ(RanOn(id), "agent-py-http-2");
+  second->Signal(SIGTERM);
+  EXPECT_EQ(second->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << second->Output();
+  for (const std::string& failure : stack_.Stop()) ADD_FAILURE() << failure;
 }
 
 }  // namespace

@@ -88,12 +88,14 @@ TEST(CallbackCodec, ShouldReadAHeartbeatAndRefuseBadOnes) {
                                           {"load", 0.5},
                                           {"active_tasks", 3},
                                           {"capacity", 8},
+                                          {"endpoint", "http://10.0.0.5:8081"},
                                           {"metrics", {{"memory_usage_mb", 1024}}}});
   ASSERT_TRUE(std::holds_alternative<agentstudio::v1::AgentHeartbeat>(beat));
   const auto& heartbeat = std::get<agentstudio::v1::AgentHeartbeat>(beat);
   EXPECT_EQ(heartbeat.status(), "degraded");
   EXPECT_EQ(heartbeat.active_tasks(), 3);
   EXPECT_EQ(heartbeat.capacity(), 8);
+  EXPECT_EQ(heartbeat.endpoint(), "http://10.0.0.5:8081");
   EXPECT_EQ(heartbeat.metrics().at("memory_usage_mb"), 1024);
   const auto errors = [](const Json& body) {
     auto parsed = ParseHeartbeatCallback(body);
@@ -106,6 +108,9 @@ TEST(CallbackCodec, ShouldReadAHeartbeatAndRefuseBadOnes) {
   EXPECT_EQ(errors({{"agent_types", {"x"}}, {"load", 2}}), "load");
   EXPECT_EQ(errors({{"agent_types", {"x"}}, {"capacity", -1}}), "capacity");
   EXPECT_EQ(errors({{"agent_types", {"x"}}, {"capacity", 1.5}}), "capacity");
+  EXPECT_EQ(errors({{"agent_types", {"x"}}, {"endpoint", "file:///etc/passwd"}}), "endpoint");
+  EXPECT_EQ(errors({{"agent_types", {"x"}}, {"endpoint", "http://a b"}}), "endpoint");
+  EXPECT_EQ(errors({{"agent_types", {"x"}}, {"endpoint", 7}}), "endpoint");
   EXPECT_EQ(errors({{"agent_types", {"x"}}, {"metrics", {{"m", "high"}}}}), "metrics.m");
 }
 

@@ -25,11 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import (OFFSET_END, Consumer, KafkaError, KafkaException, Producer,
+                             TopicPartition)
 from confluent_kafka.admin import AdminClient, NewTopic
 from google.protobuf import json_format, struct_pb2
 
-from agentstudio.v1 import agent_heartbeat_pb2, task_event_pb2, task_message_pb2
+from agentstudio.v1 import (agent_heartbeat_pb2, task_control_pb2, task_event_pb2,
+                            task_message_pb2)
 from agentstudio_agent.handler import AgentError, Handler, TaskContext, response_of, thoughts_of
 
 SCHEMA_VERSION = 1
@@ -133,6 +135,62 @@ class _Report:
     due: float = 0.0
 
 
+class _CancelListener:
+    """This process's view of `<prefix>agent-control`, as the C++ runtime's
+    CancelListener: every partition read from its end without a group (the
+    scheduler cannot know which process holds a task), remembering the
+    cancels addressed to these agent types (the message key). Cancels sent
+    while the process was down are not seen; the scheduler ignores their
+    tasks' late results anyway."""
+
+    def __init__(self, brokers: str, topic: str, agent_types: Set[str]):
+        self._types = agent_types
+        self._lock = threading.Lock()
+        self._cancelled: "collections.OrderedDict[Tuple[str, int], str]" = \
+            collections.OrderedDict()
+        self._stop = threading.Event()
+        self._consumer = Consumer({"bootstrap.servers": brokers,
+                                   "group.id": f"cancel-listener-{uuid.uuid4()}",
+                                   "enable.auto.commit": False})
+        metadata = self._consumer.list_topics(topic, timeout=10)
+        if topic not in metadata.topics or metadata.topics[topic].error is not None:
+            raise RuntimeError(f"cannot read {topic}")
+        self._consumer.assign([TopicPartition(topic, p, OFFSET_END)
+                               for p in metadata.topics[topic].partitions])
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._consumer.close()
+
+    def reason(self, task_id: str, attempt: int) -> Optional[str]:
+        with self._lock:
+            return self._cancelled.get((task_id, attempt))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            message = self._consumer.poll(0.2)
+            if message is None or message.error() is not None:
+                continue
+            if (message.key() or b"").decode("utf-8", "replace") not in self._types:
+                continue  # another agent type's task
+            control = task_control_pb2.TaskControl()
+            try:
+                control.ParseFromString(message.value() or b"")
+            except Exception:  # every process reads it: counted by none, skipped
+                continue
+            if control.action != task_control_pb2.TaskControl.ACTION_CANCEL:
+                continue
+            with self._lock:
+                self._cancelled[(control.task_id, control.attempt)] = control.reason
+                while len(self._cancelled) > 10000:
+                    self._cancelled.popitem(last=False)
+
+
 class KafkaAgentRuntime:
     def __init__(self, handlers: List[Handler], options: Optional[RuntimeOptions] = None):
         self.options = options or RuntimeOptions.from_environment()
@@ -165,6 +223,7 @@ class KafkaAgentRuntime:
                                    "allow.auto.create.topics": True})
         self._workers = ThreadPoolExecutor(max_workers=self.options.capacity,
                                            thread_name_prefix="agent-task")
+        self._cancels: Optional[_CancelListener] = None  # made in run(), once topics exist
 
     # -- topics ------------------------------------------------------------
     def task_topic(self, agent_type: str) -> str:
@@ -192,6 +251,9 @@ class KafkaAgentRuntime:
         """Serves until stop(); then lets the running tasks finish (their
         handlers see cancelled()), reports and commits them, and leaves."""
         self._create_topics()
+        self._cancels = _CancelListener(self.options.brokers, self.options.prefix + "agent-control",
+                                        set(self.handlers))
+        self._cancels.start()
         self._consumer.subscribe([self.task_topic(t) for t in self.handlers],
                                  on_assign=self._on_assign, on_revoke=self._on_revoke)
         heartbeats = threading.Thread(target=self._heartbeat_loop, daemon=True)
@@ -228,6 +290,7 @@ class KafkaAgentRuntime:
             self._consumer.poll(0.1)
             self._commit()
         self._workers.shutdown(wait=True)
+        self._cancels.stop()
         self._send_heartbeat("stopping")
         self._producer.flush(10)
         self._consumer.close()
@@ -455,13 +518,28 @@ class KafkaAgentRuntime:
             _fill_thought(event.progress.thought, value)
             self._send_update(event, headers)
 
+        def cancel_reason() -> Optional[str]:
+            return self._cancels.reason(task.task_id, task.attempt) if self._cancels else None
+
         context = TaskContext(task_id=task.task_id, workflow_id=task.workflow_id,
                               step_id=task.step_id, agent_type=task.agent_type,
                               attempt=task.attempt, priority=task.priority or "normal",
                               request=_request_dict(task.request), report_progress=progress,
                               report_log=log_line, report_thought=thought,
-                              cancelled=self._stop.is_set)
-        progress(0, "accepted by " + self.options.agent_id)
+                              cancelled=lambda: self._stop.is_set() or cancel_reason() is not None)
+        event = self._event(task)
+        if cancel_reason() is None:  # a task cancelled while it was queued is not started
+            progress(0, "accepted by " + self.options.agent_id)
+            event = self._run_handler(task, context)
+        # Whatever the handler made of a cancel, the report says it was one.
+        reason = cancel_reason()
+        if reason is not None:
+            event = self._event(task)
+            event.error.code, event.error.message = "CANCELLED", reason or "Cancelled"
+            event.error.retryable = False
+        return event
+
+    def _run_handler(self, task, context: TaskContext) -> task_event_pb2.TaskEvent:
         started = time.monotonic()
         event = self._event(task)
         try:
