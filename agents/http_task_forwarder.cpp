@@ -10,6 +10,7 @@
 
 #include "agents/cancel_listener.hpp"
 #include "engine/backoff.hpp"
+#include "engine/workflow_definition.hpp"
 #include "schemas/message_decoding.hpp"
 
 namespace agentstudio::agents {
@@ -65,6 +66,20 @@ Answer Post(const std::string& url, const std::string& body, long timeout_ms) {
 
 // An answer that refuses the task itself, whichever agent is asked.
 bool RefusesTheTask(long status) { return status == 400 || status == 413 || status == 422; }
+
+// A 200 that says the agent finished this attempt (a repeat of a task it ran),
+// not whatever a fallback page answers to any request.
+bool SaysFinished(const Answer& answer) {
+  if (answer.status != 200) return false;
+  const Json body = Json::parse(answer.body, nullptr, false);
+  return body.is_object() && body.value("status", "") == "finished";
+}
+
+// How often a held task is posted again to the agent holding it: 202 says it
+// still runs it, 200 that it finished it; anything else (a process restarted
+// at the same address, which knows nothing of it, takes it anew) is handled
+// as for a first post.
+constexpr std::chrono::seconds kHoldProbe{5};
 
 bool IsFinal(const agentstudio::v1::TaskEvent& event) {
   return event.has_completion() || event.has_error() || event.has_handoff();
@@ -195,13 +210,16 @@ AgentResult HttpTaskForwarder::Handle(const TaskContext& context) {
   while (!context.cancelled()) {
     // Find an agent that takes the task.
     std::string taken_by;
+    // Messages queued before tasks carried their tenant are the default one's.
+    const std::string tenant =
+        context.tenant.empty() ? std::string(engine::kDefaultTenant) : context.tenant;
     const std::vector<std::string> endpoints =
-        endpoints_->Of(agent_type_, context.tenant, engine::WallClockNow());
+        endpoints_->Of(agent_type_, tenant, engine::WallClockNow());
     const uint64_t first = next_.fetch_add(1);
     for (size_t i = 0; i < endpoints.size() && taken_by.empty() && !context.cancelled(); ++i) {
       const std::string& endpoint = endpoints[(first + i) % endpoints.size()];
       const Answer answer = Post(endpoint + "/v1/tasks", body, 10000);
-      if (answer.status == 200) return AgentResult::Delegated();  // it finished this attempt
+      if (SaysFinished(answer)) return AgentResult::Delegated();  // a repeat of one it ran
       if (answer.status == 202) {
         taken_by = endpoint;
       } else if (RefusesTheTask(answer.status)) {
@@ -227,6 +245,7 @@ AgentResult HttpTaskForwarder::Handle(const TaskContext& context) {
     }
     backoff.Reset();
     // Hold it until its final report is in Kafka, or its agent is gone.
+    auto next_probe = std::chrono::steady_clock::now() + kHoldProbe;
     while (!reports_->WaitFor(context.task_id, context.attempt, std::chrono::seconds(1))) {
       if (context.cancelled()) {
         if (!stopping()) {  // a cancel, not a stop: tell the agent (once)
@@ -245,6 +264,28 @@ AgentResult HttpTaskForwarder::Handle(const TaskContext& context) {
                      taken_by, context.task_id);
         taken_by.clear();
         break;
+      }
+      if (std::chrono::steady_clock::now() >= next_probe) {
+        const Answer answer = Post(taken_by + "/v1/tasks", body, 10000);
+        // Finished, though its report never reached Kafka (refused for good):
+        // nothing will come, so the task is the agent's word.
+        if (SaysFinished(answer)) return AgentResult::Delegated();
+        if (RefusesTheTask(answer.status)) {
+          return AgentResult::Failure(
+              "AGENT_REFUSED",
+              "the agent refused the task (HTTP " + std::to_string(answer.status) + ")",
+              /*retryable=*/false);
+        }
+        // 202: still running, or taken anew by a process restarted at that
+        // address. No answer or 429: another agent may take it (at the same
+        // attempt: the scheduler applies the first final report).
+        if (answer.status != 202 && answer.status != 0) {
+          spdlog::warn("forwarder {}: {} no longer holds {} ({}); posting it again", agent_type_,
+                       taken_by, context.task_id, answer.status);
+          taken_by.clear();
+          break;
+        }
+        next_probe = std::chrono::steady_clock::now() + kHoldProbe;
       }
     }
     if (!taken_by.empty() && !context.cancelled()) return AgentResult::Delegated();

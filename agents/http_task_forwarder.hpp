@@ -86,8 +86,9 @@ class FinalReports {
 // Kafka (reference 000's control plane). For each task it
 //
 // - posts the task to `<endpoint>/v1/tasks` of a live agent of the type and
-//   of the task's tenant (round robin); 202 means taken, 200 that the agent
-//   already finished that attempt (a redelivery);
+//   of the task's tenant (round robin); 202 means taken, 200 with
+//   {"status": "finished"} that the agent already finished that attempt (a
+//   redelivery);
 // - tries the next agent, and after a pass over all of them waits (growing
 //   waits, engine::Backoff), when one answers 429, 503, another 5xx, 401,
 //   403, 404 or 405 (not the agent for it now), or not at all;
@@ -96,7 +97,11 @@ class FinalReports {
 // - holds the task, uncommitted, until the agent's final report is on
 //   `task-events` (the agent reports through the callback API), and posts it
 //   again to another agent when the one that took it is no longer heard
-//   from: an agent that dies after taking a task does not lose it;
+//   from: an agent that dies after taking a task does not lose it. Every 5 s
+//   it posts it again to the agent that holds it: 202 (still running, or
+//   taken anew by a process restarted at that address) keeps holding, 200
+//   {"status": "finished"} ends the hold (the report was refused for good),
+//   anything else moves the task to another agent;
 // - passes a cancel of the attempt on to the agent
 //   (`<endpoint>/v1/tasks/{id}/cancel`, body {attempt}).
 //

@@ -325,7 +325,8 @@ class PythonHttpAgentTest : public PythonStackTest {
   }
 
   std::unique_ptr<testing::ChildProcess> StartAgent(const std::string& concurrency,
-                                                    const std::string& id = "agent-py-http") {
+                                                    const std::string& id = "agent-py-http",
+                                                    const std::string& listen = "127.0.0.1:0") {
     const std::string source = AGENTSTUDIO_SOURCE_DIR;
     auto agent = std::make_unique<testing::ChildProcess>(
         "/usr/bin/python3", std::vector<std::string>{source + "/agents/python/example_agent.py"},
@@ -333,6 +334,7 @@ class PythonHttpAgentTest : public PythonStackTest {
                                            {"AGENTSTUDIO_AGENT_TRANSPORT", "http"},
                                            {"AGENTSTUDIO_URL", stack_.Url("")},
                                            {"AGENTSTUDIO_AGENT_ID", id},
+                                           {"AGENTSTUDIO_AGENT_LISTEN", listen},
                                            {"AGENTSTUDIO_HEARTBEAT_MS", "500"},
                                            {"AGENTSTUDIO_AGENT_CONCURRENCY", concurrency}},
         "python-http-agent");
@@ -445,6 +447,29 @@ TEST_F(PythonHttpAgentTest, ShouldRunATaskElsewhereWhenItsAgentDies) {
   EXPECT_EQ(RanOn(id), "agent-py-http-2");
   second->Signal(SIGTERM);
   EXPECT_EQ(second->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << second->Output();
+  for (const std::string& failure : stack_.Stop()) ADD_FAILURE() << failure;
+}
+
+// An agent killed and started again at the same address before the
+// forwarder could miss its heartbeats: the new process knows nothing of the
+// task, and the forwarder, posting the task to it again every few seconds
+// while it holds it, has it run there.
+TEST_F(PythonHttpAgentTest, ShouldRunATaskAgainWhenItsAgentRestartsAtTheSameAddress) {
+  const std::string listen = "127.0.0.1:" + std::to_string(testing::FreePort());
+  auto first = StartAgent("1", "agent-py-http-a", listen);
+  const std::string id = StartTask(8000);
+  ASSERT_TRUE(TakenBy(id, "agent-py-http-a")) << first->Output();
+  first->Signal(SIGKILL);
+  first->Wait(std::chrono::seconds(10));
+  auto again = StartAgent("1", "agent-py-http-b", listen);
+  // Its heartbeats keep the address heard: only the forwarder's next post of
+  // the task it holds finds that nobody there runs it, and the new process
+  // takes it and runs it from the start.
+  const Json done = WaitForTaskEnd(id);
+  EXPECT_EQ(done["status"], "completed") << done.dump() << again->Output();
+  EXPECT_EQ(RanOn(id), "agent-py-http-b");
+  again->Signal(SIGTERM);
+  EXPECT_EQ(again->Wait(std::chrono::seconds(30)), std::optional<int>(0)) << again->Output();
   for (const std::string& failure : stack_.Stop()) ADD_FAILURE() << failure;
 }
 

@@ -201,6 +201,9 @@ class HttpAgentRuntime:
             self._running[key] = cancelled
         return 202, {"task_id": key[0], "status": "accepted"}
 
+    # (A repeat of a finished dispatch is answered {"status": "finished"},
+    # which the forwarder reads as "done"; a bare 200 would not do.)
+
     def _cancel(self, task_id: str, body: Any) -> tuple:
         attempt = body.get("attempt") if isinstance(body, dict) else None
         with self._lock:
@@ -255,8 +258,14 @@ class HttpAgentRuntime:
             if failure is None and not self._report_final("completion", completion):
                 failure = {"code": "REPORT_REFUSED", "retryable": False,
                            "message": "the orchestrator refused the agent's completion for good"}
-            if failure is not None:
-                self._report_final("error", json.dumps({**base, "error": failure}))
+            if failure is not None and not self._report_final(
+                    "error", json.dumps({**base, "error": failure})):
+                # Refused for good too (a message too long, say): the least
+                # that can be said, so the task does not wait for ever.
+                self._report_final("error", json.dumps({**base, "error": {
+                    "code": str(failure.get("code") or "AGENT_ERROR")[:64],
+                    "message": str(failure.get("message") or "the agent failed")[:500],
+                    "retryable": bool(failure.get("retryable"))}}))
             with self._lock:
                 if failure is None:
                     self.completed += 1

@@ -154,6 +154,7 @@ class _CancelListener:
                                    "enable.auto.commit": False})
         metadata = self._consumer.list_topics(topic, timeout=10)
         if topic not in metadata.topics or metadata.topics[topic].error is not None:
+            self._consumer.close()
             raise RuntimeError(f"cannot read {topic}")
         self._consumer.assign([TopicPartition(topic, p, OFFSET_END)
                                for p in metadata.topics[topic].partitions])
@@ -173,7 +174,11 @@ class _CancelListener:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            message = self._consumer.poll(0.2)
+            try:
+                message = self._consumer.poll(0.2)
+            except KafkaException as error:  # keep listening: cancels matter
+                log.warning("agent-control: %s", error)
+                continue
             if message is None or message.error() is not None:
                 continue
             if (message.key() or b"").decode("utf-8", "replace") not in self._types:
@@ -251,9 +256,16 @@ class KafkaAgentRuntime:
         """Serves until stop(); then lets the running tasks finish (their
         handlers see cancelled()), reports and commits them, and leaves."""
         self._create_topics()
-        self._cancels = _CancelListener(self.options.brokers, self.options.prefix + "agent-control",
-                                        set(self.handlers))
-        self._cancels.start()
+        try:
+            self._cancels = _CancelListener(self.options.brokers,
+                                            self.options.prefix + "agent-control",
+                                            set(self.handlers))
+            self._cancels.start()
+        except (RuntimeError, KafkaException) as error:
+            # No agent-control yet (no daemon ever ran against this cluster):
+            # tasks run, cancels are not seen.
+            log.warning("cancels will not be seen: %s", error)
+            self._cancels = None
         self._consumer.subscribe([self.task_topic(t) for t in self.handlers],
                                  on_assign=self._on_assign, on_revoke=self._on_revoke)
         heartbeats = threading.Thread(target=self._heartbeat_loop, daemon=True)
@@ -290,7 +302,8 @@ class KafkaAgentRuntime:
             self._consumer.poll(0.1)
             self._commit()
         self._workers.shutdown(wait=True)
-        self._cancels.stop()
+        if self._cancels is not None:
+            self._cancels.stop()
         self._send_heartbeat("stopping")
         self._producer.flush(10)
         self._consumer.close()
