@@ -95,9 +95,23 @@ class DispatchGateTest : public ::testing::Test {
     });
   }
 
+  // Applies one message of workflow "wf" through the scheduler's handler,
+  // in a transaction of its own, as SchedulerConsumer does.
+  void Apply(const std::string& topic, const std::string& payload) {
+    const InboundMessage message{topic, 0, offset_++, "wf", payload, {}, 0};
+    soci::transaction tx(*session_);
+    const SchedulerBatchResult result =
+        handler_.Apply(*session_, {&message, 1}, engine::WallClockNow());
+    tx.commit();
+    EXPECT_TRUE(result.poison.empty());
+  }
+
   testing::TestDatabase database_;
   std::unique_ptr<soci::session> session_ = database_.Connect();
   store::SessionPool pool_{database_.url(), 1};
+  const Topics topics_{"t."};
+  const SchedulerHandler handler_{topics_};
+  int64_t offset_ = 0;
 };
 
 TEST_F(DispatchGateTest, ShouldReleaseTheMostUrgentDispatchesAsTheAgentsHaveRoom) {
@@ -219,16 +233,9 @@ TEST_F(DispatchGateTest, ShouldNotCountARowWhoseTaskIsNoLongerInFlight) {
 // The scheduler's side, through SchedulerHandler: a start queues its first
 // tasks' dispatches (not the outbox), a completion frees its slot.
 TEST_F(DispatchGateTest, ShouldQueueDispatchesAndFreeTheSlotsOfAttemptsThatEnd) {
-  const Topics topics("t.");
-  const SchedulerHandler handler(topics);
-  int64_t offset = 0;
-  auto apply = [&](const std::string& topic, const std::string& payload) {
-    const InboundMessage message{topic, 0, offset++, "wf", payload, {}, 0};
-    soci::transaction tx(*session_);
-    const SchedulerBatchResult result =
-        handler.Apply(*session_, {&message, 1}, engine::WallClockNow());
-    tx.commit();
-    EXPECT_TRUE(result.poison.empty());
+  const Topics& topics = topics_;
+  const auto apply = [&](const std::string& topic, const std::string& payload) {
+    Apply(topic, payload);
   };
   const auto parsed = engine::ParseWorkflowRequest(Json::parse(R"({"definition": {
     "id": "d", "name": "D", "pattern": "parallel", "steps": [
@@ -266,16 +273,9 @@ TEST_F(DispatchGateTest, ShouldQueueDispatchesAndFreeTheSlotsOfAttemptsThatEnd) 
 // backoff, undispatched) frees the slot; a cancelled workflow's dispatches,
 // waiting or released, leave the queue.
 TEST_F(DispatchGateTest, ShouldFreeTheSlotOfAFailedAttemptAndDropACancelledWorkflowsDispatches) {
-  const Topics topics("t.");
-  const SchedulerHandler handler(topics);
-  int64_t offset = 0;
-  auto apply = [&](const std::string& topic, const std::string& payload) {
-    const InboundMessage message{topic, 0, offset++, "wf", payload, {}, 0};
-    soci::transaction tx(*session_);
-    const SchedulerBatchResult result =
-        handler.Apply(*session_, {&message, 1}, engine::WallClockNow());
-    tx.commit();
-    EXPECT_TRUE(result.poison.empty());
+  const Topics& topics = topics_;
+  const auto apply = [&](const std::string& topic, const std::string& payload) {
+    Apply(topic, payload);
   };
   const auto queued = [&] {
     return testing::CountOf(*session_, "SELECT count(*) FROM dispatch_queue");
