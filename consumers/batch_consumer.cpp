@@ -48,6 +48,8 @@ void BatchConsumer::Rebalance::rebalance_cb(RdKafka::KafkaConsumer* consumer,
                                             std::vector<RdKafka::TopicPartition*>& partitions) {
   const BatchConsumerOptions& options = owner_.options_;
   ++owner_.rebalances_;
+  owner_.received_since_assign_ = false;
+  owner_.restart_at_.reset();
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     consumer->assign(partitions);
     owner_.assigned_ = partitions.size();
@@ -94,7 +96,35 @@ void BatchConsumer::Close() {
 
 std::vector<InboundMessage> BatchConsumer::Poll() { return Poll(options_.max_batch); }
 
+bool BatchConsumer::MayStallAssignment(const RdKafka::Message& error) const {
+  // Errors at a fetched position concern messages, not the start of the
+  // assignment; a poll-interval or fatal error ends the membership instead.
+  return assigned_ > 0 && !received_since_assign_ &&
+         error.offset() == RdKafka::Topic::OFFSET_INVALID &&
+         error.err() != RdKafka::ERR__MAX_POLL_EXCEEDED && error.err() != RdKafka::ERR__FATAL;
+}
+
+void BatchConsumer::RestartAssignment() {
+  restart_at_.reset();
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (consumer_->assignment(partitions) != RdKafka::ERR_NO_ERROR || partitions.empty()) {
+    RdKafka::TopicPartition::destroy(partitions);
+    return;
+  }
+  // From the committed offsets, as a new assignment starts.
+  for (RdKafka::TopicPartition* partition : partitions)
+    partition->set_offset(RdKafka::Topic::OFFSET_INVALID);
+  const RdKafka::ErrorCode code = consumer_->assign(partitions);
+  spdlog::warn(
+      "consumer group {}: assigning its {} partitions again, nothing came since the "
+      "assignment ({})",
+      options_.group_id, partitions.size(), RdKafka::err2str(code));
+  if (code == RdKafka::ERR_NO_ERROR && options_.on_assign) options_.on_assign(Names(partitions));
+  RdKafka::TopicPartition::destroy(partitions);
+}
+
 std::vector<InboundMessage> BatchConsumer::Poll(size_t max) {
+  if (restart_at_ && std::chrono::steady_clock::now() >= *restart_at_) RestartAssignment();
   std::vector<InboundMessage> batch;
   int wait_ms = static_cast<int>(options_.max_wait.count());
   std::chrono::steady_clock::time_point collect_until;
@@ -107,6 +137,8 @@ std::vector<InboundMessage> BatchConsumer::Poll(size_t max) {
     if (rebalances_ != rebalances) batch.clear();
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
+        if (!received_since_assign_) restart_backoff_.Reset();
+        received_since_assign_ = true;
         if (batch.empty()) collect_until = std::chrono::steady_clock::now() + options_.linger;
         batch.push_back(CopyMessage(*message));
         // After the first message, wait only for what the linger has left.
@@ -128,6 +160,9 @@ std::vector<InboundMessage> BatchConsumer::Poll(size_t max) {
         return batch;
       default:
         spdlog::warn("consumer group {}: {}", options_.group_id, message->errstr());
+        if (!restart_at_ && MayStallAssignment(*message)) {
+          restart_at_ = std::chrono::steady_clock::now() + restart_backoff_.Next();
+        }
         return batch;
     }
   }

@@ -7,10 +7,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "consumers/inbound_message.hpp"
+#include "engine/backoff.hpp"
 #include "producers/kafka_config.hpp"
 
 namespace agentstudio::kafka {
@@ -43,6 +45,15 @@ struct BatchConsumerOptions {
 // A consumer-group member that hands out messages in batches and commits
 // offsets only when told (enable.auto.commit=false): the caller commits after
 // its database transaction. Not thread-safe: one thread polls and commits.
+//
+// librdkafka never retries the fetch of an assignment's committed offsets
+// when the group coordinator answers it with an error (NOT_COORDINATOR right
+// after a broker restart, confluentinc/librdkafka#5586): it reports the error
+// once and leaves the partitions unfetched until the next rebalance, which a
+// stable group never has. Poll() therefore assigns the same partitions again,
+// after a growing wait, when an error that is not about a fetched position
+// comes before anything was received since the assignment; that fetches the
+// committed offsets anew.
 class BatchConsumer {
  public:
   // Throws std::invalid_argument / std::runtime_error when the client cannot be made.
@@ -95,12 +106,22 @@ class BatchConsumer {
     BatchConsumer& owner_;
   };
 
+  // True for an error event that may have left the assignment unfetched.
+  bool MayStallAssignment(const RdKafka::Message& error) const;
+  // Assigns the current partitions again (see the class comment).
+  void RestartAssignment();
+
   const BatchConsumerOptions options_;
   Rebalance rebalance_{*this};
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::atomic<size_t> assigned_{0};
   std::atomic<uint64_t> offset_resets_{0};
   uint64_t rebalances_ = 0;  // the polling thread's
+  // The polling thread's: whether a message came since the last assignment,
+  // and when a restart of the assignment is due (none when unset).
+  bool received_since_assign_ = false;
+  std::optional<std::chrono::steady_clock::time_point> restart_at_;
+  engine::Backoff restart_backoff_{std::chrono::seconds(1), std::chrono::seconds(30)};
   bool closed_ = false;
 };
 

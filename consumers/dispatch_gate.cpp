@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/backoff.hpp"
+#include "consumers/round_loop.hpp"
 #include "sql/dispatch_queue_store.hpp"
 
 namespace agentstudio::kafka {
@@ -42,23 +42,15 @@ uint64_t DispatchGate::RunOnce(engine::TimeMs now) {
 }
 
 void DispatchGate::Run(const std::atomic<bool>& stop) {
-  engine::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
-  while (!stop) {
-    try {
-      RunOnce(engine::WallClockNow());
-      backoff.Reset();
-      // A notification that arrived during the round starts the next at once.
-      if (signal_) {
-        signal_->Wait(poll_interval_);
-      } else {
-        std::this_thread::sleep_for(poll_interval_);
-      }
-    } catch (const std::exception& error) {
-      const std::chrono::milliseconds wait = backoff.Next();
-      spdlog::error("dispatch gate: {} (next round in {} ms)", error.what(), wait.count());
-      std::this_thread::sleep_for(wait);
+  RunRounds("dispatch gate", stop, [&] {
+    RunOnce(engine::WallClockNow());
+    // A notification that arrived during the round starts the next at once.
+    if (signal_) {
+      signal_->Wait(poll_interval_);
+    } else {
+      std::this_thread::sleep_for(poll_interval_);
     }
-  }
+  });
 }
 
 }  // namespace agentstudio::kafka

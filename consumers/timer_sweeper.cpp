@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "consumers/execution_writes.hpp"
-#include "engine/backoff.hpp"
+#include "consumers/round_loop.hpp"
 #include "engine/decide.hpp"
 #include "engine/timestamp.hpp"
 #include "producers/kafka_config.hpp"
@@ -59,18 +59,9 @@ size_t TimerSweeper::RunOnce(engine::TimeMs now) {
 }
 
 void TimerSweeper::Run(const std::atomic<bool>& stop) {
-  engine::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
-  while (!stop) {
-    try {
-      const size_t handled = RunOnce(engine::WallClockNow());
-      backoff.Reset();
-      if (handled == 0) std::this_thread::sleep_for(idle_wait_);
-    } catch (const std::exception& error) {
-      const std::chrono::milliseconds wait = backoff.Next();
-      spdlog::error("timer sweeper: {} (next round in {} ms)", error.what(), wait.count());
-      std::this_thread::sleep_for(wait);
-    }
-  }
+  RunRounds("timer sweeper", stop, [&] {
+    if (RunOnce(engine::WallClockNow()) == 0) std::this_thread::sleep_for(idle_wait_);
+  });
 }
 
 }  // namespace agentstudio::kafka

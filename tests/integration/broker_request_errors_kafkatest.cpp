@@ -7,11 +7,16 @@
 // latency injection. Real faults (SIGKILL, SIGSTOP, leader loss) are in
 // kafka_faults_e2etest. While workflows are submitted steadily, every
 // accepted one completes, none twice: a failed offset commit redelivers a
-// batch that must apply once.
+// batch that must apply once. And a consumer whose fetch of committed offsets
+// the coordinator refuses still gets its messages (librdkafka leaves such an
+// assignment unfetched; BatchConsumer assigns it again).
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "consumers/batch_consumer.hpp"
+#include "daemon/embedded_broker.hpp"
+#include "producers/message_producer.hpp"
 #include "tests/support/figures.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/reference_examples.hpp"
@@ -30,6 +35,7 @@ using testing::Http;
 constexpr int16_t kProduce = 0;
 constexpr int16_t kFetch = 1;
 constexpr int16_t kOffsetCommit = 8;
+constexpr int16_t kOffsetFetch = 9;
 constexpr int kBrokers = 3;
 
 class BrokerRequestErrorsTest : public ::testing::Test {
@@ -88,6 +94,32 @@ TEST_F(BrokerRequestErrorsTest, ShouldRecoverFromFailedRequestsAndLatencyAndAppl
       accepted.size(), client.refused(), completed, applied_twice, injected.c_str());
   EXPECT_EQ(completed, static_cast<int>(accepted.size()));
   EXPECT_EQ(applied_twice, 0);
+}
+
+// What a restarted broker answers before it has loaded the group's offsets
+// partition: NOT_COORDINATOR, to the one OffsetFetch that follows an
+// assignment. librdkafka reports it once and never fetches those partitions.
+TEST(OffsetFetchErrorTest, ShouldGetItsMessagesWhenTheCoordinatorRefusedTheCommittedOffsets) {
+  const std::string topic = "offset-fetch-refused";
+  daemon::EmbeddedBroker broker(1, {topic}, 2);
+  kafka::MessageProducer producer(kafka::BaseProperties(broker.bootstrap(), "producer"),
+                                  std::chrono::seconds(10));
+  ASSERT_TRUE(producer.SendAndWait(topic, "k", "before", {}).ok);
+  rd_kafka_mock_push_request_errors(broker.cluster(), kOffsetFetch, 1,
+                                    RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+
+  kafka::BatchConsumer consumer(kafka::BaseProperties(broker.bootstrap(), "consumer"),
+                                {topic + ".readers", {topic}, 10, std::chrono::milliseconds(100)});
+  std::vector<std::string> got;
+  const auto poll = [&] {
+    for (const kafka::InboundMessage& message : consumer.Poll()) got.push_back(message.payload);
+    return got.size() >= 2;
+  };
+  ASSERT_TRUE(testing::WaitUntil([&] { return poll() || !got.empty(); }))
+      << "the assignment was never fetched";
+  ASSERT_TRUE(producer.SendAndWait(topic, "k", "after", {}).ok);
+  ASSERT_TRUE(testing::WaitUntil(poll));
+  EXPECT_EQ(got, (std::vector<std::string>{"before", "after"}));
 }
 
 }  // namespace

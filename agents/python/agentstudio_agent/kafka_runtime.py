@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from confluent_kafka import (OFFSET_END, Consumer, KafkaError, KafkaException, Producer,
-                             TopicPartition)
+from confluent_kafka import (OFFSET_END, OFFSET_INVALID, Consumer, KafkaError, KafkaException,
+                             Producer, TopicPartition)
 from confluent_kafka.admin import AdminClient, NewTopic
 from google.protobuf import json_format, struct_pb2
 
@@ -229,6 +229,15 @@ class KafkaAgentRuntime:
         self._workers = ThreadPoolExecutor(max_workers=self.options.capacity,
                                            thread_name_prefix="agent-task")
         self._cancels: Optional[_CancelListener] = None  # made in run(), once topics exist
+        # librdkafka never retries the fetch of an assignment's committed
+        # offsets that the coordinator refused (NOT_COORDINATOR after a broker
+        # restart, confluentinc/librdkafka#5586): the partitions stay
+        # unfetched until the next rebalance. An error at no offset before
+        # anything came since the assignment assigns them again, after a
+        # growing wait (as the daemon's BatchConsumer does).
+        self._received_since_assign = False
+        self._restart_at: Optional[float] = None
+        self._restart_wait_s = 1.0
 
     # -- topics ------------------------------------------------------------
     def task_topic(self, agent_type: str) -> str:
@@ -274,6 +283,8 @@ class KafkaAgentRuntime:
         last_commit = time.monotonic()
         while not self._stop.is_set():
             self._settle()
+            if self._restart_at is not None and time.monotonic() >= self._restart_at:
+                self._restart_assignment()
             self._set_paused(self._jobs >= self.options.capacity)
             message = self._consumer.poll(0.1)
             if message is not None:
@@ -317,8 +328,19 @@ class KafkaAgentRuntime:
         consumer.assign(partitions)
         consumer.resume(partitions)
         self._paused -= {(p.topic, p.partition) for p in partitions}
+        self._received_since_assign = False
+        self._restart_at = None
+
+    def _restart_assignment(self) -> None:
+        partitions = [TopicPartition(p.topic, p.partition) for p in self._consumer.assignment()]
+        self._restart_at = None
+        if partitions:
+            log.warning("assigning its %d partitions again, nothing came since the assignment",
+                        len(partitions))
+            self._on_assign(self._consumer, partitions)
 
     def _on_revoke(self, consumer, partitions) -> None:
+        self._restart_at = None
         # Commit what finished on the partitions that go; their running tasks
         # still report, and their new owner reads from the commit. A paused
         # partition is resumed while still ours: librdkafka keeps the pause
@@ -435,9 +457,20 @@ class KafkaAgentRuntime:
     # -- one message -------------------------------------------------------
     def _admit(self, message) -> None:
         if message.error():
-            if message.error().code() != KafkaError._PARTITION_EOF:
+            code = message.error().code()
+            if code != KafkaError._PARTITION_EOF:
                 log.warning("consumer: %s", message.error())
+            stalls = (code not in (KafkaError._PARTITION_EOF, KafkaError._MAX_POLL_EXCEEDED,
+                                   KafkaError._FATAL)
+                      and message.offset() in (None, OFFSET_INVALID)
+                      and not self._received_since_assign and self._restart_at is None)
+            if stalls:
+                self._restart_at = time.monotonic() + self._restart_wait_s
+                self._restart_wait_s = min(self._restart_wait_s * 2, 30.0)
             return
+        if not self._received_since_assign:
+            self._restart_wait_s = 1.0
+        self._received_since_assign = True
         partition = (message.topic(), message.partition())
         offset = message.offset()
         self._offsets.take(partition, offset)
