@@ -50,6 +50,7 @@ void BatchConsumer::Rebalance::rebalance_cb(RdKafka::KafkaConsumer* consumer,
   ++owner_.rebalances_;
   owner_.received_since_assign_ = false;
   owner_.restart_at_.reset();
+  owner_.restart_backoff_.Reset();  // a new assignment: its first restart comes soon
   if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
     consumer->assign(partitions);
     owner_.assigned_ = partitions.size();
@@ -99,6 +100,8 @@ std::vector<InboundMessage> BatchConsumer::Poll() { return Poll(options_.max_bat
 bool BatchConsumer::MayStallAssignment(const RdKafka::Message& error) const {
   // Errors at a fetched position concern messages, not the start of the
   // assignment; a poll-interval or fatal error ends the membership instead.
+  // Only OFFSET_INVALID, the offset of an error about no message (the
+  // Python SDK, which cannot tell negative offsets apart, takes them all).
   return assigned_ > 0 && !received_since_assign_ &&
          error.offset() == RdKafka::Topic::OFFSET_INVALID &&
          error.err() != RdKafka::ERR__MAX_POLL_EXCEEDED && error.err() != RdKafka::ERR__FATAL;
@@ -115,6 +118,7 @@ void BatchConsumer::RestartAssignment() {
   for (RdKafka::TopicPartition* partition : partitions)
     partition->set_offset(RdKafka::Topic::OFFSET_INVALID);
   const RdKafka::ErrorCode code = consumer_->assign(partitions);
+  ++restarts_;
   spdlog::warn(
       "consumer group {}: assigning its {} partitions again, nothing came since the "
       "assignment ({})",

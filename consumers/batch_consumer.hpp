@@ -37,7 +37,8 @@ struct BatchConsumerOptions {
   std::chrono::milliseconds linger{0};
   // Called on the polling thread, inside Poll(), before partitions are taken
   // away in a rebalance (while they can still be committed), and after new
-  // ones were assigned. Optional.
+  // ones were assigned. Optional. on_assign may come again for the same
+  // partitions without a revoke between (see the restart below).
   std::function<void(const std::vector<TopicPartition>&)> on_revoke = nullptr;
   std::function<void(const std::vector<TopicPartition>&)> on_assign = nullptr;
 };
@@ -94,6 +95,8 @@ class BatchConsumer {
   // Offsets reset because the committed one no longer exists on the broker:
   // messages were lost before they were consumed. Must stay 0.
   uint64_t offset_resets() const { return offset_resets_; }
+  // Times the assignment was assigned again (see the class comment).
+  uint64_t restarts() const { return restarts_; }
 
  private:
   class Rebalance : public RdKafka::RebalanceCb {
@@ -116,6 +119,7 @@ class BatchConsumer {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::atomic<size_t> assigned_{0};
   std::atomic<uint64_t> offset_resets_{0};
+  std::atomic<uint64_t> restarts_{0};
   uint64_t rebalances_ = 0;  // the polling thread's
   // The polling thread's: whether a message came since the last assignment,
   // and when a restart of the assignment is due (none when unset).

@@ -29,9 +29,11 @@ class WordCounter(Handler):
             raise AgentError("INVALID_INPUT", "input.text (a string) or input.texts (strings) "
                              "is required", retryable=False)
         context.report_log("info", f"counting the words of {len(texts)} text(s)")
-        # A long task, to test them: it stops early when cancelled.
+        # A long task, to test them: it stops early when cancelled, unless
+        # it stands for work that cannot be interrupted (one long model call).
         deadline = time.monotonic() + max(0, context.configuration.get("sleepMs", 0)) / 1000
-        while time.monotonic() < deadline and not context.cancelled():
+        interruptible = not context.configuration.get("uninterruptible", False)
+        while time.monotonic() < deadline and not (interruptible and context.cancelled()):
             time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         counts = collections.Counter()
         for index, text in enumerate(texts, start=1):

@@ -5,10 +5,12 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
 
+#include "agentstudio/v1/task_message.pb.h"
 #include "producers/kafka_config.hpp"
 #include "producers/message_producer.hpp"
 #include "tests/support/child_process.hpp"
@@ -26,38 +28,65 @@ using testing::Http;
 
 // The consumer of `group` (not joining it) on `bootstrap`.
 std::unique_ptr<RdKafka::KafkaConsumer> ConsumerOf(const std::string& bootstrap,
-                                                   const std::string& group) {
+                                                   const std::string& group,
+                                                   const std::string& client_id = "rdkafka") {
   std::string error;
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   conf->set("bootstrap.servers", bootstrap, error);
+  conf->set("client.id", client_id, error);
   conf->set("group.id", group, error);
   conf->set("enable.auto.commit", "false", error);
   conf->set("auto.offset.reset", "earliest", error);
   return std::unique_ptr<RdKafka::KafkaConsumer>(RdKafka::KafkaConsumer::create(conf.get(), error));
 }
 
-// The x-source-topic headers of what is in `topic` (read for up to 10 s,
-// until `want` messages came).
-std::vector<std::string> DeadLetterSources(const std::string& bootstrap, const std::string& topic,
-                                           size_t want) {
-  auto consumer = ConsumerOf(bootstrap, "dlq-reader-" + topic);
+// Reads the 4 partitions of `topic` from their start, handing each message
+// to `take`, until it returns true or 10 s passed.
+void ReadFromStart(const std::string& bootstrap, const std::string& topic,
+                   const std::function<bool(RdKafka::Message&)>& take) {
+  auto consumer = ConsumerOf(bootstrap, "reader-" + topic);  // commits nothing
   std::vector<RdKafka::TopicPartition*> partitions;
   for (int p = 0; p < 4; ++p)
     partitions.push_back(
         RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
   consumer->assign(partitions);
   RdKafka::TopicPartition::destroy(partitions);
-  std::vector<std::string> sources;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (sources.size() < want && std::chrono::steady_clock::now() < deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
     std::unique_ptr<RdKafka::Message> message(consumer->consume(100));
-    if (message->err() != RdKafka::ERR_NO_ERROR || message->headers() == nullptr) continue;
-    for (const RdKafka::Headers::Header& header : message->headers()->get("x-source-topic")) {
-      sources.emplace_back(static_cast<const char*>(header.value()), header.value_size());
-    }
+    if (message->err() == RdKafka::ERR_NO_ERROR && take(*message)) break;
   }
   consumer->close();
+}
+
+// The x-source-topic headers of what is in `topic` (until `want` came).
+std::vector<std::string> DeadLetterSources(const std::string& bootstrap, const std::string& topic,
+                                           size_t want) {
+  std::vector<std::string> sources;
+  ReadFromStart(bootstrap, topic, [&](RdKafka::Message& message) {
+    if (message.headers() != nullptr) {
+      for (const RdKafka::Headers::Header& header : message.headers()->get("x-source-topic")) {
+        sources.emplace_back(static_cast<const char*>(header.value()), header.value_size());
+      }
+    }
+    return sources.size() >= want;
+  });
   return sources;
+}
+
+// The partition of `topic` that holds the task message of `task_id`, or -1.
+int PartitionOfTask(const std::string& bootstrap, const std::string& topic,
+                    const std::string& task_id) {
+  int found = -1;
+  ReadFromStart(bootstrap, topic, [&](RdKafka::Message& message) {
+    agentstudio::v1::TaskMessage task;
+    if (task.ParseFromArray(message.payload(), static_cast<int>(message.len())) &&
+        task.task_id() == task_id) {
+      found = message.partition();
+    }
+    return found >= 0;
+  });
+  return found;
 }
 
 // Whether `group` committed every partition of `topic` up to its end.
@@ -119,13 +148,14 @@ class PythonStackTest : public ::testing::Test {
   }
 
   // Starts a word-counter task taking `sleep_ms`; returns its id.
-  std::string StartTask(int sleep_ms) {
-    const auto accepted = Http("POST", stack_.Url("/v1/tasks"),
-                               Json({{"agent_type", "word-counter"},
-                                     {"task_type", "count"},
-                                     {"input", {{"text", "a b c"}}},
-                                     {"configuration", {{"sleepMs", sleep_ms}}}})
-                                   .dump());
+  std::string StartTask(int sleep_ms, bool uninterruptible = false) {
+    const auto accepted = Http(
+        "POST", stack_.Url("/v1/tasks"),
+        Json({{"agent_type", "word-counter"},
+              {"task_type", "count"},
+              {"input", {{"text", "a b c"}}},
+              {"configuration", {{"sleepMs", sleep_ms}, {"uninterruptible", uninterruptible}}}})
+            .dump());
     EXPECT_EQ(accepted.status, 202) << accepted.body;
     return accepted.Json().value("task_id", "");
   }
@@ -285,6 +315,54 @@ TEST_F(PythonAgentTest, ShouldRunATaskOnceThroughRebalancesAndFinishItOnSigterm)
   std::string why;
   EXPECT_TRUE(CommittedToTheEnd(stack_.bootstrap(), stack_.topics().prefix() + "agents",
                                 stack_.topics().tasks("word-counter"), &why))
+      << why << agent->Output();
+}
+
+// A task still running when its partition goes to another member finishes
+// and reports here, but its commit is left behind. When the partition comes
+// back (here: while this process drains, reading nothing more) the commit
+// moves past it, so no successor runs it again. The visitor's client id puts
+// it first or last in the range assignor's order, so that it is given the
+// task's partition.
+TEST_F(PythonAgentTest, ShouldCommitPastATaskThatFinishedWhileItsPartitionWasElsewhere) {
+  auto agent = StartAgent("2");
+  testing::TaskEventReader reports(stack_.bootstrap(), stack_.topics());
+  const std::string moved = StartTask(6000);
+  const std::string held = StartTask(20000, /*uninterruptible=*/true);
+  for (const std::string& task : {moved, held}) {
+    ASSERT_TRUE(testing::WaitUntil([&] {
+      return Http("GET", stack_.Url("/v1/tasks/" + task)).Json()["data"]["status"] == "running";
+    })) << agent->Output();
+  }
+  const std::string topic = stack_.topics().tasks("word-counter");
+  const int partition = PartitionOfTask(stack_.bootstrap(), topic, moved);
+  ASSERT_GE(partition, 0);
+  auto visitor = ConsumerOf(stack_.bootstrap(), stack_.topics().prefix() + "agents",
+                            partition < 2 ? "a-visitor" : "z-visitor");
+  ASSERT_EQ(visitor->subscribe({topic}), RdKafka::ERR_NO_ERROR);
+  std::set<int> taken;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    std::unique_ptr<RdKafka::Message> message(visitor->consume(100));
+    std::vector<RdKafka::TopicPartition*> assigned;
+    visitor->assignment(assigned);
+    for (const RdKafka::TopicPartition* p : assigned) taken.insert(p->partition());
+    RdKafka::TopicPartition::destroy(assigned);
+    return !taken.empty();
+  })) << "the visitor never got a partition";
+  ASSERT_TRUE(taken.count(partition)) << "the visitor did not get partition " << partition;
+  ASSERT_EQ(Http("GET", stack_.Url("/v1/tasks/" + moved)).Json()["data"]["status"], "running")
+      << "the task finished before its partition went";
+
+  const Json first = WaitForTaskEnd(moved);
+  EXPECT_EQ(first["status"], "completed") << first.dump() << agent->Output();
+  agent->Signal(SIGTERM);  // drains while `held` runs on, whatever the stop
+  visitor->close();        // the partition comes back to the draining agent
+  EXPECT_EQ(agent->Wait(std::chrono::seconds(60)), std::optional<int>(0)) << agent->Output();
+  EXPECT_EQ(WaitForTaskEnd(held)["status"], "completed") << agent->Output();
+  EXPECT_EQ(reports.FinalReports(moved).size(), 1u) << "the moved task ran twice";
+  std::string why;
+  EXPECT_TRUE(
+      CommittedToTheEnd(stack_.bootstrap(), stack_.topics().prefix() + "agents", topic, &why))
       << why << agent->Output();
 }
 

@@ -82,14 +82,46 @@ class _Offsets:
         self.open: Dict[Partition, Set[int]] = collections.defaultdict(set)
         self.next: Dict[Partition, int] = {}
         self.committed: Dict[Partition, int] = {}
+        # Offsets finished while their partition was not held here (a task
+        # still running at a rebalance), or before it was read again: not
+        # committable then, but passed once the partition is held and still
+        # committed at them (see KafkaAgentRuntime._past_finished).
+        self.finished_unowned: Dict[Partition, Set[int]] = collections.defaultdict(set)
+        self._unowned_count = 0
 
     def take(self, partition: Partition, offset: int) -> None:
         self.open[partition].add(offset)
         self.next[partition] = max(self.next.get(partition, 0), offset + 1)
 
     def done(self, partition: Partition, offset: int) -> None:
-        if partition in self.open:
-            self.open[partition].discard(offset)
+        pending = self.open.get(partition)
+        if pending is not None and offset in pending:
+            pending.discard(offset)
+            return
+        if self._unowned_count >= 10000:  # bounded: forgetting one only costs a rerun
+            self.finished_unowned.clear()
+            self._unowned_count = 0
+        if offset not in self.finished_unowned[partition]:
+            self.finished_unowned[partition].add(offset)
+            self._unowned_count += 1
+
+    def start_past_finished(self, partition: Partition, committed: int) -> int:
+        """Where to read a partition whose committed offset is `committed`:
+        past the run of messages from there that this process finished while
+        it did not hold them (committed at the next commit). Offsets below
+        that are forgotten, those above it kept: they may be passed later."""
+        finished = self.finished_unowned.get(partition, set())
+        start = committed
+        while start in finished:
+            start += 1
+        below = {offset for offset in finished if offset < start}
+        finished -= below
+        self._unowned_count -= len(below)
+        if not finished:
+            self.finished_unowned.pop(partition, None)
+        if start != committed:
+            self.next[partition] = max(self.next.get(partition, 0), start)
+        return start
 
     def committable(self, partitions=None) -> List[TopicPartition]:
         """The positions that moved since the last commit."""
@@ -308,6 +340,7 @@ class KafkaAgentRuntime:
         # The last commit is the one a successor starts from: a commit the
         # coordinator turned away (a rebalance under way) is tried again.
         deadline = time.monotonic() + 10
+        self._past_finished(self._consumer, self._consumer.assignment())  # back while running
         self._commit()
         while self._offsets.committable() and time.monotonic() < deadline:
             self._consumer.poll(0.1)
@@ -320,16 +353,50 @@ class KafkaAgentRuntime:
         self._consumer.close()
 
     def _on_assign(self, consumer, partitions) -> None:
+        self._restart_wait_s = 1.0  # a new assignment: the wait starts short again
+        self._assign(consumer, partitions)
+
+    def _assign(self, consumer, partitions) -> None:
         # A partition that was paused here before (and revoked meanwhile)
         # may come back still paused: librdkafka keeps the application's
         # pause across assignments. Start every assigned one unpaused; the
         # main loop pauses them again at capacity.
         log.info("assigned %s", ", ".join(f"{p.topic}[{p.partition}]" for p in partitions))
+        starts = self._past_finished(consumer, partitions)
+        partitions = [TopicPartition(p.topic, p.partition, starts[(p.topic, p.partition)])
+                      if (p.topic, p.partition) in starts else p for p in partitions]
         consumer.assign(partitions)
         consumer.resume(partitions)
         self._paused -= {(p.topic, p.partition) for p in partitions}
         self._received_since_assign = False
         self._restart_at = None
+
+    def _past_finished(self, consumer, partitions) -> Dict[Partition, int]:
+        """A task that was running when its partition went finishes here,
+        but its commit is left behind. For those of `partitions` still
+        committed at such tasks: where reading may start instead, past them
+        (and the commit goes there at the next commit). Without it whoever
+        read the partition next would run them again, a draining process
+        included, which reads nothing more. Asks the coordinator only about
+        such partitions."""
+        known = [TopicPartition(p.topic, p.partition) for p in partitions
+                 if (p.topic, p.partition) in self._offsets.finished_unowned]
+        if not known:
+            return {}
+        try:
+            committed = consumer.committed(known, timeout=10)
+        except KafkaException as error:  # read from the commit: those tasks may run again
+            log.warning("committed offsets not known (%s); reading from the commit", error)
+            return {}
+        starts = {}
+        for tp in committed:
+            if tp.error is None and tp.offset >= 0:
+                partition = (tp.topic, tp.partition)
+                start = self._offsets.start_past_finished(partition, tp.offset)
+                if start != tp.offset:
+                    starts[partition] = start
+                    log.info("%s[%d]: finished here up to %d", tp.topic, tp.partition, start)
+        return starts
 
     def _restart_assignment(self) -> None:
         partitions = [TopicPartition(p.topic, p.partition) for p in self._consumer.assignment()]
@@ -337,7 +404,7 @@ class KafkaAgentRuntime:
         if partitions:
             log.warning("assigning its %d partitions again, nothing came since the assignment",
                         len(partitions))
-            self._on_assign(self._consumer, partitions)
+            self._assign(self._consumer, partitions)
 
     def _on_revoke(self, consumer, partitions) -> None:
         self._restart_at = None
@@ -460,6 +527,9 @@ class KafkaAgentRuntime:
             code = message.error().code()
             if code != KafkaError._PARTITION_EOF:
                 log.warning("consumer: %s", message.error())
+            # Any negative offset counts (the message's offset() is None
+            # then), where the C++ consumer matches exactly OFFSET_INVALID:
+            # confluent-kafka does not tell them apart.
             stalls = (code not in (KafkaError._PARTITION_EOF, KafkaError._MAX_POLL_EXCEEDED,
                                    KafkaError._FATAL)
                       and message.offset() in (None, OFFSET_INVALID)
