@@ -154,6 +154,15 @@ FrontDoor::FrontDoor(FrontDoorOptions options, store::SessionPool& pool,
       bind(&FrontDoor::DeleteRegistryAgent));
   add(Method::Post, "/api/v1/agents/:agentId/execute", Scope::kTasksExecute,
       bind(&FrontDoor::ExecuteRegistryAgent));
+  add(Method::Get, "/api/v1/executions", Scope::kWorkflowsRead, bind(&FrontDoor::ListExecutions));
+  add(Method::Get, "/api/v1/executions/:executionId", Scope::kWorkflowsRead,
+      bind(&FrontDoor::GetExecution));
+  add(Method::Get, "/api/v1/executions/:executionId/status", Scope::kWorkflowsRead,
+      bind(&FrontDoor::GetExecutionStatus));
+  add(Method::Get, "/api/v1/executions/:executionId/logs", Scope::kWorkflowsRead,
+      bind(&FrontDoor::GetExecutionLogs));
+  add(Method::Post, "/api/v1/executions/:executionId/cancel", Scope::kWorkflowsExecute,
+      bind(&FrontDoor::CancelExecution));
   add_open(Method::Get, "/health", Routes::bind(&FrontDoor::Health, this));
   add_open(Method::Post, "/oauth/token", Routes::bind(&FrontDoor::IssueToken, this));
   // The document is part of the binary, so it always describes this build.
@@ -503,13 +512,15 @@ void FrontDoor::SubmitMessage(const std::string& topic, const std::string& key,
 }
 
 void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, ResponseWriter response,
-                                const Principal& caller, engine::Control control) {
-  const auto target = TargetOf(request, response, caller);
+                                const Principal& caller, engine::Control control,
+                                const std::string& param, const std::string& noun,
+                                ControlAnswer durable) {
+  const auto target = TargetOf(request, response, caller, param, noun);
   if (!target) return;
   const auto& [trace, instance, id, tenant, not_found] = *target;
   RunDatabaseJob(instance, trace, std::make_shared<ResponseWriter>(std::move(response)),
-                 [this, id, tenant, instance, trace, not_found, control](soci::session& session,
-                                                                         ResponseWriter& writer) {
+                 [this, id, tenant, instance, trace, not_found, control,
+                  durable = std::move(durable)](soci::session& session, ResponseWriter& writer) {
                    const auto states = store::LoadExecutions(session, {id}, /*for_update=*/false);
                    ControlTarget current;
                    if (!states.empty()) {
@@ -527,14 +538,15 @@ void FrontDoor::ControlWorkflow(const Pistache::Rest::Request& request, Response
                    // else: accepted here and not applied yet, so pending; the
                    // command follows the start on the workflow's partition.
                    SendControl(id, control, current,
-                               std::make_shared<ResponseWriter>(std::move(writer)), instance,
-                               trace);
+                               std::make_shared<ResponseWriter>(std::move(writer)), instance, trace,
+                               durable);
                  });
 }
 
 void FrontDoor::SendControl(const std::string& id, engine::Control control,
                             const ControlTarget& current, SharedWriter writer,
-                            const std::string& instance, const std::string& trace) {
+                            const std::string& instance, const std::string& trace,
+                            ControlAnswer durable) {
   static constexpr const char* kVerbs[] = {"cancel", "pause", "resume", "delete"};
   static constexpr const char* kDone[] = {"cancelled", "paused", "resumed", "deleted"};
   const auto index = static_cast<size_t>(control);
@@ -599,21 +611,22 @@ void FrontDoor::SendControl(const std::string& id, engine::Control control,
           }
         });
   }
-  SubmitCommand(schemas::MakeControlCommand(id, control, "requested through the REST API",
-                                            engine::WallClockNow()),
-                trace,
-                [this, writer, id, instance, trace, control, wait, answered_by_wait, first,
-                 done_message](const kafka::DeliveryResult& result) {
-                  if (!result.ok) {
-                    waiter_.Cancel(wait);
-                    if (!first()) return;
-                    SendProblem(*writer, NotStored("The command", result), instance, trace);
-                    return;
-                  }
-                  if (control == engine::Control::kDelete) accepted_.Erase(id);
-                  if (answered_by_wait || !first()) return;
-                  SendJson(*writer, Code::Ok, {{"message", done_message}});
-                });
+  SubmitCommand(
+      schemas::MakeControlCommand(id, control, "requested through the REST API",
+                                  engine::WallClockNow()),
+      trace,
+      [this, writer, id, instance, trace, control, wait, answered_by_wait, first, done_message,
+       durable](const kafka::DeliveryResult& result) {
+        if (!result.ok) {
+          waiter_.Cancel(wait);
+          if (!first()) return;
+          SendProblem(*writer, NotStored("The command", result), instance, trace);
+          return;
+        }
+        if (control == engine::Control::kDelete) accepted_.Erase(id);
+        if (answered_by_wait || !first()) return;
+        SendJson(*writer, Code::Ok, durable ? durable(id) : Json{{"message", done_message}});
+      });
 }
 
 void FrontDoor::ListWorkflows(const Pistache::Rest::Request& request, ResponseWriter response,

@@ -245,9 +245,13 @@ class FrontDoor {
   // 200 once the command is durable in Kafka (applied right after); resume
   // answers when the resumed workflow ends (WorkflowResult); delete once the
   // deletion applied, or 202 if that takes longer than `delete_wait`.
+  // The target is named by `param` (`noun` in the 404); `durable`, when
+  // set, makes the 200 of a cancel or pause (the execution's id in).
+  using ControlAnswer = std::function<nlohmann::json(const std::string& id)>;
   void ControlWorkflow(const Pistache::Rest::Request& request,
                        Pistache::Http::ResponseWriter response, const Principal& caller,
-                       engine::Control control);
+                       engine::Control control, const std::string& param = ":id",
+                       const std::string& noun = "Workflow", ControlAnswer durable = nullptr);
   // What ControlWorkflow() knows of its target.
   struct ControlTarget {
     engine::WorkflowStatus status = engine::WorkflowStatus::kPending;
@@ -255,7 +259,30 @@ class FrontDoor {
     std::chrono::milliseconds wait{0};  // how long a resume waits for the end
   };
   void SendControl(const std::string& id, engine::Control control, const ControlTarget& current,
-                   SharedWriter writer, const std::string& instance, const std::string& trace);
+                   SharedWriter writer, const std::string& instance, const std::string& trace,
+                   ControlAnswer durable = nullptr);
+  // The Executions API (front_door_executions.cpp, reference 003): the
+  // caller's executions in the registry's shapes (execution_views.hpp): list,
+  // get, status, logs, and cancel (200 once the cancel is durable in Kafka).
+  // 404 for an unknown id; an execution accepted here and not applied yet is
+  // pending.
+  void ListExecutions(const Pistache::Rest::Request& request,
+                      Pistache::Http::ResponseWriter response, const Principal& caller);
+  void GetExecution(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response,
+                    const Principal& caller);
+  void GetExecutionStatus(const Pistache::Rest::Request& request,
+                          Pistache::Http::ResponseWriter response, const Principal& caller);
+  void GetExecutionLogs(const Pistache::Rest::Request& request,
+                        Pistache::Http::ResponseWriter response, const Principal& caller);
+  void CancelExecution(const Pistache::Rest::Request& request,
+                       Pistache::Http::ResponseWriter response, const Principal& caller);
+  // Finds the caller's execution named by :executionId on the executor and
+  // lets `answer` answer with it (stored, or as accepted and pending).
+  void RunExecutionJob(const Pistache::Rest::Request& request,
+                       Pistache::Http::ResponseWriter response, const Principal& caller,
+                       std::function<void(soci::session&, const engine::WorkflowState&,
+                                          Pistache::Http::ResponseWriter&)>
+                           answer);
   void Health(const Pistache::Rest::Request& request, Pistache::Http::ResponseWriter response);
   // POST /callbacks/v1/progress|completion|error|handoff (front_door_callbacks.cpp):
   // 400 without X-Agent-ID or X-Idempotency-Key, 404 for an unknown task, 403

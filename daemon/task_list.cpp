@@ -15,6 +15,17 @@ constexpr int64_t kMaxTimeoutSeconds = 86400;
 
 Json TimeOrNull(engine::TimeMs at) { return at > 0 ? Json(engine::FormatTimestamp(at)) : Json(); }
 
+std::optional<engine::TimeMs> ReadQueryTime(const std::string& name, const std::string& value,
+                                            engine::FieldErrors& errors) {
+  const auto at = engine::ParseTimestamp(value);
+  if (!at || *at <= 0) {
+    errors.push_back(
+        {name, name + " must be an RFC 3339 UTC time (2025-10-08T10:30:00Z)", "INVALID_FORMAT"});
+    return std::nullopt;
+  }
+  return at;
+}
+
 std::variant<store::TaskPageQuery, engine::FieldErrors> ParseTaskListQuery(
     const std::map<std::string, std::string>& params) {
   store::TaskPageQuery query;
@@ -42,11 +53,7 @@ std::variant<store::TaskPageQuery, engine::FieldErrors> ParseTaskListQuery(
                           "INVALID_FORMAT"});
       }
     } else if (name == "created_after" || name == "created_before") {
-      const auto at = engine::ParseTimestamp(value);
-      if (!at || *at <= 0) {
-        errors.push_back({name, name + " must be an RFC 3339 UTC time (2025-10-08T10:30:00Z)",
-                          "INVALID_FORMAT"});
-      } else {
+      if (const auto at = ReadQueryTime(name, value, errors)) {
         (name == "created_after" ? query.created_after : query.created_before) = *at;
       }
     } else {

@@ -36,6 +36,11 @@ nlohmann::json TaskPageJson(const std::vector<store::TaskView>& tasks,
 // An RFC 3339 time, or null for 0 (not yet).
 nlohmann::json TimeOrNull(engine::TimeMs at);
 
+// The RFC 3339 time of query parameter `name`; adds an error (and returns
+// nullopt) when `value` is none.
+std::optional<engine::TimeMs> ReadQueryTime(const std::string& name, const std::string& value,
+                                            engine::FieldErrors& errors);
+
 // The body of POST /v1/tasks (reference 000): `agent_type` or `agent_id`
 // (a live agent, whose first type takes the task), `task_type` (required),
 // `input` and `configuration` (objects: what the agent works on, and its

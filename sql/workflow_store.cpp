@@ -1,6 +1,7 @@
 #include "sql/workflow_store.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
@@ -389,15 +390,29 @@ ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& q
                           : " DESC NULLS LAST, e.id DESC";
   // The column and order come from the enums above, never from input.
   const std::string order_by = std::string(" ORDER BY ") + column + order;
-  std::string sql =
-      std::string(queries::kSelectExecutionPage) + " (SELECT * FROM workflow_executions e";
+  // The filters, from fixed fragments; only their values come from input.
+  std::string where = " WHERE e.tenant = :tenant";
   std::vector<std::string> params{query.tenant};
-  sql += " WHERE e.tenant = :tenant";
   if (query.status) {
-    sql += " AND e.status = :status";
+    where += " AND e.status = :status";
     params.push_back(*query.status);
   }
-  sql += order_by + " LIMIT :limit OFFSET :offset) AS e" + order_by;
+  if (query.definition_id) {
+    where += " AND e.definition_id = :definition";
+    params.push_back(*query.definition_id);
+  }
+  if (query.created_from) {
+    where += " AND e.created_at >= to_timestamp(cast(:from AS double precision) / 1000)";
+    params.push_back(std::to_string(*query.created_from));
+  }
+  if (query.created_to) {
+    where += " AND e.created_at <= to_timestamp(cast(:to AS double precision) / 1000)";
+    params.push_back(std::to_string(*query.created_to));
+  }
+  std::vector<std::string> count_params = params;
+  const std::string sql = std::string(queries::kSelectExecutionPage) +
+                          " (SELECT * FROM workflow_executions e" + where + order_by +
+                          " LIMIT :limit OFFSET :offset) AS e" + order_by;
   // One more than the page tells whether another follows.
   params.push_back(std::to_string(query.limit + 1));
   params.push_back(std::to_string(query.offset));
@@ -417,16 +432,27 @@ ExecutionPage ListExecutions(soci::session& session, const ExecutionPageQuery& q
     item.created_at = row.value("createdAt", int64_t{0});
     item.started_at = row.value("startedAt", int64_t{0});
     item.completed_at = row.value("completedAt", int64_t{0});
-    item.progress = row.value("progress", 0.0);
+    const Json& tasks = row.at("tasks");
+    const int64_t total = tasks.value("total", int64_t{0});
+    item.tasks_completed = tasks.value("completed", int64_t{0});
+    item.tasks_failed = tasks.value("failed", int64_t{0});
+    item.progress =
+        total == 0 ? 0
+                   : std::round(10000.0 * static_cast<double>(item.tasks_completed) / total) / 100;
     page.items.push_back(std::move(item));
   }
-  const std::string bound = std::to_string(kExactTotalBound + 1);
-  const std::vector<std::string> rows =
-      query.status ? SelectPrepared(session, queries::kCountExecutionsOfStatus,
-                                    {query.tenant, *query.status, bound})
-                   : SelectPrepared(session, queries::kCountExecutions, {query.tenant, bound});
-  page.total = std::stoll(rows.at(0));
-  if (page.total > kExactTotalBound) {
+  count_params.push_back(std::to_string(kExactTotalBound + 1));
+  page.total = std::stoll(SelectPrepared(session,
+                                         std::string(queries::kCountExecutions) + where +
+                                             std::string(queries::kCountExecutionsTail),
+                                         count_params)
+                              .at(0));
+  const bool estimable = !query.definition_id && !query.created_from && !query.created_to;
+  if (page.total > kExactTotalBound && !estimable) {
+    page.total = std::max(page.total, query.offset + static_cast<int64_t>(page.items.size()) +
+                                          static_cast<int64_t>(page.more));
+    page.total_estimated = true;
+  } else if (page.total > kExactTotalBound) {
     const std::vector<std::string> estimate = SelectPrepared(
         session, queries::kEstimateExecutions, {query.tenant, query.status.value_or("")});
     // Never fewer than the pages read so far show (statistics may be stale).

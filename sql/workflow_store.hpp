@@ -166,7 +166,9 @@ struct ExecutionSummary {
   engine::TimeMs created_at = 0;
   engine::TimeMs started_at = 0;
   engine::TimeMs completed_at = 0;
-  double progress = 0;
+  double progress = 0;  // completed tasks over all, 0-100, two decimals
+  int64_t tasks_completed = 0;
+  int64_t tasks_failed = 0;
 };
 
 enum class ExecutionSortColumn { kCreatedAt, kStartedAt, kCompletedAt };
@@ -174,6 +176,10 @@ enum class ExecutionSortColumn { kCreatedAt, kStartedAt, kCompletedAt };
 struct ExecutionPageQuery {
   std::string tenant{engine::kDefaultTenant};  // only this tenant's executions
   std::optional<std::string> status;           // only executions of this status; none: every status
+  std::optional<std::string> definition_id;    // only executions of this definition
+  // Only executions created at or after `created_from`, at or before `created_to`.
+  std::optional<engine::TimeMs> created_from;
+  std::optional<engine::TimeMs> created_to;
   ExecutionSortColumn sort = ExecutionSortColumn::kCreatedAt;
   bool ascending = false;  // executions never started/completed sort last either way
   int limit = 100;
@@ -184,7 +190,9 @@ struct ExecutionPage {
   std::vector<ExecutionSummary> items;
   bool more = false;  // a page follows this one
   // Matching executions, all pages: counted up to kExactTotalBound, beyond
-  // that the planner's estimate (at least the bound), and `total_estimated`.
+  // that the planner's estimate (at least the bound; only the tenant and
+  // status filters are estimated, so with a definition or a time filter it is
+  // the count so far), and `total_estimated`.
   int64_t total = 0;
   bool total_estimated = false;
 };

@@ -53,6 +53,7 @@ std::string PathOf(const std::string& pattern, const std::string& workflow_id = 
   std::string path = pattern;
   for (const auto& [name, value] :
        {std::pair{std::string(":id"), workflow_id},
+        std::pair{std::string(":executionId"), workflow_id},
         std::pair{std::string(":agentType"), std::string("code_analyzer")},
         std::pair{std::string(":taskId"), task_id}}) {
     const size_t at = path.find(name);
@@ -238,6 +239,7 @@ void ExpectHiddenFromOtherTenants(const testing::InProcessStack& stack,
   int named_routes = 0;
   for (const daemon::FrontDoorRoute& route : stack.http_routes()) {
     if (route.path.find(":id") == std::string::npos &&
+        route.path.find(":executionId") == std::string::npos &&
         route.path.find(":taskId") == std::string::npos) {
       continue;
     }
@@ -248,7 +250,7 @@ void ExpectHiddenFromOtherTenants(const testing::InProcessStack& stack,
     EXPECT_EQ(response.status, 404) << method << " " << path << ": " << response.body;
     EXPECT_EQ(response.Header("content-type"), "application/problem+json") << method << path;
   }
-  EXPECT_GE(named_routes, 8);
+  EXPECT_GE(named_routes, 12);
   const auto list = Http("GET", stack.base_url() + "/api/workflows", "", other);
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(list.Json()["items"].size(), 0u) << list.body;
@@ -256,10 +258,17 @@ void ExpectHiddenFromOtherTenants(const testing::InProcessStack& stack,
   const auto tasks = Http("GET", stack.base_url() + "/v1/tasks", "", other);
   ASSERT_EQ(tasks.status, 200) << tasks.body;
   EXPECT_EQ(tasks.Json()["data"].size(), 0u) << tasks.body;
+  const auto executions = Http("GET", stack.base_url() + "/api/v1/executions", "", other);
+  ASSERT_EQ(executions.status, 200) << executions.body;
+  EXPECT_EQ(executions.Json()["data"].size(), 0u) << executions.body;
   // Its owner still sees it, and in the list.
   const auto own = Bearer(Token({"admin"}));
   const auto got = Http("GET", stack.base_url() + "/api/workflows/" + workflow_id, "", own);
   EXPECT_EQ(got.status, 200) << got.body;
+  const auto execution =
+      Http("GET", stack.base_url() + "/api/v1/executions/" + workflow_id, "", own);
+  EXPECT_EQ(execution.status, 200) << execution.body;
+  EXPECT_EQ(execution.Json().value("workflow_id", ""), "slow") << execution.body;
   if (!applied) return;
   const auto mine = Http("GET", stack.base_url() + "/api/workflows", "", own).Json();
   ASSERT_EQ(mine["items"].size(), 1u) << mine.dump();

@@ -1,0 +1,3 @@
+-- The end of count_executions, after the filters.
+  LIMIT :bound
+) AS bounded
