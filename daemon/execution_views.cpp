@@ -166,7 +166,7 @@ Json ExecutionJson(const engine::WorkflowState& state) {
   }
   const std::string status(engine::ToString(state.status));
   Json metadata = state.metadata.is_object() ? state.metadata : Json::object();
-  metadata["user_id"] = state.initiated_by;
+  metadata.emplace("user_id", state.initiated_by);  // a user_id of the start's own wins
   Json out = {{"id", state.id},
               {"workflow_id", state.definition.id},
               {"workflow_name", state.definition.name},
@@ -234,8 +234,9 @@ std::variant<ExecutionLogQuery, engine::FieldErrors> ParseExecutionLogQuery(
   engine::FieldErrors errors;
   for (const auto& [name, value] : params) {
     if (name == "level") {
-      if (value != "info" && value != "warning" && value != "error") {
-        errors.push_back({name, "level must be one of info, warning, error", "INVALID_FORMAT"});
+      if (value != "debug" && value != "info" && value != "warning" && value != "error") {
+        errors.push_back(
+            {name, "level must be one of debug, info, warning, error", "INVALID_FORMAT"});
       } else {
         query.level = value;
       }

@@ -46,7 +46,7 @@ nlohmann::json ExecutionPageJson(const store::ExecutionPage& page, const Control
 // type), status, started_at, completed_at, duration, result or error};
 // final_result, the result of the last task that completed once the
 // execution completed (else null); metadata, the execution's metadata object
-// with user_id (the start's initiatedBy).
+// with user_id (the start's initiatedBy, unless the metadata has one).
 nlohmann::json ExecutionJson(const engine::WorkflowState& state);
 
 // GET /api/v1/executions/{id}/status at `now`: progress {current_step (1-based,
@@ -57,7 +57,7 @@ nlohmann::json ExecutionJson(const engine::WorkflowState& state);
 // ended, 0 once the execution ended).
 nlohmann::json ExecutionStatusJson(const engine::WorkflowState& state, engine::TimeMs now);
 
-// GET /api/v1/executions/{id}/logs: `level` (info, warning, error) and
+// GET /api/v1/executions/{id}/logs: `level` (debug, info, warning, error) and
 // `from`, `to` (RFC 3339, both included). Unknown parameters are errors.
 struct ExecutionLogQuery {
   std::optional<std::string> level;

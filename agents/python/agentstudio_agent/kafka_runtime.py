@@ -108,13 +108,14 @@ class _Offsets:
     def start_past_finished(self, partition: Partition, committed: int) -> int:
         """Where to read a partition whose committed offset is `committed`:
         past the run of messages from there that this process finished while
-        it did not hold them (committed at the next commit). Offsets below
-        that are forgotten, those above it kept: they may be passed later."""
+        it did not hold them (committed at the next commit). Only offsets the
+        coordinator's commit has passed are forgotten: until then a later
+        call (the drain's end, after more finished) walks from it again."""
         finished = self.finished_unowned.get(partition, set())
         start = committed
         while start in finished:
             start += 1
-        below = {offset for offset in finished if offset < start}
+        below = {offset for offset in finished if offset < committed}
         finished -= below
         self._unowned_count -= len(below)
         if not finished:
@@ -339,8 +340,8 @@ class KafkaAgentRuntime:
                 break
         # The last commit is the one a successor starts from: a commit the
         # coordinator turned away (a rebalance under way) is tried again.
-        deadline = time.monotonic() + 10
         self._past_finished(self._consumer, self._consumer.assignment())  # back while running
+        deadline = time.monotonic() + 10
         self._commit()
         while self._offsets.committable() and time.monotonic() < deadline:
             self._consumer.poll(0.1)
